@@ -1,0 +1,114 @@
+"""Turn a Scene and its renders into the sample's annotation record (exact labels).
+
+Masks come from the instance-id image (visible masks) and per-object silhouettes (amodal); they
+are stored as COCO RLE. Boxes are COCO ``[x, y, width, height]`` in pixels of the visible mask.
+Angles and distances are those of :mod:`simulator.geometry` (head frame, degrees, metres).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from . import camera as cam
+from .geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
+from .scene import Scene
+from .spec.schema import SIZE_BINS
+
+
+def size_bin_of(area_fraction: float) -> str | None:
+    """The size bin whose (low, high] contains the area fraction; None above 30 % or at 0."""
+    for name, (lo, hi) in SIZE_BINS.items():
+        if lo < area_fraction <= hi:
+            return name
+    return None
+
+
+def encode_rle(mask: np.ndarray) -> dict[str, Any]:
+    """COCO RLE of a boolean (H, W) mask, with ``counts`` as a str (JSON-ready)."""
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return {"size": [int(s) for s in rle["size"]], "counts": rle["counts"].decode("ascii")}
+
+
+def decode_rle(rle: dict[str, Any]) -> np.ndarray:
+    return mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")}).astype(bool)
+
+
+def bbox_of(mask: np.ndarray) -> list[int] | None:
+    """COCO box [x, y, w, h] (pixels) of a mask, or None if empty."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
+
+
+def _angles(p) -> dict[str, float]:
+    p = np.asarray(p, dtype=float)
+    return {"azimuth_deg": float(azimuth_deg(p)), "elevation_deg": float(elevation_deg(p)),
+            "lateral_deg": float(lateral_deg(p)), "distance_m": float(distance_m(p))}
+
+
+def _pixel(px) -> list[float] | None:
+    return None if px is None else [float(px[0]), float(px[1])]
+
+
+def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarray]) -> dict[str, Any]:
+    """The record of one sample (without file names): objects, sources, targets and the Scene.
+
+    ``instance_ids`` is the (H, W) id image; ``amodal`` maps object ids to their unoccluded
+    silhouettes (used for visible fractions).
+    """
+    h, w = instance_ids.shape
+    total = float(h * w)
+    pin = cam.pinhole(scene.camera)
+    objects = []
+    for obj in scene.objects:
+        visible = instance_ids == obj.id
+        n_visible = int(visible.sum())
+        n_amodal = int(amodal[obj.id].sum()) if obj.id in amodal else None
+        u, v, depth = pin.project(np.asarray(obj.position_m))
+        area = n_visible / total
+        objects.append({
+            "id": obj.id, "category": obj.category, "role": obj.role, "sounding": obj.sounding,
+            "mesh": obj.mesh, "position_m": list(obj.position_m), "yaw_deg": obj.yaw_deg,
+            **_angles(obj.position_m),
+            "pixel_center": [float(u), float(v)] if depth > 0 else None,
+            "visible": n_visible > 0, "visible_pixels": n_visible,
+            "visible_fraction": (n_visible / n_amodal) if n_amodal else (0.0 if n_amodal == 0 else None),
+            "area_fraction": area, "size_bin": size_bin_of(area),
+            "bbox": bbox_of(visible), "mask": encode_rle(visible),
+        })
+    sources = []
+    for src in scene.sources:
+        px = cam.source_pixel(scene.camera, src.position_m)
+        sources.append({
+            "id": src.id, "category": src.category, "clip": src.clip, "clip_offset_s": src.clip_offset_s,
+            "gain_db": src.gain_db, "object_id": src.object_id, "position_m": list(src.position_m),
+            **_angles(src.position_m), "pixel": _pixel(px),
+            "on_screen": cam.source_on_screen(scene.camera, src.position_m),
+        })
+    by_obj = {o["id"]: o for o in objects}
+    audio_targets = []
+    for sid in scene.targets.audio:
+        s = next(x for x in sources if x["id"] == sid)
+        o = by_obj.get(s["object_id"]) if s["object_id"] is not None else None
+        audio_targets.append({
+            "source_id": sid, "object_id": s["object_id"], "category": s["category"],
+            "position_m": s["position_m"], "pixel": s["pixel"],
+            **{k: s[k] for k in ("azimuth_deg", "elevation_deg", "lateral_deg", "distance_m")},
+            "object_category": o["category"] if o else None,
+            "area_fraction": o["area_fraction"] if o else None, "size_bin": o["size_bin"] if o else None,
+            "bbox": o["bbox"] if o else None,
+        })
+    return {
+        "index": scene.index, "seed": list(scene.seed), "condition": scene.condition,
+        "size_bin": scene.size_bin,
+        "camera": {**scene.camera.__dict__, "position_m": list(scene.camera.position_m),
+                   "intrinsics": pin.intrinsics().tolist()},
+        "objects": objects, "sources": sources,
+        "targets": {"audio": audio_targets, "semantic": list(scene.targets.semantic),
+                    "negative": scene.targets.negative},
+        "scene": scene.to_dict(),
+    }

@@ -1,0 +1,133 @@
+"""The ``simulate`` command.
+
+    simulate --spec scenes/congruent.yaml [--set key.path=value ...] [--workers N]
+             [--dry-run] [--overwrite] [--quiet]
+    simulate replay RECORD.json --out DIR
+    simulate spec-reference [--out docs/spec.md]
+
+Exit status: 0 success, 2 bad input (spec, override, output folder), 1 other failures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .spec.errors import SpecError
+
+SUBCOMMANDS = ("run", "replay", "spec-reference")
+BUNDLED_SCENES = Path(__file__).resolve().parent.parent / "scenes"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in SUBCOMMANDS else "run"
+    try:
+        if command == "replay":
+            return _replay(argv)
+        if command == "spec-reference":
+            return _spec_reference(argv)
+        return _run(argv)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; rerun the same command to finish (complete samples are kept)", file=sys.stderr)
+        return 130
+
+
+def resolve_spec_path(name: str) -> Path:
+    """A spec path, or the name of a bundled spec (``congruent`` -> scenes/congruent.yaml)."""
+    p = Path(name)
+    if p.exists():
+        return p
+    bundled = BUNDLED_SCENES / (name if name.endswith(".yaml") else f"{name}.yaml")
+    if not p.suffix and bundled.exists():
+        return bundled
+    raise SpecError("spec file not found" + (f" (bundled specs: {', '.join(sorted(q.stem for q in BUNDLED_SCENES.glob('*.yaml')))})"
+                                             if BUNDLED_SCENES.is_dir() else ""), source=name)
+
+
+def _run(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="simulate", description="Generate an audio-visual dataset from a YAML spec.")
+    ap.add_argument("--spec", required=True, help="spec file, or the name of a bundled spec (e.g. congruent)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                    help="override a spec field (value in YAML), e.g. --set camera.hfov_deg='{uniform: [40, 60]}'")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any N)")
+    ap.add_argument("--dry-run", action="store_true", help="validate and print the plan; write nothing")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing dataset of another spec")
+    ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    if args.workers < 1:
+        raise SpecError("--workers must be at least 1")
+
+    from .assets.library import AssetLibrary
+    from .executor import plan_counts, run_spec
+    from .spec.loader import load_spec
+    from .writers.folder import DatasetFolder
+
+    library = AssetLibrary.default()
+    specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=library)
+    modes = [DatasetFolder(s).check(args.overwrite) for s in specs]  # all checked before any write
+    if args.dry_run:
+        for spec, mode in zip(specs, modes):
+            print(_plan_text(spec, mode, plan_counts(spec)))
+        return 0
+    for spec, mode in zip(specs, modes):
+        summary = run_spec(spec, mode, workers=args.workers, progress=not args.quiet)
+        print(summary.line())
+    return 0
+
+
+def _plan_text(spec, mode: str, counts: dict) -> str:
+    r = spec.resolved
+    channels = 1 if r["listener"]["head"] == "mono" else 2
+    image_b = r["image"]["width"] * r["image"]["height"] * 3 * 0.35
+    audio_b = r["audio"]["sample_rate"] * r["audio"]["duration"] * channels * (
+        r["audio"]["bit_depth"] / 8 * 0.7 if r["audio"]["format"] == "flac" else 4)
+    per_sample = image_b + audio_b + 6000
+    lines = [f"spec {spec.name} ({spec.source}), hash {spec.hash()[:12]}",
+             f"  output: {spec.output_dir} ({mode})",
+             f"  samples: {spec.samples}"]
+    if spec.sweep_point:
+        lines.append(f"  sweep point: {json.dumps(spec.sweep_point)}")
+    for key in ("condition", "size_bin", "category", "condition/size_bin"):
+        lines.append(f"  per {key}: " + ", ".join(f"{k}={v}" for k, v in counts[key].items()))
+    lines.append(f"  estimated size: {per_sample * spec.samples / 1e6:.1f} MB (~{per_sample / 1e3:.0f} kB a sample)")
+    return "\n".join(lines)
+
+
+def _replay(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="simulate replay", description="Re-render one sample from its stored Scene.")
+    ap.add_argument("record", help="a sample's record JSON (samples/NNNN/NNNNNNN.json)")
+    ap.add_argument("--out", required=True, help="folder for the re-rendered files (must be new or empty)")
+    args = ap.parse_args(argv)
+
+    from .replay import replay_record
+
+    result = replay_record(Path(args.record), Path(args.out))
+    for kind, same in result.items():
+        print(f"{kind}: {'identical to the original' if same else 'DIFFERS from the original'}")
+    return 0 if all(result.values()) else 1
+
+
+def _spec_reference(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="simulate spec-reference", description="Print the spec reference (Markdown).")
+    ap.add_argument("--out", help="write to this file instead of stdout")
+    args = ap.parse_args(argv)
+    from .spec.reference import spec_reference
+
+    text = spec_reference()
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""Run a spec: plan the samples, make them in 1..N local worker processes, write the dataset.
+
+Workers are separate processes started with ``spawn`` (each creates its own EGL context, asset
+cache and renderers once). Results come back in index order (``Executor.map``), so the manifest
+is identical for any worker count.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .plan import Plan
+from .spec.loader import Spec
+from .writers.coco import coco_export
+from .writers.folder import DatasetFolder, remove_stale_temporaries, write_sample_files
+from .writers.atomic import write_text_atomic
+
+
+@dataclass
+class RunSummary:
+    name: str
+    out_dir: str
+    made: int
+    skipped: int
+    seconds: float
+
+    def line(self) -> str:
+        rate = self.made / self.seconds if self.seconds > 0 and self.made else 0.0
+        return (f"{self.name}: wrote {self.made} samples, skipped {self.skipped} already complete, "
+                f"in {self.seconds:.1f} s ({rate:.1f} samples/s) -> {self.out_dir}")
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(spec: Spec) -> None:
+    from .pipeline import SampleMaker
+
+    _WORKER["maker"] = SampleMaker(spec)
+    _WORKER["spec"] = spec
+
+
+def _make_and_write(index: int) -> dict[str, Any]:
+    spec: Spec = _WORKER["spec"]
+    sample = _WORKER["maker"].make(index)
+    r = spec.resolved
+    return write_sample_files(spec.output_dir, r["output"], r["audio"], sample)
+
+
+def plan_counts(spec: Spec) -> dict[str, Any]:
+    from .assets.library import AssetLibrary
+
+    return Plan(spec, AssetLibrary.default()).counts()
+
+
+def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> RunSummary:
+    """Generate (or finish) one dataset. ``mode`` comes from :meth:`DatasetFolder.check`."""
+    start = time.perf_counter()
+    folder = DatasetFolder(spec)
+    counts = plan_counts(spec)
+    if mode == "complete":
+        return RunSummary(spec.name, str(folder.root), 0, spec.samples, time.perf_counter() - start)
+    done = folder.open(mode, counts)
+    remove_stale_temporaries(folder.root)
+    todo = [i for i in range(spec.samples) if i not in done]
+    bar = _progress(spec, len(done), progress)
+    try:
+        if workers <= 1 or len(todo) <= 1:
+            _init_worker(spec)
+            try:
+                for index in todo:
+                    folder.append([_make_and_write(index)])
+                    bar.update(1)
+            finally:
+                _WORKER.pop("maker").close()
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            chunk = max(1, min(16, len(todo) // (workers * 8)))
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(spec,)) as pool:
+                for entry in pool.map(_make_and_write, todo, chunksize=chunk):
+                    folder.append([entry])
+                    bar.update(1)
+    finally:
+        bar.close()
+    if spec.resolved["output"]["coco"]:
+        from .assets.library import AssetLibrary
+
+        coco = coco_export(folder.records(), AssetLibrary.default().categories, spec.name)
+        write_text_atomic(folder.root / "annotations.coco.json", json.dumps(coco, sort_keys=True) + "\n")
+    folder.write_info("complete", counts)
+    return RunSummary(spec.name, str(folder.root), len(todo), len(done), time.perf_counter() - start)
+
+
+def _progress(spec: Spec, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=spec.samples, initial=initial, unit="sample", desc=spec.name, file=sys.stderr,
+                disable=not enabled, smoothing=0.1, dynamic_ncols=True)

@@ -1,0 +1,45 @@
+"""Which (category, size bin) pairs a spec can realise with the library's real-world sizes.
+
+A small object can only fill a large part of the image when it is close to the camera, and no
+object may come closer to the head than ``objects.min_distance_m``. A mesh at a given yaw can
+reach a size bin if its silhouette (:mod:`simulator.assets.silhouette`), with its nearest point
+at the minimum distance and the narrowest field of view, covers at least the lowest area the
+sampler aims at in that bin. The same test picks the meshes and yaws the sampler may use.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .assets.silhouette import YAWS_DEG, at_yaw
+from .spec.schema import SIZE_BINS
+
+#: The lowest target area the sampler aims at inside a bin, relative to the bin's lower edge.
+BIN_EDGE_MARGIN = 0.05
+#: Slack for the orthographic estimate (perspective and rasterisation), as a factor on area.
+ESTIMATE_SLACK = 0.9
+
+
+def focal_px(hfov_deg: float, width: int) -> float:
+    return 0.5 * width / np.tan(np.radians(hfov_deg) / 2.0)
+
+
+def lowest_target_area(size_bin: str, min_area_fraction: float) -> float:
+    lo = max(SIZE_BINS[size_bin][0], min_area_fraction)
+    return lo * (1.0 + BIN_EDGE_MARGIN)
+
+
+def reachable(table: dict, yaw_deg: float, need: float, min_distance_m: float, hfov_deg: float,
+              width: int, height: int) -> bool:
+    """Can the mesh, at this yaw, cover ``need`` of the image without coming closer than
+    ``min_distance_m``? (Its origin is then ``min_distance_m + front`` ahead, roughly.)"""
+    area, front = at_yaw(table, yaw_deg)
+    depth = min_distance_m + front
+    return ESTIMATE_SLACK * area * focal_px(hfov_deg, width) ** 2 / (depth**2 * width * height) >= need
+
+
+def feasible(library, category: str, size_bin: str, min_distance_m: float, hfov_min_deg: float,
+             width: int, height: int, min_area_fraction: float) -> bool:
+    """True if some mesh of ``category`` at some yaw can reach ``size_bin``."""
+    need = lowest_target_area(size_bin, min_area_fraction)
+    return any(reachable(library.silhouette(m), float(y), need, min_distance_m, hfov_min_deg, width, height)
+               for m in library.meshes.get(category, []) for y in YAWS_DEG)

@@ -1,0 +1,242 @@
+"""The sampler: from a plan entry and the sample's seed to a Scene.
+
+All random choices of a sample are drawn here, in a fixed order, from
+``Generator(PCG64(SeedSequence(spec_seed, spawn_key=(index, attempt))))``. The condition rule of
+the sample (``simulator.conditions``) decides the cast (which categories, which object sounds,
+which are targets); the sampler draws everything else and places the objects:
+
+* each object gets a pixel centre and a target mask-area fraction; its distance follows from
+  its real-world size and the camera (``initial_depth``) and is then refined by measuring its
+  silhouette (``fit_depth``), keeping its pixel centre fixed;
+* the audio target's centre is uniform over the image inside ``target.margin``, its area is
+  uniform inside its size bin (kept 5 % away from the bin's edges);
+* other objects never hide the target: any object whose bounding circle in the image overlaps
+  the target's is pushed behind it, and objects never interpenetrate (bounding spheres).
+
+The refinement is deterministic (no random draws), so the Scene stored after it replays exactly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import camera as cam
+from .assets.library import AssetLibrary, MeshAsset
+from .conditions import get_rule
+from .conditions.base import Cast, CastContext
+from .assets.silhouette import YAWS_DEG, at_yaw
+from .feasibility import BIN_EDGE_MARGIN, reachable
+from .plan import PlanEntry
+from .scene import (AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
+                    Targets)
+from .spec.loader import Spec
+from .spec.schema import SIZE_BINS
+
+#: Mask-area fractions of objects that are not the controlled target (log-uniform).
+OTHER_AREA_RANGE = (0.01, 0.12)
+#: How often a yaw is redrawn when the drawn one cannot reach the intended area.
+MAX_YAW_DRAWS = 24
+
+
+class PlacementError(RuntimeError):
+    """The drawn layout cannot be realised (too close, too far); the sample is redrawn."""
+
+
+def sample_rng(spec_seed: int, index: int, attempt: int) -> np.random.Generator:
+    """The generator of sample ``index``'s ``attempt``-th draw."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(spec_seed, spawn_key=(index, attempt))))
+
+
+@dataclass
+class ObjectIntent:
+    """Where an object should appear: pixel centre and mask-area fraction."""
+
+    u: float
+    v: float
+    area: float
+    mesh: MeshAsset
+
+
+@dataclass
+class Draft:
+    """A Scene with its placement intentions, before depth refinement."""
+
+    scene: Scene
+    intents: dict[int, ObjectIntent]  # object id -> intent
+    target_object: int | None  # object id whose area is controlled (the audio target's object)
+    cast: Cast
+
+
+class Sampler:
+    """Draws Scenes for one spec from one asset library."""
+
+    def __init__(self, spec: Spec, library: AssetLibrary):
+        self.spec = spec
+        self.library = library
+        r = spec.resolved
+        self.width, self.height = r["image"]["width"], r["image"]["height"]
+        self.categories = list(r["objects"]["categories"])
+
+    def draft(self, entry: PlanEntry, attempt: int) -> Draft:
+        """Draw a Scene for ``entry`` (objects at their first-guess depths)."""
+        spec, r = self.spec, self.spec.resolved
+        rng = sample_rng(spec.seed, entry.index, attempt)
+        camera = Camera(width=self.width, height=self.height, hfov_deg=float(spec.sample("camera.hfov_deg", rng)),
+                        position_m=tuple(r["camera"]["position_m"]), projection=r["camera"]["projection"],
+                        viewing_distance_m=r["camera"]["viewing_distance_m"],
+                        pixels_per_inch=r["camera"]["pixels_per_inch"], depth_scale=r["camera"]["depth_scale"])
+        listener = Listener(head=spec.sample("listener.head", rng),
+                            ear_spacing_m=float(spec.sample("listener.ear_spacing_m", rng)))
+        room = Room(type=r["room"]["type"], speed_of_sound_m_s=r["room"]["speed_of_sound_m_s"])
+        background = Background(color=tuple(spec.sample("background.color", rng)))
+        lighting = Lighting(key_azimuth_deg=spec.sample("lighting.key_azimuth_deg", rng),
+                            key_elevation_deg=spec.sample("lighting.key_elevation_deg", rng),
+                            key_intensity=spec.sample("lighting.key_intensity", rng),
+                            ambient=spec.sample("lighting.ambient", rng))
+        count = int(spec.sample("objects.count", rng))
+        rule = get_rule(entry.condition)
+        cast = rule.cast(CastContext(rng, entry.category, entry.size_bin, count, self.categories))
+
+        pin = cam.pinhole(camera)
+        objects: list[SceneObject] = []
+        intents: dict[int, ObjectIntent] = {}
+        target_slot = cast.sources[cast.audio_targets[0]].attach_to if cast.audio_targets else None
+        margin = r["target"]["margin"]
+        min_dist = r["objects"]["min_distance_m"]
+        for k, slot in enumerate(cast.slots):
+            if slot.size_bin is not None:
+                lo, hi = SIZE_BINS[slot.size_bin]
+                lo = max(lo, r["target"]["min_area_fraction"])
+                area = float(rng.uniform(lo * (1 + BIN_EDGE_MARGIN), hi * (1 - BIN_EDGE_MARGIN)))
+                u = float(rng.uniform(margin * self.width, (1 - margin) * self.width))
+                v = float(rng.uniform(margin * self.height, (1 - margin) * self.height))
+            else:
+                area = float(np.exp(rng.uniform(*np.log(OTHER_AREA_RANGE))))
+                u = float(rng.uniform(0, self.width))
+                v = float(rng.uniform(0, self.height))
+            fits = lambda m, yaw: reachable(self.library.silhouette(m), yaw, area, min_dist,  # noqa: E731
+                                            camera.hfov_deg, self.width, self.height)
+            assets = self.library.meshes[slot.category]
+            candidates = [m for m in assets if any(fits(m, float(y)) for y in YAWS_DEG)] or assets
+            mesh = candidates[int(rng.integers(len(candidates)))]
+            for _ in range(MAX_YAW_DRAWS):
+                yaw = float(spec.sample("objects.yaw_deg", rng))
+                if fits(mesh, yaw):
+                    break
+            obj_id = k + 1
+            depth = initial_depth(self.library.silhouette(mesh), yaw, area, pin)
+            position = tuple(float(x) for x in pin.unproject(u, v, depth))
+            objects.append(SceneObject(id=obj_id, category=slot.category, mesh=mesh.key, position_m=position,
+                                       yaw_deg=yaw, sounding=slot.sounding, role=slot.role))
+            intents[obj_id] = ObjectIntent(u, v, area, mesh)
+
+        sources: list[Source] = []
+        for k, cs in enumerate(cast.sources):
+            clips = self.library.sounds[cs.category]
+            clip = clips[int(rng.integers(len(clips)))]
+            clip_len_s = self.library.clip(clip, self.library.sample_rate).size / self.library.sample_rate
+            offset = float(rng.uniform(0.0, clip_len_s))
+            gain = float(spec.sample("source.gain_db", rng))
+            obj_id = cs.attach_to + 1 if cs.attach_to is not None else None
+            position = objects[cs.attach_to].position_m if cs.attach_to is not None else (1.0, 0.0, 0.0)
+            sources.append(Source(id=k + 1, category=cs.category, clip=clip, position_m=position, gain_db=gain,
+                                  clip_offset_s=offset, object_id=obj_id))
+        targets = Targets(audio=[cast.audio_targets[i] + 1 for i in range(len(cast.audio_targets))],
+                          semantic=[i + 1 for i in cast.semantic_targets], negative=cast.negative)
+        scene = Scene(index=entry.index, seed=(spec.seed, entry.index, attempt), condition=entry.condition,
+                      camera=camera, listener=listener, room=room,
+                      audio=AudioSettings(r["audio"]["sample_rate"], r["audio"]["duration"]),
+                      objects=objects, sources=sources, targets=targets, size_bin=entry.size_bin,
+                      background=background, lighting=lighting, render_seed=int(rng.integers(2**31)))
+        return Draft(scene, intents, target_slot + 1 if target_slot is not None else None, cast)
+
+    def place(self, draft: Draft, measure_area: Callable[[Scene, int], float]) -> Scene:
+        """Refine depths so the controlled object's silhouette has its intended area, then
+        resolve overlaps. ``measure_area(scene, object_id)`` returns the fraction of the image
+        the object's unoccluded silhouette covers. Raises PlacementError if infeasible."""
+        scene = draft.scene
+        r = self.spec.resolved["objects"]
+        pin = cam.pinhole(scene.camera)
+        placed: list[tuple[np.ndarray, float]] = []  # (centre, radius) of objects placed so far
+        kept: set[int] = set()
+        order = sorted(draft.intents, key=lambda oid: oid != draft.target_object)
+        target_circle = None
+        for oid in order:
+            obj = scene.object_by_id(oid)
+            intent = draft.intents[oid]
+            depth = float(pin.to_camera(np.asarray(obj.position_m))[0])
+            if oid == draft.target_object:
+                depth = fit_depth(scene, obj, intent, depth, pin, measure_area)
+            radius = intent.mesh.radius_m
+            if target_circle is not None:
+                tu, tv, tr_px, t_depth, t_radius = target_circle
+                if np.hypot(intent.u - tu, intent.v - tv) < tr_px + pin.focal_px * radius / depth:
+                    depth = max(depth, t_depth + t_radius + radius + 0.05)
+            depth = _clear_of(placed, pin, intent, depth, radius)
+            centre = pin.unproject(intent.u, intent.v, depth)
+            obj.position_m = tuple(float(x) for x in centre)
+            near, far = self._distance_range(obj)
+            if near < r["min_distance_m"] or far > r["max_distance_m"]:
+                if oid == draft.target_object:
+                    raise PlacementError(f"target spans {near:.2f}-{far:.2f} m, outside the allowed distances")
+                continue
+            placed.append((centre, radius))
+            kept.add(oid)
+            if oid == draft.target_object:
+                target_circle = (intent.u, intent.v, pin.focal_px * radius / depth, depth, radius)
+        scene.objects = [o for o in scene.objects if o.id in kept]
+        for src in scene.sources:
+            if src.object_id is not None:
+                src.position_m = scene.object_by_id(src.object_id).position_m
+        return scene
+
+
+    def _distance_range(self, obj: SceneObject) -> tuple[float, float]:
+        """Nearest and farthest distance of the posed mesh's vertices from the head centre."""
+        from .geometry import pose_matrix
+
+        vertices = np.asarray(self.library.load_mesh(obj.mesh).vertices)
+        pose = pose_matrix(obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)
+        dist = np.linalg.norm(vertices @ pose[:3, :3].T + pose[:3, 3], axis=1)
+        return float(dist.min()), float(dist.max())
+
+
+def initial_depth(silhouette: dict, yaw_deg: float, area_fraction: float, pin) -> float:
+    """First guess of the depth (metres along +x) at which the mesh covers ``area_fraction`` of
+    the image, from its orthographic silhouette area at this yaw."""
+    area, _ = at_yaw(silhouette, yaw_deg)
+    return float(pin.focal_px * np.sqrt(area / (area_fraction * pin.width * pin.height)))
+
+
+def fit_depth(scene: Scene, obj: SceneObject, intent: ObjectIntent, depth: float, pin,
+              measure_area: Callable[[Scene, int], float], tolerance: float = 0.02, iterations: int = 6) -> float:
+    """Move ``obj`` along its pixel's ray until its silhouette covers ``intent.area``.
+
+    Area scales as 1/depth**2, so each step multiplies depth by sqrt(measured / wanted).
+    """
+    for _ in range(iterations):
+        obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
+        area = measure_area(scene, obj.id)
+        if area <= 0:
+            raise PlacementError("object is not visible at its intended pixel")
+        ratio = area / intent.area
+        if abs(ratio - 1.0) < tolerance:
+            return depth
+        depth *= float(np.sqrt(ratio))
+    obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
+    return depth
+
+
+def _clear_of(placed: list[tuple[np.ndarray, float]], pin, intent: ObjectIntent, depth: float,
+              radius: float) -> float:
+    """Push an object back along its ray until its bounding sphere clears all placed ones."""
+    for _ in range(len(placed) + 1):
+        centre = pin.unproject(intent.u, intent.v, depth)
+        clash = [(c, rad) for c, rad in placed if np.linalg.norm(centre - c) < rad + radius]
+        if not clash:
+            return depth
+        c, rad = clash[0]
+        depth = max(depth, float(pin.to_camera(c)[0]) + rad + radius + 0.05)
+    return depth

@@ -1,0 +1,371 @@
+"""Load, override, validate and resolve a spec; expand sweeps.
+
+``load_spec`` returns a list of :class:`Spec` (one, or one per sweep combination). Everything is
+validated before anything is written; all problems are collected and reported together, each
+naming the key path, the YAML line and the file.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import yaml
+
+from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution
+from .errors import SpecError, SpecErrors
+from .schema import REQUIRED, Field, ListField, MapField, Section, build_schema
+from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
+
+
+@dataclass
+class Spec:
+    """A validated spec with every default filled in.
+
+    ``resolved`` is plain JSON data (distributions in canonical form) written to dataset.json;
+    ``dists`` maps dotted keys of random fields to their :class:`Distribution`.
+    """
+
+    resolved: dict[str, Any]
+    dists: dict[str, Distribution]
+    source: str
+    sweep_point: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        """The resolved value at a dotted key (a constant, or a distribution's YAML form)."""
+        node: Any = self.resolved
+        for part in key.split("."):
+            node = node[part]
+        return node
+
+    def dist(self, key: str) -> Distribution:
+        return self.dists[key]
+
+    def sample(self, key: str, rng: np.random.Generator) -> Any:
+        return self.dists[key].sample(rng)
+
+    @property
+    def name(self) -> str:
+        return self.resolved["name"]
+
+    @property
+    def seed(self) -> int:
+        return self.resolved["seed"]
+
+    @property
+    def samples(self) -> int:
+        return self.resolved["samples"]
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.resolved["output"]["dir"])
+
+    def hash(self) -> str:
+        """SHA-256 of the canonical resolved spec (the output dir excluded: moving a dataset
+        does not change what it contains)."""
+        data = copy.deepcopy(self.resolved)
+        data["output"].pop("dir", None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=None,
+              conditions: tuple[str, ...] | None = None) -> list[Spec]:
+    """Read a YAML spec file, apply ``--set key.path=value`` overrides, validate, resolve and
+    expand its sweep. Raises :class:`SpecError` (or :class:`SpecErrors`) on any problem."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("spec file not found", source=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec file: {exc}", source=source) from None
+    return load_spec_text(text, source, overrides, default_name=path.stem, base_dir=path.parent,
+                          library=library, conditions=conditions)
+
+
+def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), default_name: str = "dataset",
+                   base_dir: Path | None = None, library=None,
+                   conditions: tuple[str, ...] | None = None) -> list[Spec]:
+    data, lines = load_yaml_with_lines(text, source)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SpecError("a spec must be a mapping of keys (name, samples, camera, ...)", line=1, source=source)
+    set_sources: dict[KeyPath, tuple[str, int | None]] = {}
+    for item in overrides:
+        key_path, value = parse_override(item)
+        _assign(data, key_path, value, item)
+        set_sources[key_path] = (f"--set {item}", None)
+    if conditions is None:
+        from simulator.conditions import condition_names
+        conditions = condition_names()
+    schema = build_schema(conditions)
+    sweep = data.pop("sweep", None) if isinstance(data, dict) else None
+    ctx = _Context(source, lines, set_sources)
+    points = _expand_sweep(sweep, schema, ctx)
+    ctx.raise_if_any()
+    specs = []
+    for point in points:
+        d = copy.deepcopy(data)
+        for key, value in point.items():
+            _assign(d, tuple(key.split(".")), value, f"sweep {key}")
+            ctx.set_sources[tuple(key.split("."))] = (source, lines.get(("sweep", key)))
+        resolved, dists = _validate(d, schema, ctx, library)
+        if ctx.errors:
+            break
+        if resolved["name"] is None:
+            resolved["name"] = default_name
+        if resolved["output"]["dir"] is None:
+            resolved["output"]["dir"] = str(Path("out") / resolved["name"])
+        if point:
+            sub = ",".join(f"{k}={_slug(v)}" for k, v in point.items())
+            resolved["output"]["dir"] = str(Path(resolved["output"]["dir"]) / sub)
+            resolved["sweep_point"] = point
+        specs.append(Spec(resolved, dists, source, dict(point)))
+    ctx.raise_if_any()
+    return specs
+
+
+def parse_override(item: str) -> tuple[KeyPath, Any]:
+    """``camera.hfov_deg={uniform: [40, 60]}`` -> (('camera', 'hfov_deg'), {'uniform': [40, 60]})."""
+    if "=" not in item:
+        raise SpecError("expected KEY.PATH=VALUE", key=item, source="--set")
+    key, _, raw = item.partition("=")
+    parts = tuple(p for p in key.strip().split("."))
+    if not key.strip() or any(not p for p in parts):
+        raise SpecError("expected KEY.PATH=VALUE with a non-empty dotted key", key=item, source="--set")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"value is not valid YAML: {str(exc).splitlines()[0]}", key=key, source="--set") from None
+    return parts, value
+
+
+def _assign(data: dict, key_path: KeyPath, value: Any, origin: str) -> None:
+    node = data
+    for part in key_path[:-1]:
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        if not isinstance(nxt, dict):
+            raise SpecError(f"cannot set inside {part!r}: it is not a mapping", key=".".join(key_path),
+                            source="--set" if origin.startswith("--") or "=" in origin else origin)
+        node = nxt
+    node[key_path[-1]] = value
+
+
+def _slug(v: Any) -> str:
+    text = json.dumps(v, separators=(",", ":")) if not isinstance(v, str) else v
+    return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in text)
+
+
+class _Context:
+    def __init__(self, source: str, lines: dict, set_sources: dict):
+        self.source = source
+        self.lines = lines
+        self.set_sources = set_sources
+        self.errors: list[SpecError] = []
+
+    def error(self, path: KeyPath, message: str) -> None:
+        for k in range(len(path), 0, -1):
+            if path[:k] in self.set_sources:
+                label, line = self.set_sources[path[:k]]
+                self.errors.append(SpecError(message, key=dotted(path), line=line, source=label))
+                return
+        self.errors.append(SpecError(message, key=dotted(path) or None, line=nearest_line(self.lines, path),
+                                     source=self.source))
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+
+def _validate(data: dict, schema: Section, ctx: _Context, library) -> tuple[dict, dict]:
+    dists: dict[str, Distribution] = {}
+    resolved = _walk(data, schema, (), ctx, dists)
+    if not ctx.errors:
+        _cross_checks(resolved, dists, ctx, library)
+    return resolved, dists
+
+
+def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict) -> dict:
+    out: dict[str, Any] = {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        ctx.error(path, f"expected a mapping with keys {', '.join(section.fields)}, got {data!r}")
+        data = {}
+    for key in data:
+        if key not in section.fields:
+            close = difflib.get_close_matches(str(key), list(section.fields), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; valid keys: {', '.join(section.fields)}"
+            ctx.error(path + (key,), f"unknown key{hint}")
+    for name, spec_field in section.fields.items():
+        here = path + (name,)
+        present = name in data
+        if isinstance(spec_field, Section):
+            out[name] = _walk(data.get(name), spec_field, here, ctx, dists)
+        elif isinstance(spec_field, MapField):
+            continue
+        elif isinstance(spec_field, ListField):
+            value = data.get(name, spec_field.default)
+            if value is None:
+                out[name] = None
+                continue
+            if not isinstance(value, list) or len(value) < spec_field.min_items:
+                ctx.error(here, f"expected a non-empty list of {spec_field.kind.describe()}s, got {value!r}")
+                continue
+            items = []
+            for i, v in enumerate(value):
+                try:
+                    items.append(spec_field.kind.check(v))
+                except DistributionError as exc:
+                    ctx.error(here + (i,), str(exc))
+            if len(set(items)) != len(items):
+                ctx.error(here, "list has duplicates")
+            out[name] = items
+        else:
+            assert isinstance(spec_field, Field)
+            if not present and spec_field.default is REQUIRED:
+                ctx.error(here, "required key is missing")
+                continue
+            value = data[name] if present else spec_field.default
+            if value is None:
+                if not spec_field.nullable:
+                    ctx.error(here, f"needs a value: {spec_field.kind.describe()}")
+                out[name] = None
+                continue
+            try:
+                dist = parse_distribution(value, spec_field.kind, random=spec_field.random)
+            except DistributionError as exc:
+                ctx.error(here + ((exc.subkey,) if exc.subkey else ()), str(exc))
+                continue
+            if spec_field.random:
+                dists[dotted(here)] = dist
+            out[name] = dist.to_spec()
+    return out
+
+
+def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
+    """Checks that involve several keys or the asset library."""
+    if r["audio"]["bit_depth"] not in (16, 24):
+        ctx.error(("audio", "bit_depth"), f"FLAC bit depth must be 16 or 24, got {r['audio']['bit_depth']}")
+    if r["objects"]["min_distance_m"] >= r["objects"]["max_distance_m"]:
+        ctx.error(("objects", "max_distance_m"), "must be above objects.min_distance_m")
+    for key in ("sounds", "meshes"):
+        value = r["library"][key]
+        if value != "default" and not Path(value).is_dir():
+            ctx.error(("library", key), f"folder not found: {value}")
+        elif value != "default":
+            ctx.error(("library", key), "user libraries are not supported yet; use `default`")
+    categories = r["objects"]["categories"]
+    known = sorted(library.categories) if library is not None else None
+    if known is not None:
+        if categories is None:
+            r["objects"]["categories"] = categories = list(known)
+        for i, c in enumerate(categories):
+            if c not in known:
+                close = difflib.get_close_matches(c, known, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else f"; the library has: {', '.join(known)}"
+                ctx.error(("objects", "categories", i), f"unknown category {c!r}{hint}")
+    if categories is not None and not ctx.errors:
+        tdist = dists.get("target.category")
+        explicit = tdist is not None
+        if explicit:
+            values = tdist.values if isinstance(tdist, Choice) else (tdist.value,)
+            for v in values:
+                if v not in categories:
+                    ctx.error(("target", "category"), f"{v!r} is not in objects.categories ({', '.join(categories)})")
+        else:
+            values = tuple(categories)
+            dists["target.category"] = Choice(values, tuple(1.0 for _ in values))
+        if library is not None and not ctx.errors:
+            _check_feasible(r, dists, ctx, library, values, explicit)
+    count = dists["objects.count"]
+    low_count = count.value if isinstance(count, Constant) else getattr(count, "low", 1)
+    if low_count < 1:
+        ctx.error(("objects", "count"), "at least one object (the target) is needed")
+
+
+def numeric_range(dist: Distribution) -> tuple[float, float]:
+    """Smallest and largest value a numeric distribution can give."""
+    if isinstance(dist, Constant):
+        return dist.value, dist.value
+    if isinstance(dist, Choice):
+        return min(dist.values), max(dist.values)
+    return dist.low, dist.high
+
+
+def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, explicit: bool) -> None:
+    """Every requested size bin must be reachable by the target categories (real sizes)."""
+    from simulator.feasibility import feasible
+
+    hfov_min = numeric_range(dists["camera.hfov_deg"])[0]
+    args = (r["objects"]["min_distance_m"], hfov_min, r["image"]["width"], r["image"]["height"],
+            r["target"]["min_area_fraction"])
+    sb = dists["target.size_bin"]
+    bins = [v for v, p in sb.probabilities().items() if p > 0] if isinstance(sb, Choice) else [sb.value]
+    for size_bin in bins:
+        ok = [c for c in categories if feasible(library, c, size_bin, *args)]
+        bad = [c for c in categories if c not in ok]
+        if explicit and bad:
+            ctx.error(("target", "category"), f"{', '.join(bad)} cannot fill {size_bin} of the image at real size "
+                      f"(objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, narrow "
+                      f"the field of view or drop the category or size bin")
+        elif not ok:
+            ctx.error(("target", "size_bin"), f"no target category can fill {size_bin} of the image at real size "
+                      f"(objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg)")
+
+
+def _expand_sweep(sweep: Any, schema: Section, ctx: _Context) -> list[dict[str, Any]]:
+    if sweep is None:
+        return [{}]
+    if not isinstance(sweep, dict) or not sweep:
+        ctx.error(("sweep",), "expected a mapping {key.path: [values, ...]}")
+        return [{}]
+    axes = []
+    for key, values in sweep.items():
+        here = ("sweep", key)
+        node: Any = schema
+        for part in str(key).split("."):
+            if not isinstance(node, Section) or part not in node.fields:
+                options = list(node.fields) if isinstance(node, Section) else []
+                close = difflib.get_close_matches(part, options, n=1, cutoff=0.6)
+                ctx.error(here, f"unknown spec key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+                node = None
+                break
+            node = node.fields[part]
+        if node is None:
+            continue
+        if isinstance(node, Section) or str(key) in ("sweep", "samples", "seed", "output.dir"):
+            ctx.error(here, f"{key!r} cannot be swept")
+            continue
+        if not isinstance(values, list) or not values:
+            ctx.error(here, "expected a non-empty list of values")
+            continue
+        axes.append([(str(key), v) for v in values])
+    return [dict(combo) for combo in itertools.product(*axes)] if axes else [{}]
+
+
+def spec_from_resolved(resolved: dict[str, Any], source: str) -> Spec:
+    """Rebuild a :class:`Spec` from the resolved form stored in dataset.json."""
+    data = copy.deepcopy(resolved)
+    point = data.pop("sweep_point", None)
+    from simulator.assets.library import AssetLibrary
+
+    spec = load_spec_text(json.dumps(data), source, default_name=data.get("name") or "dataset",
+                          library=AssetLibrary.default())[0]
+    spec.sweep_point = point or {}
+    if point:
+        spec.resolved["sweep_point"] = point
+    return spec

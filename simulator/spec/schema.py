@@ -1,0 +1,167 @@
+"""The spec schema: every key a spec may hold, its type, default and meaning.
+
+This table is the single source of truth: validation walks it and ``docs/spec.md`` is generated
+from it (``simulate spec-reference``), so the reference cannot drift from the code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .distributions import Kind
+
+SIZE_BINS: dict[str, tuple[float, float]] = {
+    "size1": (0.0, 0.05),
+    "size2": (0.05, 0.15),
+    "size3": (0.15, 0.30),
+}
+"""Target mask area as a fraction of the image area: (low, high], as in seeds/000."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One leaf key. ``random``: may be a distribution (sampled per sample); otherwise a
+    constant. ``default`` of ``REQUIRED`` makes the key mandatory; ``None`` means unset."""
+
+    kind: Kind
+    default: Any
+    doc: str
+    random: bool = False
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class ListField:
+    """A list of values of one kind (not random), e.g. category names."""
+
+    kind: Kind
+    default: Any
+    doc: str
+    min_items: int = 1
+
+
+@dataclass(frozen=True)
+class MapField:
+    """A free mapping of dotted key paths to lists (the ``sweep`` block)."""
+
+    doc: str
+
+
+@dataclass(frozen=True)
+class Section:
+    doc: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+REQUIRED = object()
+
+F = float("inf")
+
+
+def build_schema(conditions: tuple[str, ...]) -> Section:
+    """The schema, given the names of the registered conditions."""
+    num = lambda lo=None, hi=None, ol=False, oh=False: Kind("float", low=lo, high=hi, open_low=ol, open_high=oh)  # noqa: E731
+    integer = lambda lo=None, hi=None: Kind("int", low=lo, high=hi)  # noqa: E731
+    enum = lambda *c: Kind("str", choices=tuple(c))  # noqa: E731
+    vec3 = Kind("vec", size=3)
+    rgb = Kind("vec", size=3, low=0.0, high=1.0)
+    return Section("A dataset spec.", {
+        "name": Field(Kind("str"), None, "Dataset name; defaults to the spec file's stem.", nullable=True),
+        "seed": Field(integer(0, 2**63 - 1), 0, "Spec seed. Sample i draws from "
+                      "SeedSequence(seed, spawn_key=(i,)), whatever the worker count or order."),
+        "samples": Field(integer(1, 10**9), REQUIRED, "Number of samples to generate."),
+        "condition": Field(enum(*conditions), "congruent",
+                           "Audio-visual condition (see docs/conditions.md). A choice distribution "
+                           "allocates exact counts per condition (largest remainder), shuffled by the seed.",
+                           random=True),
+        "image": Section("The rendered image.", {
+            "width": Field(integer(16, 4096), 224, "Image width, pixels."),
+            "height": Field(integer(16, 4096), 224, "Image height, pixels."),
+            "renderer": Field(enum("mesh"), "mesh", "Image source: `mesh` (pyrender raster of trimesh meshes)."),
+        }),
+        "audio": Section("The rendered audio.", {
+            "sample_rate": Field(integer(8000, 192000), 16000, "Output sample rate, Hz."),
+            "duration": Field(num(0.0, 60.0, ol=True), 3.0, "Duration of each sample's audio, seconds."),
+            "format": Field(enum("flac", "wav"), "flac", "`flac` (PCM, `bit_depth` bits) or `wav` (32-bit float)."),
+            "bit_depth": Field(Kind("int", choices=None, low=16, high=24), 16, "FLAC bit depth: 16 or 24."),
+            "level_db": Field(num(-60.0, 20.0), -12.0,
+                              "Gain applied to every sample's mixture, dB. A sample that would still clip "
+                              "is scaled down and the scale is recorded (`audio.output_gain_db`)."),
+        }),
+        "camera": Section("The camera; it sits at the listener's head looking along +x.", {
+            "projection": Field(enum("pinhole", "screen"), "pinhole",
+                                "How source positions relate to pixels: `pinhole` (sources sit on their 3D "
+                                "objects) or `screen` (seeds/000: behind the pixel on a screen at "
+                                "`viewing_distance_m`, pushed back by depth x `depth_scale`)."),
+            "hfov_deg": Field(num(1.0, 179.0), 60.0, "Horizontal field of view, degrees.", random=True),
+            "position_m": Field(vec3, (0.0, 0.0, 0.0), "Camera centre in the head frame, metres."),
+            "viewing_distance_m": Field(num(0.05, 10.0), 0.76, "Screen mode: listener-to-screen distance, m."),
+            "pixels_per_inch": Field(num(1.0, 1000.0), 90.0, "Screen mode: screen pixel density."),
+            "depth_scale": Field(num(0.0, 10.0), 0.5, "Screen mode: metres behind the screen per unit of "
+                                 "depth (metric depth of the source pixel, metres)."),
+        }),
+        "listener": Section("The listener's head at the origin.", {
+            "head": Field(enum("spaced", "mono"), "spaced",
+                          "`spaced`: two omni ears at y = +-ear_spacing_m/2 (seeds/000's set-up); "
+                          "`mono`: one omni receiver at the origin (one channel).", random=True),
+            "ear_spacing_m": Field(num(0.05, 0.5), 0.17, "Interaural distance of the spaced head, m.", random=True),
+        }),
+        "room": Section("The acoustic environment.", {
+            "type": Field(enum("free_field"), "free_field", "`free_field`: anechoic space."),
+            "speed_of_sound_m_s": Field(num(300.0, 400.0), 343.0, "Speed of sound, m/s."),
+        }),
+        "objects": Section("The objects in view.", {
+            "categories": ListField(Kind("str"), None, "Categories that may appear (default: all in the library)."),
+            "count": Field(integer(1, 50), {"int": [1, 4]},
+                           "Objects in the image, the target included.", random=True),
+            "yaw_deg": Field(num(-360.0, 360.0), {"uniform": [-180.0, 180.0]},
+                             "Object yaw about +z, degrees (0: the object's front faces +x, away from the camera).",
+                             random=True),
+            "min_distance_m": Field(num(0.1, 1000.0), 0.3, "No object's surface is closer to the head than this, m."),
+            "max_distance_m": Field(num(0.5, 1000.0), 30.0, "No object is farther than this, m."),
+            "max_occlusion": Field(num(0.0, 0.9), 0.25,
+                                   "Largest fraction of the target's silhouette other objects may hide."),
+        }),
+        "target": Section("The audio target (the object the sound comes from).", {
+            "category": Field(Kind("str"), None, "Target category (default: uniform over objects.categories).",
+                              random=True, nullable=True),
+            "size_bin": Field(enum(*SIZE_BINS), {"choice": list(SIZE_BINS)},
+                              "Mask-area bin of the target: size1 (0-5 %], size2 (5-15 %], size3 (15-30 %] "
+                              "of the image. A choice allocates exact counts per bin.", random=True),
+            "min_area_fraction": Field(num(0.0005, 0.05), 0.004,
+                                       "Smallest target mask area (fraction of the image) aimed at in size1."),
+            "position": Field(enum("uniform"), "uniform",
+                              "Where target centres go: `uniform` over the image inside `margin`."),
+            "margin": Field(num(0.0, 0.45), 0.1, "Fraction of width/height at each border kept free of target "
+                            "centres."),
+        }),
+        "source": Section("The sound sources.", {
+            "gain_db": Field(num(-60.0, 40.0), 0.0, "Source gain relative to the clip's normalised level at 1 m, dB.",
+                             random=True),
+        }),
+        "background": Section("Image background.", {
+            "color": Field(rgb, {"uniform": [[0.15, 0.15, 0.15], [0.85, 0.85, 0.85]]},
+                           "Background colour, linear RGB in [0, 1].", random=True),
+        }),
+        "lighting": Section("Raster lighting.", {
+            "key_azimuth_deg": Field(num(-180.0, 180.0), {"uniform": [-60.0, 60.0]},
+                                     "Direction the key light comes from: azimuth, degrees.", random=True),
+            "key_elevation_deg": Field(num(-90.0, 90.0), {"uniform": [20.0, 70.0]}, "... and elevation.",
+                                       random=True),
+            "key_intensity": Field(num(0.0, 100.0), {"uniform": [2.0, 4.0]}, "Key light intensity.", random=True),
+            "ambient": Field(num(0.0, 1.0), {"uniform": [0.25, 0.45]}, "Ambient light level.", random=True),
+        }),
+        "library": Section("Asset libraries.", {
+            "sounds": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
+            "meshes": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
+        }),
+        "output": Section("Where and what to write.", {
+            "dir": Field(Kind("str"), None, "Output folder (default: out/<name>).", nullable=True),
+            "depth": Field(Kind("bool"), False, "Also write depth (16-bit PNG, millimetres)."),
+            "stems": Field(Kind("bool"), False, "Also write each source rendered alone."),
+            "rirs": Field(Kind("bool"), False, "Also write the source-to-ear impulse responses (.npy)."),
+            "coco": Field(Kind("bool"), True, "Write a COCO-format export (annotations.coco.json)."),
+        }),
+        "sweep": MapField("Grid of sub-datasets for ablations: `{key.path: [v1, v2], ...}`. Each combination "
+                          "becomes a sub-dataset in `<output.dir>/<key>=<value>,.../` with its own resolved spec."),
+    })

@@ -1,0 +1,247 @@
+"""The dataset folder: layout, per-sample files, manifest, dataset.json, resume and safety.
+
+Layout of a dataset directory::
+
+    dataset.json                 resolved spec, spec hash, versions, status, counts
+    manifest.jsonl               one line per finished sample, in index order
+    annotations.coco.json        COCO export (written when the run completes)
+    samples/0000/0000042.png     image (RGB, 8-bit)
+    samples/0000/0000042.flac    audio (channels: left, right), or .wav (32-bit float)
+    samples/0000/0000042.json    the record: annotations and the Scene (replayable)
+    samples/0000/0000042.depth.png   optional: depth, uint16 millimetres (0 = no object)
+    samples/0000/0000042.s1.flac     optional: source 1 rendered alone (stems)
+    samples/0000/0000042.rirs.npz    optional: source-to-ear impulse responses
+
+Samples are grouped 1000 to a folder. Every file is written atomically; a sample's manifest line
+is appended only after all its files exist, and lines are appended in index order, so an
+interrupted run leaves a manifest prefix and a rerun skips exactly those samples and redoes the
+rest, giving the same bytes as an uninterrupted run.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..spec.errors import SpecError
+from ..spec.loader import Spec
+from .atomic import write_bytes_atomic, write_text_atomic
+
+DATASET_FORMAT = "avsim-dataset"
+DATASET_FORMAT_VERSION = 1
+OWN_ENTRIES = {"dataset.json", "manifest.jsonl", "annotations.coco.json", "samples"}
+
+
+class OutputDirError(SpecError):
+    """The output folder cannot be used (not ours, another spec, ...). Exit status 2."""
+
+
+def sample_stem(index: int) -> str:
+    return f"samples/{index // 1000:04d}/{index:07d}"
+
+
+def package_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("avsim", "numpy", "scipy", "trimesh", "pyrender-maintained", "PyOpenGL", "soundfile", "pillow",
+                 "pycocotools", "PyYAML"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+class DatasetFolder:
+    """One dataset directory for one resolved spec."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.root = spec.output_dir
+        self.manifest_path = self.root / "manifest.jsonl"
+        self.info_path = self.root / "dataset.json"
+
+    # -- opening ------------------------------------------------------------------------------
+    def check(self, overwrite: bool) -> str:
+        """Decide, without writing anything, what to do with the folder: ``new``, ``resume``,
+        ``complete`` (nothing to do) or ``overwrite``. Raises OutputDirError if it is not ours
+        or holds another spec's dataset (without ``overwrite``)."""
+        if not self.root.exists():
+            return "new"
+        if not self.root.is_dir():
+            raise OutputDirError("exists and is not a folder", key="output.dir", source=str(self.root))
+        entries = {p.name for p in self.root.iterdir()}
+        if not entries:
+            return "new"
+        info = self._read_info()
+        if info is None:
+            raise OutputDirError("folder is not empty and is not a dataset of this tool; refusing to write "
+                                 "into it (choose another output.dir)", key="output.dir", source=str(self.root))
+        if overwrite:
+            return "overwrite"
+        if info.get("spec_hash") != self.spec.hash():
+            raise OutputDirError("holds a dataset of a different spec; use --overwrite to replace it or choose "
+                                 "another output.dir", key="output.dir", source=str(self.root))
+        return "complete" if info.get("status") == "complete" and self._manifest_count() == self.spec.samples \
+            else "resume"
+
+    def _read_info(self) -> dict[str, Any] | None:
+        try:
+            info = json.loads(self.info_path.read_text())
+        except (OSError, ValueError):
+            return None
+        return info if isinstance(info, dict) and info.get("format") == DATASET_FORMAT else None
+
+    def _manifest_count(self) -> int:
+        return len(self.completed())
+
+    def open(self, mode: str, counts: dict[str, Any]) -> set[int]:
+        """Prepare the folder for writing; return the indices already complete."""
+        if mode == "overwrite":
+            for name in OWN_ENTRIES:
+                p = self.root / name
+                if p.is_dir():
+                    shutil.rmtree(p)
+                elif p.exists():
+                    p.unlink()
+        self.root.mkdir(parents=True, exist_ok=True)
+        done = self.completed() if mode == "resume" else set()
+        self._truncate_manifest(len(done))
+        self.write_info("incomplete", counts)
+        return done
+
+    def completed(self) -> set[int]:
+        """Indices of the manifest's complete lines whose files all exist with their sizes."""
+        done: set[int] = set()
+        if not self.manifest_path.exists():
+            return done
+        with open(self.manifest_path, "rb") as fh:
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break  # a line cut by an interruption
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    break
+                if entry.get("index") != len(done) or not self._files_ok(entry):
+                    break
+                done.add(entry["index"])
+        return done
+
+    def _files_ok(self, entry: dict[str, Any]) -> bool:
+        for rel, size in entry.get("bytes", {}).items():
+            p = self.root / rel
+            if not p.is_file() or p.stat().st_size != size:
+                return False
+        return True
+
+    def _truncate_manifest(self, n_lines: int) -> None:
+        """Keep the first ``n_lines`` lines of the manifest (drops a cut or unverified tail)."""
+        if not self.manifest_path.exists():
+            return
+        with open(self.manifest_path, "rb") as fh:
+            lines = fh.read().split(b"\n")
+        keep = b"".join(line + b"\n" for line in lines[:n_lines])
+        write_bytes_atomic(self.manifest_path, keep)
+
+    def write_info(self, status: str, counts: dict[str, Any]) -> None:
+        info = {
+            "format": DATASET_FORMAT, "format_version": DATASET_FORMAT_VERSION, "name": self.spec.name,
+            "status": status, "samples": self.spec.samples, "spec_hash": self.spec.hash(),
+            "spec": self.spec.resolved, "versions": package_versions(), "counts": counts,
+            "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json",
+                       "sample": "samples/<index // 1000:04d>/<index:07d>.<ext>"},
+        }
+        write_text_atomic(self.info_path, json.dumps(info, indent=2, sort_keys=True) + "\n")
+
+    # -- appending ----------------------------------------------------------------------------
+    def append(self, entries: Iterable[dict[str, Any]]) -> None:
+        with open(self.manifest_path, "ab") as fh:
+            for entry in entries:
+                fh.write((json.dumps(entry, sort_keys=True) + "\n").encode())
+                fh.flush()
+
+    def records(self) -> Iterable[dict[str, Any]]:
+        """The per-sample records, in index order (read from their JSON files)."""
+        with open(self.manifest_path, "rb") as fh:
+            for raw in fh:
+                entry = json.loads(raw)
+                yield json.loads((self.root / entry["files"]["record"]).read_text())
+
+
+def write_sample_files(root: Path, output: dict[str, Any], audio_cfg: dict[str, Any], sample) -> dict[str, Any]:
+    """Encode and write one sample's files atomically; return its manifest entry."""
+    from PIL import Image
+
+    index = sample.scene.index
+    stem = sample_stem(index)
+    files: dict[str, str] = {}
+    blobs: dict[str, bytes] = {}
+
+    def add(kind: str, suffix: str, data: bytes) -> None:
+        rel = f"{stem}{suffix}"
+        files[kind] = rel
+        blobs[rel] = data
+
+    buf = io.BytesIO()
+    Image.fromarray(sample.rgb).save(buf, format="PNG", compress_level=3)
+    add("image", ".png", buf.getvalue())
+    ext = audio_cfg["format"]
+    add("audio", f".{ext}", encode_audio(sample.audio, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
+    if output["depth"]:
+        buf = io.BytesIO()
+        mm = np.clip(np.round(sample.depth * 1000.0), 0, 65535).astype(np.uint16)
+        Image.fromarray(mm).save(buf, format="PNG", compress_level=3)
+        add("depth", ".depth.png", buf.getvalue())
+    if output["stems"]:
+        for src, stem_audio in zip(sample.scene.sources, sample.stems):
+            add(f"stem_s{src.id}", f".s{src.id}.{ext}",
+                encode_audio(stem_audio, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
+    if output["rirs"]:
+        buf = io.BytesIO()
+        np.savez(buf, **{f"s{src.id}": ir for src, ir in zip(sample.scene.sources, sample.impulse_responses)})
+        add("rirs", ".rirs.npz", buf.getvalue())
+    record = dict(sample.record)
+    record["id"] = f"{index:07d}"
+    record["files"] = dict(sorted(files.items()))
+    record["files"]["record"] = f"{stem}.json"
+    add("record", ".json", (json.dumps(record, sort_keys=True, indent=1) + "\n").encode())
+    for rel, data in blobs.items():
+        write_bytes_atomic(root / rel, data)
+    target = record["targets"]["audio"][0] if record["targets"]["audio"] else {}
+    return {
+        "index": index, "id": record["id"], "condition": record["condition"], "size_bin": record["size_bin"],
+        "category": target.get("category"), "seed": record["seed"], "files": record["files"],
+        "bytes": {rel: len(data) for rel, data in sorted(blobs.items())},
+        "sha256": {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(blobs.items())},
+    }
+
+
+def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str, bit_depth: int) -> bytes:
+    """(channels, n) float -> FLAC (PCM_16/24) or WAV (float32) bytes."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    data = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).T)
+    if fmt == "flac":
+        sf.write(buf, np.clip(data, -1.0, 1.0), sample_rate, format="FLAC", subtype=f"PCM_{bit_depth}")
+    else:
+        sf.write(buf, data, sample_rate, format="WAV", subtype="FLOAT")
+    return buf.getvalue()
+
+
+def remove_stale_temporaries(root: Path) -> None:
+    """Delete ``.*.tmp-<pid>`` files left by an interrupted run."""
+    samples = root / "samples"
+    if samples.is_dir():
+        for p in samples.rglob(".*.tmp-*"):
+            p.unlink(missing_ok=True)
+    for p in root.glob(".*.tmp-*"):
+        p.unlink(missing_ok=True)

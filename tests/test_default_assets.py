@@ -1,0 +1,125 @@
+"""Checks of the embedded default asset library (simulator/assets/default/).
+
+The library is built by tools/assets/build_default_library.py; these tests read
+only the built files, so they need neither the builder's dependencies nor the
+Debian source packages.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import trimesh
+
+ROOT = Path(__file__).resolve().parent.parent / "simulator" / "assets" / "default"
+LIBRARY = json.loads((ROOT / "library.json").read_text(encoding="utf-8"))
+LICENSES = json.loads((ROOT / "licenses.json").read_text(encoding="utf-8"))
+CATEGORIES = LIBRARY["categories"]
+
+SAMPLE_RATE = 32000
+PERMISSIVE = {"public-domain", "CC0-1.0", "MIT", "Apache-2.0",
+              "CC-BY-3.0", "CC-BY-3.0-US", "CC-BY-4.0"}
+SOUNDS = [(cat, rel) for cat, spec in CATEGORIES.items() for rel in spec["sounds"]]
+MESHES = [(cat, m) for cat, spec in CATEGORIES.items() for m in spec["meshes"]]
+
+
+def _read(rel):
+    data, sr = sf.read(str(ROOT / rel), dtype="float64", always_2d=True)
+    return data, sr
+
+
+def test_library_shape():
+    assert LIBRARY["format"] == 1
+    assert LIBRARY["sample_rate"] == SAMPLE_RATE
+    assert len(CATEGORIES) >= 6
+    for cat, spec in CATEGORIES.items():
+        assert set(spec) == {"sounds", "meshes"}, cat
+        for rel in spec["sounds"]:
+            assert rel.startswith(f"sounds/{cat}/") and rel.endswith(".flac"), rel
+        for m in spec["meshes"]:
+            assert set(m) == {"file", "size_m"}, m
+            assert m["file"].startswith(f"meshes/{cat}/") and m["file"].endswith(".glb"), m
+            assert len(m["size_m"]) == 3 and all(v > 0 for v in m["size_m"]), m
+
+
+@pytest.mark.parametrize("cat", sorted(CATEGORIES))
+def test_category_has_enough_assets(cat):
+    assert len(CATEGORIES[cat]["sounds"]) >= 3
+    assert len(CATEGORIES[cat]["meshes"]) >= 1
+
+
+def test_every_listed_file_exists():
+    listed = [rel for _, rel in SOUNDS] + [m["file"] for _, m in MESHES]
+    assert len(listed) == len(set(listed)), "a file is listed twice"
+    missing = [rel for rel in listed if not (ROOT / rel).is_file()]
+    assert not missing, missing
+
+
+def test_licence_manifest_covers_folder_exactly():
+    on_disk = {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*") if p.is_file()}
+    on_disk -= {"library.json", "licenses.json"}
+    paths = [e["path"] for e in LICENSES]
+    assert len(paths) == len(set(paths)), "duplicate manifest entries"
+    assert not on_disk - set(paths), f"files without licence entry: {sorted(on_disk - set(paths))}"
+    assert not set(paths) - on_disk, f"entries without file: {sorted(set(paths) - on_disk)}"
+
+
+@pytest.mark.parametrize("entry", LICENSES, ids=lambda e: e["path"])
+def test_licence_entry_is_permissive_and_credited(entry):
+    assert {"path", "source", "license", "attribution", "notes"} <= set(entry)
+    assert entry["license"] in PERMISSIVE, entry
+    assert entry["source"].strip()
+    if entry["license"].startswith("CC-BY"):
+        assert entry["attribution"].strip(), "CC BY requires an attribution"
+
+
+def test_licenses_md_mentions_every_file():
+    text = (ROOT / "LICENSES.md").read_text(encoding="utf-8")
+    for e in LICENSES:
+        assert f"`{e['path']}`" in text, e["path"]
+
+
+@pytest.mark.parametrize("cat,rel", SOUNDS, ids=[r for _, r in SOUNDS])
+def test_clip_format_and_level(cat, rel):
+    info = sf.info(str(ROOT / rel))
+    assert info.format == "FLAC" and info.subtype == "PCM_16"
+    data, sr = _read(rel)
+    assert sr == SAMPLE_RATE
+    assert data.shape[1] == 1, "clips must be mono"
+    x = data[:, 0]
+    assert 3.0 <= len(x) / sr <= 5.0
+    peak = np.max(np.abs(x))
+    assert peak <= 1.0
+    assert peak <= 10 ** (-1.0 / 20.0) + 1e-4, "peak above -1 dBFS"
+    rms_db = 20 * np.log10(np.sqrt(np.mean(x ** 2)) + 1e-12)
+    assert rms_db > -40.0
+    # trimmed: sound within the first 50 ms
+    head = x[: int(0.05 * sr)]
+    assert np.max(np.abs(head)) > 0.01 * peak, "leading silence not trimmed"
+
+
+@pytest.mark.parametrize("cat", sorted(CATEGORIES))
+def test_clips_in_category_are_distinct(cat):
+    clips = [_read(rel)[0][:, 0] for rel in CATEGORIES[cat]["sounds"]]
+    for (i, a), (j, b) in itertools.combinations(enumerate(clips), 2):
+        n = min(len(a), len(b))
+        assert len(a) != len(b) or not np.array_equal(a, b), (i, j)
+        assert np.max(np.abs(a[:n] - b[:n])) > 1e-3, f"clips {i} and {j} are near copies"
+
+
+@pytest.mark.parametrize("cat,mesh", MESHES, ids=[m["file"] for _, m in MESHES])
+def test_mesh_geometry(cat, mesh):
+    m = trimesh.load(str(ROOT / mesh["file"]), force="mesh")
+    assert isinstance(m, trimesh.Trimesh)
+    assert len(m.faces) > 0
+    np.testing.assert_allclose(m.extents, mesh["size_m"], rtol=0.01)
+    centre = m.bounds.mean(axis=0)
+    assert np.all(np.abs(centre) <= 0.001), centre
+    assert m.visual.kind in ("vertex", "face", "texture"), "mesh has no colour"
+    if m.visual.kind == "vertex":
+        colors = np.asarray(m.visual.vertex_colors)[:, :3].astype(int)
+        assert colors.std() > 0 or colors.mean() not in (0, 255), "uncoloured mesh"

@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""Build the embedded default asset library (simulator/assets/default/).
+
+Usage (from the repository root):
+
+    python tools/assets/build_default_library.py            # rebuild everything
+    python tools/assets/build_default_library.py --out DIR  # build somewhere else
+
+Everything the library holds is declared in :data:`CATEGORIES` below: per
+category a list of sound recipes and a list of mesh recipes. To add a category or
+a clip, add a recipe; file names (``sounds/<cat>/<cat>_NN.flac``,
+``meshes/<cat>/<cat>_NN.glb``), ``library.json``, ``licenses.json`` and
+``LICENSES.md`` follow from the list order. Only permissively licensed sources
+are used (public domain, CC0, CC-BY with credits, MIT, Apache); the builder checks
+each source's licence text before using it and refuses anything else.
+
+Sources are Debian packages (see tools/assets/README.md): SoundFonts rendered with
+tinysoundfont, espeak-ng speech (pip ``espeakng-loader``), CC0 samples, and
+Sweet Home 3D furniture models, plus procedural meshes made here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import asset_audio as A  # noqa: E402
+import asset_meshes as M  # noqa: E402
+import asset_procedural as P  # noqa: E402
+from simulator.assets.silhouette import add_silhouettes_to_index  # noqa: E402
+
+REPO = HERE.parent.parent
+DEFAULT_OUT = REPO / "simulator" / "assets" / "default"
+LIBRARY_FORMAT = 1
+PERMISSIVE = {"public-domain", "CC0-1.0", "MIT", "Apache-2.0",
+              "CC-BY-3.0", "CC-BY-3.0-US", "CC-BY-4.0"}
+MAX_FACES = 5000
+CLIP_SECONDS = 4.0
+
+# ---------------------------------------------------------------------------
+# Sources and their licences
+# ---------------------------------------------------------------------------
+
+SF2 = {
+    "gm": {
+        "path": "/usr/share/sounds/sf2/sf_GMbank.sf2",
+        "package": "csound-soundfont",
+        "license": "public-domain",
+        "attribution": "sf_GMbank.sf2 General MIDI SoundFont (public domain), distributed with Csound",
+        "check": ("/usr/share/doc/csound-soundfont/copyright",
+                  "The file has Public Domain in its license field"),
+    },
+    "fluid_gm": {
+        "path": "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+        "package": "fluid-soundfont-gm",
+        "license": "MIT",
+        "attribution": "FluidR3 SoundFont, Copyright (c) 2000-2002, 2008 Frank Wen, "
+                       "(c) 2008 Toby Smithe; MIT licence",
+        "check": ("/usr/share/doc/fluid-soundfont-gm/copyright", "MIT license"),
+    },
+    "fluid_gs": {
+        "path": "/usr/share/sounds/sf2/FluidR3_GS.sf2",
+        "package": "fluid-soundfont-gs",
+        "license": "MIT",
+        "attribution": "FluidR3 SoundFont, Copyright (c) 2000-2002, 2008 Frank Wen, "
+                       "(c) 2008 Toby Smithe; MIT licence",
+        "check": ("/usr/share/doc/fluid-soundfont-gs/copyright", "MIT license"),
+    },
+}
+
+SONIC_PI = "/usr/share/sonic-pi/samples"
+SONIC_PI_CHECK = (SONIC_PI + "/README.md", "Creative Commons 0 License")
+
+TTS_NOTE = ("Speech synthesised by this project with espeak-ng {version} (pip espeakng-loader); "
+            "the sentence is the project's own. espeak-ng is GPL-3.0-or-later, which does not "
+            "extend to the audio it outputs.")
+
+# Sweet Home 3D furniture archives (Debian sweethome3d-furniture) and their licences.
+SH3F = {
+    "Scopia.sh3f": ("LICENSE.TXT", "Creative Commons Attribution 3.0 Unported"),
+    "Reallusion.sh3f": ("LICENSE.TXT", "Creative Commons Attribution 3.0 United States"),
+    "BlendSwap-CC-BY.sh3f": ("LICENSE.TXT", "Creative Commons"),
+    "BlendSwap-CC-0.sh3f": ("LICENSE.TXT", "Creative Commons Zero"),
+}
+SCOPIA_CREDIT = "Scopia Visual Interfaces Systems, s.l. (http://www.scopia.es)"
+ETEKS_CREDIT = "Emmanuel Puybaret / eTeks"
+MESH_MODIFIED = ("Modified by this project: parts merged, textures baked to vertex colours, "
+                 "{decimated}re-oriented (+z up, front +x), uniformly rescaled to {target}, "
+                 "centred, stored as GLB.")
+
+
+# ---------------------------------------------------------------------------
+# Recipe helpers
+# ---------------------------------------------------------------------------
+
+def hits(times, key, dur=0.4, vel=110, keys=None):
+    """Notes at ``times`` (s); ``keys`` (same length) overrides ``key`` per note."""
+    keys = keys or [key] * len(times)
+    return [A.Note(float(t), int(k), vel, dur) for t, k in zip(times, keys)]
+
+
+def melody(keys, step, dur=None, vel=100, start=0.0):
+    """A monophonic line: one key every ``step`` s (``None`` entries are rests)."""
+    out = []
+    for i, k in enumerate(keys):
+        if k is not None:
+            out.append(A.Note(start + i * step, int(k), vel, dur or step * 0.95))
+    return out
+
+
+def chords(chord_list, step, dur=None, vel=90, start=0.0, arpeggio=0.0):
+    out = []
+    for i, chord in enumerate(chord_list):
+        for j, k in enumerate(chord):
+            out.append(A.Note(start + i * step + j * arpeggio, int(k), vel, dur or step * 0.98))
+    return out
+
+
+def sf2(font, bank, program, preset, notes, desc, seconds=CLIP_SECONDS):
+    return {"kind": "sf2", "font": font, "bank": bank, "program": program, "preset": preset,
+            "notes": notes, "desc": desc, "seconds": seconds}
+
+
+def tts(voice, text, rate=160, pitch=50, pitch_range=50):
+    return {"kind": "tts", "voice": voice, "text": text, "rate": rate, "pitch": pitch,
+            "range": pitch_range, "seconds": A.MAX_SECONDS,
+            "desc": f"speech, espeak-ng voice {voice}, rate {rate}, pitch {pitch}: \"{text}\""}
+
+
+def sample(name, offsets, credit, desc, gains=None, seconds=CLIP_SECONDS):
+    """A CC0 Sonic Pi sample, mixed at ``offsets`` (s) with optional per-copy ``gains``."""
+    return {"kind": "sample", "file": f"{SONIC_PI}/{name}.flac", "offsets": offsets,
+            "gains": gains or [1.0] * len(offsets), "credit": credit, "desc": desc,
+            "seconds": seconds}
+
+
+def sh3d(archive, obj, target, license, attribution, license_file=None, must_contain=None,
+         yaw_deg=0.0, desc=""):
+    return {"kind": "sh3d", "archive": archive, "obj": obj, "target": target,
+            "license": license, "attribution": attribution, "license_file": license_file,
+            "must_contain": must_contain, "yaw_deg": yaw_deg, "desc": desc}
+
+
+def procedural(generator, target, desc):
+    return {"kind": "procedural", "generator": generator, "target": target, "desc": desc}
+
+
+# ---------------------------------------------------------------------------
+# The library
+# ---------------------------------------------------------------------------
+
+CATEGORIES = {
+    "person": {
+        "sounds": [
+            tts("en-us", "Hello, can you hear me? I am standing right over here, by the window."),
+            tts("en+f1", "Good morning. The meeting starts at nine, so please do not be late.",
+                rate=150, pitch=60),
+            tts("en-us+m3", "Excuse me, does anyone know where the nearest train station is?",
+                rate=155, pitch=38),
+            tts("en-us+f4", "Look at this! The weather is lovely, let us go for a walk outside.",
+                rate=165, pitch=66, pitch_range=70),
+            tts("en-gb-scotland+m1", "Right, I will put the kettle on. Would you like some tea?",
+                rate=150, pitch=45),
+        ],
+        "meshes": [
+            sh3d("Reallusion.sh3f", "reallusion/male01/male01.obj", {"height": 1.80},
+                 "CC-BY-3.0-US",
+                 "\"Male\" 3D model (male01), (C) Reallusion (http://www.reallusion.com), "
+                 "CC BY 3.0 US, from the Sweet Home 3D furniture library",
+                 desc="standing man"),
+            sh3d("Reallusion.sh3f", "reallusion/female01/female01.obj", {"height": 1.66},
+                 "CC-BY-3.0-US",
+                 "\"Female\" 3D model (female01), (C) Reallusion (http://www.reallusion.com), "
+                 "CC BY 3.0 US, from the Sweet Home 3D furniture library",
+                 desc="standing woman"),
+        ],
+    },
+    "dog": {
+        "sounds": [
+            sf2("gm", 1, 123, "Dog", hits([0, 0.42, 1.55, 1.93, 2.31, 3.30], 60, 0.35),
+                "barking, medium dog"),
+            sf2("fluid_gs", 1, 123, "Dog", hits([0, 0.36, 0.72, 2.00, 2.45, 3.45], 60, 0.35,
+                                                keys=[60, 61, 60, 59, 60, 61]),
+                "barking, medium dog (FluidR3 sample)"),
+            sf2("gm", 1, 123, "Dog", hits([0, 0.60, 1.70, 2.35, 3.30], 53, 0.5),
+                "deep barks, large dog (key 53)"),
+            sf2("fluid_gs", 1, 123, "Dog", hits([0, 0.22, 0.44, 1.30, 1.52, 1.74, 2.80, 3.02, 3.24],
+                                                67, 0.2),
+                "yapping, small dog (key 67)"),
+            sf2("gm", 1, 123, "Dog", hits([0, 0.30, 0.95, 1.25, 2.10, 2.40, 2.70, 3.55], 63, 0.3,
+                                          keys=[63, 64, 63, 62, 64, 63, 62, 63]),
+                "excited barking (key 62-64)"),
+        ],
+        "meshes": [
+            sh3d("Scopia.sh3f", "scopia/dog/dog.obj", {"height": 0.75}, "CC-BY-3.0",
+                 f"\"Dog\" 3D model by {SCOPIA_CREDIT} and {ETEKS_CREDIT}, CC BY 3.0, "
+                 "from the Sweet Home 3D furniture library",
+                 desc="sitting Labrador-like dog"),
+            sh3d("BlendSwap-CC-BY.sh3f", "blendswap-cc-by/bulldog/bulldog.obj", {"height": 0.47},
+                 "CC-BY-3.0",
+                 "\"Bulldog\" 3D model by Priide (http://www.blendswap.com/blends/view/53182), "
+                 "CC BY 3.0, converted by Emmanuel Puybaret for the Sweet Home 3D furniture "
+                 "library",
+                 license_file="blendswap-cc-by/bulldog/BLENDSWAP_LICENSE.txt",
+                 must_contain=["\"Bulldog\" by Priide", "Creative Commons Attribution 3.0"],
+                 desc="standing bulldog"),
+        ],
+    },
+    "bird": {
+        "sounds": [
+            sf2("gm", 0, 123, "Bird", hits([0, 1.45, 2.90], 60, 1.3), "songbird chirps"),
+            sf2("fluid_gm", 0, 123, "Bird Tweet", hits([0, 1.6, 2.7], 64, 1.0,
+                                                        keys=[64, 66, 64]),
+                "bird tweets (FluidR3 sample)"),
+            sf2("fluid_gs", 3, 123, "Bird 2", hits([0, 0.9, 1.5, 2.6, 3.3], 62, 0.6,
+                                                   keys=[62, 65, 62, 64, 62]),
+                "bird calls (FluidR3 'Bird 2')"),
+            sf2("gm", 0, 123, "Bird", hits([0, 1.2, 2.4], 70, 1.1), "small bird, high chirps (key 70)"),
+            sample("misc_crow", [0.0, 0.62, 1.85, 2.45, 3.05], "davidworksonline "
+                   "(https://freesound.org/people/davidworksonline/sounds/54973/)",
+                   "crow caws (recording)", gains=[1.0, 0.9, 1.0, 0.85, 0.95]),
+        ],
+        "meshes": [
+            procedural("songbird", {"length": 0.20}, "perching robin-like songbird"),
+            sh3d("BlendSwap-CC-0.sh3f", "blendswap-cc-0/chicken/chicken.obj", {"height": 0.40},
+                 "CC0-1.0",
+                 "\"Chicken\" 3D model by CDmir230 (http://www.blendswap.com/blends/view/79670), "
+                 "CC0 1.0, converted by Emmanuel Puybaret for the Sweet Home 3D furniture library "
+                 "(credit not required)",
+                 license_file="blendswap-cc-0/chicken/79670 - LICENSE.html",
+                 must_contain=["Creative Commons Zero 1.0"],
+                 desc="standing hen"),
+        ],
+    },
+    "car": {
+        "sounds": [
+            sf2("gm", 1, 125, "Car-Engine", hits([0], 60, CLIP_SECONDS + 0.5), "idling engine"),
+            sf2("fluid_gs", 1, 125, "Car-Engine", hits([0], 60, CLIP_SECONDS + 0.5),
+                "running engine (FluidR3 sample)"),
+            sf2("fluid_gs", 3, 125, "Car-Pass", hits([0, 2.0], 60, 1.8, keys=[60, 58]),
+                "two cars passing by"),
+            sf2("gm", 1, 125, "Car-Engine", hits([0], 67, CLIP_SECONDS + 0.5),
+                "engine at higher revs (key 67)"),
+            sf2("fluid_gs", 1, 125, "Car-Engine", hits([0], 54, CLIP_SECONDS + 0.5),
+                "large, low engine (key 54)"),
+        ],
+        "meshes": [
+            sh3d("Scopia.sh3f", "scopia/peugeot-308/peugeot-308.obj", {"length": 4.40},
+                 "CC-BY-3.0",
+                 f"\"Peugeot 308 CC\" 3D model by {SCOPIA_CREDIT} and {ETEKS_CREDIT}, CC BY 3.0, "
+                 "from the Sweet Home 3D furniture library",
+                 desc="white convertible"),
+            sh3d("Scopia.sh3f", "scopia/chevrolet/chevrolet.obj", {"length": 4.46}, "CC-BY-3.0",
+                 f"\"Chevrolet\" 3D model by {SCOPIA_CREDIT} and {ETEKS_CREDIT}, CC BY 3.0, "
+                 "from the Sweet Home 3D furniture library",
+                 desc="red sports car"),
+        ],
+    },
+    "piano": {
+        "sounds": [
+            sf2("gm", 0, 0, "Piano 1", melody([60, 62, 64, 65, 67, 65, 64, 62, 60, None], 0.4, vel=95),
+                "piano, five-note scale up and down"),
+            sf2("fluid_gm", 0, 0, "Yamaha Grand Piano",
+                chords([[48, 55, 64], [45, 52, 60], [41, 48, 57], [43, 50, 59]], 0.95, vel=85),
+                "grand piano chords C-Am-F-G"),
+            sf2("fluid_gm", 0, 1, "Bright Yamaha Grand",
+                melody([57, 60, 64, 69, 72, 69, 64, 60, 57, 60, 64, 69], 0.3, dur=0.5, vel=90),
+                "bright piano, A minor arpeggios"),
+            sf2("gm", 127, 0, "Acou Piano 1",
+                melody([67, 67, 69, 67, 72, 71, None, 67, 67, 69, 67, 74, 72], 0.3, dur=0.32,
+                       vel=100),
+                "acoustic piano melody"),
+            sf2("fluid_gm", 0, 0, "Yamaha Grand Piano",
+                chords([[36, 43, 52, 60], [38, 45, 53, 62], [41, 48, 57, 65]], 1.2, vel=80,
+                       arpeggio=0.07),
+                "low rolled chords"),
+        ],
+        "meshes": [
+            sh3d("BlendSwap-CC-BY.sh3f", "blendswap-cc-by/piano/piano.obj", {"width": 1.45},
+                 "CC-BY-3.0",
+                 "\"vertical piano with material\" 3D model by LVlittering "
+                 "(http://www.blendswap.com/blends/view/41527), CC BY 3.0, converted by Emmanuel "
+                 "Puybaret for the Sweet Home 3D furniture library",
+                 license_file="blendswap-cc-by/piano/BLENDSWAP_LICENSE.txt",
+                 must_contain=["by LVlittering", "Creative Commons Attribution 3.0"],
+                 desc="black upright piano"),
+            sh3d("BlendSwap-CC-0.sh3f", "blendswap-cc-0/pianoAQueue/pianoAQueue.obj",
+                 {"length": 1.70}, "CC0-1.0",
+                 "\"piano\" 3D model by Dante (http://www.blendswap.com/blends/view/67782), CC0, "
+                 "converted by Emmanuel Puybaret for the Sweet Home 3D furniture library "
+                 "(credit not required)",
+                 license_file="blendswap-cc-0/pianoAQueue/BLENDSWAP_LICENSE.txt",
+                 must_contain=["by Dante", "Creative Commons Zero"],
+                 desc="black grand piano, lid open"),
+        ],
+    },
+    "telephone": {
+        "sounds": [
+            sf2("gm", 0, 124, "Telephone", hits([0.0, 3.0], 60, 2.0), "telephone ringing"),
+            sf2("gm", 1, 124, "Telephone 2", hits([0.0, 2.6], 60, 1.6), "telephone 2 ringing"),
+            sf2("fluid_gm", 0, 124, "Telephone", hits([0.0, 0.6, 2.0, 2.6], 60, 0.4),
+                "double ring (FluidR3 sample)"),
+            sf2("fluid_gs", 1, 124, "Telephone 2", hits([0.0, 0.75, 2.2, 2.95], 60, 0.6),
+                "old bell telephone (FluidR3 'Telephone 2')"),
+            sf2("gm", 0, 124, "Telephone", hits([0.0, 0.55, 2.1, 2.65], 65, 0.4),
+                "higher pitched double ring (key 65)"),
+        ],
+        "meshes": [
+            sh3d("Scopia.sh3f", "scopia/phone/phone.obj", {"width": 0.20}, "CC-BY-3.0",
+                 f"\"Phone\" 3D model by {SCOPIA_CREDIT}, CC BY 3.0, "
+                 "from the Sweet Home 3D furniture library",
+                 desc="grey desk telephone with keypad"),
+            sh3d("BlendSwap-CC-BY.sh3f",
+                 "blendswap-cc-by/wirelessOfficePhone3/wirelessOfficePhone3.obj",
+                 {"height": 0.171}, "CC-BY-3.0",
+                 "\"Low-Poly office phone\" 3D model by DennisH2010 "
+                 "(http://www.blendswap.com/blends/view/69957), CC BY 3.0, converted by Emmanuel "
+                 "Puybaret for the Sweet Home 3D furniture library",
+                 license_file="blendswap-cc-by/wirelessOfficePhone3/BLENDSWAP_LICENSE.txt",
+                 must_contain=["by DennisH2010", "Creative Commons Attribution 3.0"],
+                 desc="cordless office phone in its base"),
+        ],
+    },
+}
+
+
+# ---------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------
+
+def _require_text(path: str, needle: str) -> None:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{path} not found (see tools/assets/README.md for packages)")
+    if needle not in p.read_text(encoding="latin-1"):
+        raise RuntimeError(f"licence check failed: {needle!r} not in {path}")
+
+
+def build_sound(recipe: dict) -> tuple[np.ndarray, dict]:
+    """Render one sound recipe; return (samples, licence entry without path)."""
+    kind = recipe["kind"]
+    if kind == "sf2":
+        font = SF2[recipe["font"]]
+        _require_text(*font["check"])
+        x = A.render_sf2(font["path"], recipe["bank"], recipe["program"], recipe["notes"],
+                         recipe["seconds"] + 1.0)
+        src = (f"{font['package']}: {font['path']} (bank {recipe['bank']}, program "
+               f"{recipe['program']}, preset '{recipe['preset']}')")
+        notes = (f"{recipe['desc']}. Rendered by tools/assets/build_default_library.py with "
+                 f"tinysoundfont (keys {sorted({n.key for n in recipe['notes']})}).")
+        entry = {"source": src, "license": font["license"], "attribution": font["attribution"],
+                 "notes": notes}
+    elif kind == "tts":
+        args = (recipe["text"], recipe["voice"], recipe["rate"], recipe["pitch"], recipe["range"])
+        x = A.tts_espeak(*args)
+        # some voice variants (e.g. +f2, +f3) add random breath noise: refuse them
+        if not np.array_equal(x, A.tts_espeak(*args)):
+            raise RuntimeError(f"espeak-ng voice {recipe['voice']!r} is not deterministic")
+        entry = {"source": f"procedural: tools/assets/build_default_library.py (espeak-ng voice "
+                           f"{recipe['voice']})",
+                 "license": "MIT",
+                 "attribution": "This project (speech synthesised with espeak-ng)",
+                 "notes": f"{recipe['desc']}. " + TTS_NOTE.format(version=A.espeak_version())}
+    elif kind == "sample":
+        _require_text(*SONIC_PI_CHECK)
+        clip = A.load_file(recipe["file"])
+        n = int(round((max(recipe["offsets"]) + recipe["seconds"]) * A.SAMPLE_RATE)) + len(clip)
+        x = np.zeros(n)
+        for off, g in zip(recipe["offsets"], recipe["gains"]):
+            i = int(round(off * A.SAMPLE_RATE))
+            x[i:i + len(clip)] += g * clip
+        entry = {"source": f"sonic-pi-samples: {recipe['file']}", "license": "CC0-1.0",
+                 "attribution": f"{recipe['credit']}, via Sonic Pi (credit not required)",
+                 "notes": f"{recipe['desc']}; the sample repeated at {recipe['offsets']} s. "
+                          "Sonic Pi's samples/README.md: placed in the public domain via CC0."}
+    else:
+        raise ValueError(f"unknown sound kind {kind!r}")
+    return A.finish_clip(x, recipe["seconds"]), entry
+
+
+def build_mesh(recipe: dict, workdir: Path):
+    """Build one mesh recipe; return (trimesh, licence entry without path)."""
+    target_text = ", ".join(f"{k} {v} m" for k, v in recipe["target"].items())
+    if recipe["kind"] == "sh3d":
+        archive = recipe["archive"]
+        lic_member, lic_needle = SH3F[archive]
+        if lic_needle not in M.read_sh3f_text(archive, lic_member):
+            raise RuntimeError(f"licence check failed for {archive}")
+        if recipe["license_file"]:
+            text = M.read_sh3f_text(archive, recipe["license_file"])
+            for needle in recipe["must_contain"] or []:
+                if needle not in text:
+                    raise RuntimeError(f"licence check failed: {needle!r} not in "
+                                       f"{archive}:{recipe['license_file']}")
+        obj_dir, obj_name = recipe["obj"].rsplit("/", 1)
+        folder = M.extract_sh3f_model(archive, obj_dir, workdir)
+        mesh = M.load_as_colored_mesh(folder / obj_name)
+        n0 = len(mesh.faces)
+        mesh = M.decimate(mesh, MAX_FACES)
+        decimated = f"decimated from {n0} to {len(mesh.faces)} faces, " if len(mesh.faces) < n0 else ""
+        transform = M.rotation_z(recipe["yaw_deg"]) @ M.SH3D_TO_PROJECT
+        mesh = M.finalize(mesh, transform, recipe["target"])
+        entry = {"source": f"sweethome3d-furniture: /usr/share/sweethome3d/furniture/{archive} "
+                           f"({recipe['obj']})",
+                 "license": recipe["license"], "attribution": recipe["attribution"],
+                 "notes": recipe["desc"] + ". " + MESH_MODIFIED.format(decimated=decimated,
+                                                                      target=target_text)}
+    elif recipe["kind"] == "procedural":
+        mesh = P.GENERATORS[recipe["generator"]]()
+        mesh = M.finalize(mesh, None, recipe["target"])
+        entry = {"source": f"procedural: tools/assets/asset_procedural.py ({recipe['generator']})",
+                 "license": "MIT", "attribution": "This project",
+                 "notes": f"{recipe['desc']}; low-poly primitives, {target_text}."}
+    else:
+        raise ValueError(f"unknown mesh kind {recipe['kind']!r}")
+    if len(mesh.faces) > MAX_FACES * 1.1:
+        raise RuntimeError(f"mesh has {len(mesh.faces)} faces (limit {MAX_FACES})")
+    return mesh, entry
+
+
+def write_licenses_md(entries: list[dict], path: Path) -> None:
+    lines = [
+        "# Licences of the default asset library",
+        "",
+        "Generated by `tools/assets/build_default_library.py` from `licenses.json`; do not edit.",
+        "Every file in this folder except `library.json` and `licenses.json` is listed with its",
+        "source, its licence (SPDX id) and the credit it requires. Only permissive",
+        "licences are used: public domain, CC0, CC BY (credits below), MIT.",
+        "",
+        "| file | licence | credit | source |",
+        "|---|---|---|---|",
+    ]
+    for e in entries:
+        lines.append(f"| `{e['path']}` | {e['license']} | {e['attribution']} | {e['source']} |")
+    lines += ["", "## Notes per file", ""]
+    for e in entries:
+        lines.append(f"- `{e['path']}`: {e['notes']}")
+    lines += [
+        "",
+        "## Licence texts",
+        "",
+        "- CC BY 3.0: https://creativecommons.org/licenses/by/3.0/legalcode",
+        "- CC BY 3.0 US: https://creativecommons.org/licenses/by/3.0/us/legalcode",
+        "- CC0 1.0: https://creativecommons.org/publicdomain/zero/1.0/legalcode",
+        "",
+        "The CC BY models were modified as described in the notes above; the original authors do",
+        "not endorse this project.",
+        "",
+        "### MIT (FluidR3 SoundFont, used for clips rendered from it)",
+        "",
+        "Copyright (c) 2000-2002, 2008 Frank Wen; (c) 2008 Toby Smithe",
+        "",
+        "Permission is hereby granted, free of charge, to any person obtaining a copy of this",
+        "software and associated documentation files (the \"Software\"), to deal in the Software",
+        "without restriction, including without limitation the rights to use, copy, modify, merge,",
+        "publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons",
+        "to whom the Software is furnished to do so, subject to the following conditions:",
+        "",
+        "The above copyright notice and this permission notice shall be included in all copies or",
+        "substantial portions of the Software.",
+        "",
+        "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,",
+        "INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR",
+        "PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE",
+        "FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR",
+        "OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER",
+        "DEALINGS IN THE SOFTWARE.",
+        "",
+        "### MIT (files made by this project: speech clips, procedural meshes)",
+        "",
+        "These are covered by the project's own MIT licence (see the repository's licence).",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def build(out: Path, categories: dict = CATEGORIES, verbose: bool = True) -> dict:
+    """Build the whole library into ``out``; return the library dict."""
+    out.mkdir(parents=True, exist_ok=True)
+    library = {"format": LIBRARY_FORMAT, "sample_rate": A.SAMPLE_RATE, "categories": {}}
+    entries: list[dict] = []
+    produced: set[Path] = set()
+    with tempfile.TemporaryDirectory(prefix="assets-") as tmp:
+        work = Path(tmp)
+        for cat, spec in categories.items():
+            sounds, meshes = [], []
+            for i, recipe in enumerate(spec["sounds"], 1):
+                rel = f"sounds/{cat}/{cat}_{i:02d}.flac"
+                x, entry = build_sound(recipe)
+                stats = A.write_flac(x, out / rel)
+                produced.add(out / rel)
+                sounds.append(rel)
+                entries.append({"path": rel, **entry})
+                if verbose:
+                    print(f"{rel:32s} {stats['seconds']:5.2f} s  peak {stats['peak_dbfs']:6.2f} dBFS"
+                          f"  active RMS {stats['active_rms_dbfs']:6.2f} dBFS  {recipe['desc'][:50]}")
+            for i, recipe in enumerate(spec["meshes"], 1):
+                rel = f"meshes/{cat}/{cat}_{i:02d}.glb"
+                mesh, entry = build_mesh(recipe, work)
+                size = M.write_glb(mesh, out / rel)
+                produced.add(out / rel)
+                meshes.append({"file": rel, "size_m": size})
+                entries.append({"path": rel, **entry})
+                if verbose:
+                    print(f"{rel:32s} {len(mesh.faces):5d} faces  size_m {size}")
+            library["categories"][cat] = {"sounds": sounds, "meshes": meshes}
+    # drop stale files from earlier builds so the manifest covers the folder exactly
+    for sub in ("sounds", "meshes"):
+        for p in sorted((out / sub).rglob("*"), reverse=True):
+            if p.is_file() and p not in produced:
+                p.unlink()
+            elif p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+    for e in entries:
+        if e["license"] not in PERMISSIVE:
+            raise RuntimeError(f"{e['path']}: licence {e['license']} is not permissive")
+        if e["license"].startswith("CC-BY") and not e["attribution"]:
+            raise RuntimeError(f"{e['path']}: CC BY needs an attribution")
+    entries.append({"path": "LICENSES.md",
+                    "source": "generated: tools/assets/build_default_library.py (from licenses.json)",
+                    "license": "MIT", "attribution": "This project",
+                    "notes": "Human-readable form of licenses.json."})
+    (out / "library.json").write_text(json.dumps(library, indent=2) + "\n", encoding="utf-8")
+    add_silhouettes_to_index(out)  # silhouette tables for size-bin placement (simulator.assets.silhouette)
+    (out / "licenses.json").write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    write_licenses_md(entries, out / "LICENSES.md")
+    return library
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                    help="output folder (default: simulator/assets/default)")
+    ap.add_argument("--clean", action="store_true",
+                    help="delete the output folder first")
+    ap.add_argument("--list-presets", choices=sorted(SF2),
+                    help="print the presets of one SoundFont and exit")
+    args = ap.parse_args(argv)
+    if args.list_presets:
+        for bank, prog, name in A.sf2_presets(SF2[args.list_presets]["path"]):
+            print(f"{bank:3d}:{prog:<3d} {name}")
+        return 0
+    if args.clean and args.out.exists():
+        shutil.rmtree(args.out)
+    build(args.out)
+    total = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
+    print(f"wrote {args.out} ({total / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
