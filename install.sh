@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install avsim and what it needs on a fresh Debian/Ubuntu machine (no GPU needed).
+#   ./install.sh            system libraries for headless rendering (Mesa EGL) + the package
+#                           with its test extra, editable, into the current Python.
+# Extra pip arguments are passed on, e.g. ./install.sh --user
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES="libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libosmesa6"
+missing=""
+for p in $APT_PACKAGES; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "install.sh: installing system packages:$missing" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]" "$@"
