@@ -54,6 +54,7 @@ class SampleMaker:
         self.acoustic = FreeFieldRenderer(spec.resolved["audio"]["sample_rate"])
         self.level_db = float(spec.resolved["audio"]["level_db"])
         self.max_occlusion = float(spec.resolved["objects"]["max_occlusion"])
+        self._amodal_memo: dict[int, tuple[tuple, np.ndarray]] = {}
 
     def close(self) -> None:
         self.visual.close()
@@ -77,8 +78,28 @@ class SampleMaker:
         raise SampleFailed(f"sample {index}: no valid layout in {MAX_ATTEMPTS} attempts ({'; '.join(problems[-3:])})")
 
     def _silhouette_area(self, scene: Scene, object_id: int) -> float:
-        mask = self.visual.render_amodal(scene, [object_id])[object_id]
+        mask = self._amodal(scene, [object_id])[object_id]
         return float(mask.mean())
+
+    def _amodal(self, scene: Scene, object_ids: list[int]) -> dict[int, np.ndarray]:
+        """Unoccluded silhouettes, remembering the last one of each object at its pose (the
+        target's is measured while fitting its depth and reused afterwards)."""
+        out, todo = {}, []
+        for oid in object_ids:
+            obj = scene.object_by_id(oid)
+            key = (scene.index, oid, obj.mesh, obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale,
+                   scene.camera.hfov_deg)
+            hit = self._amodal_memo.get(oid)
+            if hit is not None and hit[0] == key:
+                out[oid] = hit[1]
+            else:
+                todo.append((oid, key))
+        if todo:
+            fresh = self.visual.render_amodal(scene, [oid for oid, _ in todo])
+            for oid, key in todo:
+                self._amodal_memo[oid] = (key, fresh[oid])
+                out[oid] = fresh[oid]
+        return out
 
     def _settle_sources(self, scene: Scene, vis, target_object: int | None) -> str | None:
         """Check the target's size bin and occlusion, and put each object-attached source on a
@@ -88,7 +109,7 @@ class SampleMaker:
             area = float(visible.mean())
             if size_bin_of(area) != scene.size_bin:
                 return f"target area {area:.4f} is not in {scene.size_bin}"
-            amodal = float(self.visual.render_amodal(scene, [target_object])[target_object].mean())
+            amodal = float(self._amodal(scene, [target_object])[target_object].mean())
             if amodal > 0 and 1.0 - area / amodal > self.max_occlusion + 1e-9:
                 return f"target {100 * (1 - area / amodal):.0f}% occluded"
         for src in scene.sources:
@@ -119,7 +140,7 @@ class SampleMaker:
         return self._finish(scene, self.visual.render(scene))
 
     def _finish(self, scene: Scene, vis) -> Sample:
-        amodal = self.visual.render_amodal(scene, [o.id for o in scene.objects])
+        amodal = self._amodal(scene, [o.id for o in scene.objects])
         record = annotate(scene, vis.instance_ids, amodal)
         n = int(round(scene.audio.duration_s * scene.audio.sample_rate))
         clips = [loop_excerpt(self.library.clip(s.clip, scene.audio.sample_rate),

@@ -211,7 +211,7 @@ def initial_depth(silhouette: dict, yaw_deg: float, area_fraction: float, pin) -
 
 
 def fit_depth(scene: Scene, obj: SceneObject, intent: ObjectIntent, depth: float, pin,
-              measure_area: Callable[[Scene, int], float], tolerance: float = 0.02, iterations: int = 6) -> float:
+              measure_area: Callable[[Scene, int], float], tolerance: float = 0.04, iterations: int = 6) -> float:
     """Move ``obj`` along its pixel's ray until its silhouette covers ``intent.area``.
 
     Area scales as 1/depth**2, so each step multiplies depth by sqrt(measured / wanted).

@@ -1,0 +1,477 @@
+"""Headless pyrender raster of a :class:`simulator.scene.Scene`: rgb, depth, instance ids, masks.
+
+Frames and units (DESIGN.md, :mod:`simulator.geometry`):
+
+* World = listener head frame: +x ahead, +y left, +z up, metres.
+* The camera sits at ``scene.camera.position_m`` and looks along +x; image u grows to the right
+  (towards -y), v downwards (towards -z). Intrinsics are :class:`simulator.geometry.PinholeCamera`'s
+  (square pixels, ``fx = fy = (W/2) / tan(hfov/2)``, principal point at the image centre), so a
+  world point lands on the pixel that ``PinholeCamera.project`` predicts. Pixel (i, j) (column i,
+  row j) covers [i, i+1) x [j, j+1) and images are indexed ``image[j, i]``.
+* Depth is metres along the optical axis (+x) from the camera centre, 0.0 where no object.
+* Objects are posed with :func:`simulator.geometry.pose_matrix` (scale, then yaw/pitch/roll, then
+  translate to ``position_m``, the centre of the mesh's bounding box).
+
+pyrender conventions that matter here (checked against pyrender 1.0.1, pyrender-maintained):
+
+* ``IntrinsicsCamera`` takes cx, cy in the OpenCV sense (cy measured from the *top* row): its
+  projection gives ``u = cx + fx X/Z`` and ``v = cy - fy Y/Z`` with Y up after pyrender flips the
+  framebuffer, i.e. exactly geometry's convention. The camera node's pose is
+  :data:`simulator.geometry.OPENGL_CAMERA_AXES` (columns = OpenGL x right, y up, z backwards).
+* A ``DirectionalLight`` shines along its node's -z axis, so a light coming *from* direction d
+  gets a node whose +z axis is d.
+* The mesh shader writes ``pow(linear, 1/2.2)``; the background clear colour is written as is.
+  ``Background.color`` is linear RGB, so it is encoded with the same power here to match.
+* The colour pass is 4x multisampled (antialiased rgb) unless ``antialias=False``; the SEG pass
+  is not (one coverage sample at the pixel centre). Depth is taken from the SEG pass so that
+  depth > 0 exactly where instance_ids > 0 (the colour pass's resolved depth picks a sample off
+  the pixel centre and disagrees on silhouette pixels).
+* The SEG pass always culls back faces (pyrender ignores ``doubleSided`` there): meshes need
+  consistent outward winding or their ids have holes.
+* pyrender's ``OffscreenRenderer.delete()`` terminates the process-wide EGL display under every
+  other renderer; :meth:`MeshRasterRenderer.close` uses
+  :func:`renderers.visual.gl_platform.release_offscreen` instead.
+* When a mesh leaves the pyrender scene, pyrender deletes its GL buffers at the next render, and
+  re-uploads them when it comes back. This renderer keeps uploaded meshes resident (see
+  :meth:`MeshRasterRenderer._keep_resident`) so the per-sample cost is only node bookkeeping.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import trimesh
+
+from renderers.visual.gl_platform import import_pyrender, release_offscreen
+from simulator.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
+from simulator.scene import Scene, SceneObject
+
+#: Largest instance id the 24-bit segmentation encoding can hold.
+MAX_INSTANCE_ID = 2 ** 24 - 1
+
+#: Exponent of pyrender's output encoding (its mesh shader writes ``pow(linear, 1 / 2.2)``).
+DISPLAY_GAMMA = 2.2
+
+
+@dataclass
+class VisualRender:
+    """One rendered view.
+
+    ``rgb``: (H, W, 3) uint8, display-encoded. ``depth``: (H, W) float32, metres along the optical
+    axis (+x) from the camera centre, 0.0 where no object. ``instance_ids``: (H, W) int32, 0 for
+    background, else the ``SceneObject.id`` of the visible (front-most) object.
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    instance_ids: np.ndarray
+
+
+def id_to_rgb(object_id: int) -> np.ndarray:
+    """24-bit id -> (3,) uint8 colour (R = bits 16-23, G = bits 8-15, B = bits 0-7)."""
+    i = int(object_id)
+    return np.array([(i >> 16) & 255, (i >> 8) & 255, i & 255], dtype=np.uint8)
+
+
+def rgb_to_id(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 segmentation colours -> (...) int32 ids; inverse of :func:`id_to_rgb`."""
+    c = np.asarray(rgb)
+    return ((c[..., 0].astype(np.int32) << 16) | (c[..., 1].astype(np.int32) << 8)
+            | c[..., 2].astype(np.int32))
+
+
+def light_pose_from(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
+    """4x4 pose of a pyrender ``DirectionalLight`` whose light comes FROM (azimuth, elevation).
+
+    pyrender lights shine along the node's -z axis, so the node's +z axis points towards the light
+    (world frame, degrees as in :func:`simulator.geometry.direction`).
+    """
+    z = direction(azimuth_deg, elevation_deg)
+    up = np.array([0.0, 0.0, 1.0]) if abs(z[2]) < 0.99 else np.array([1.0, 0.0, 0.0])
+    x = np.cross(up, z)
+    x /= np.linalg.norm(x)
+    y = np.cross(z, x)
+    pose = np.eye(4)
+    pose[:3, 0], pose[:3, 1], pose[:3, 2] = x, y, z
+    return pose
+
+
+@dataclass
+class _CachedMesh:
+    mesh: Any            # pyrender.Mesh
+    radius_m: float      # bounding-sphere radius about the mesh origin, before scale
+
+
+class MeshRasterRenderer:
+    """Headless pyrender raster of a Scene's objects. One per worker process, reused across samples.
+
+    Holds one OpenGL context (via pyrender's ``OffscreenRenderer``, resized in place when the image
+    size changes), one pyrender scene whose camera, light and object nodes are updated per sample,
+    and a cache of pyrender meshes keyed by ``SceneObject.mesh``. Not thread-safe.
+
+    Objects whose bounding sphere lies entirely outside the view frustum are not drawn.
+
+    Parameters
+    ----------
+    mesh_loader:
+        Maps ``SceneObject.mesh`` (a string key) to a ``trimesh.Trimesh`` in metres, bounding box
+        centred at the origin, +z up, front towards +x. Called once per key.
+    znear_m, zfar_m:
+        Near and far clipping distances along the optical axis, metres. Depth resolution of the
+        24-bit z-buffer is about ``depth**2 / znear_m * 6e-8`` metres (0.1 mm at 10 m).
+    antialias:
+        4x multisampled colour pass (pyrender's default). ``False`` renders rgb with one sample
+        per pixel at its centre: aliased edges that coincide with ``instance_ids``, and about half
+        the colour-pass time on Mesa llvmpipe, which shades every sample.
+    max_resident_meshes:
+        How many uploaded meshes stay in GPU memory while unused (least recently used evicted).
+    """
+
+    def __init__(self, mesh_loader: Callable[[str], trimesh.Trimesh], znear_m: float = 0.05,
+                 zfar_m: float = 1000.0, antialias: bool = True, max_resident_meshes: int = 256) -> None:
+        self._pyrender = import_pyrender()
+        pr = self._pyrender
+        self._loader = mesh_loader
+        self._znear = float(znear_m)
+        self._zfar = float(zfar_m)
+        self._antialias = bool(antialias)
+        if not 0.0 < self._znear < self._zfar:
+            raise ValueError(f"need 0 < znear_m < zfar_m, got {znear_m}, {zfar_m}")
+        self._max_resident = int(max_resident_meshes)
+        self._meshes: dict[str, _CachedMesh] = {}
+        self._offscreen: Any = None
+        self._size: tuple[int, int] | None = None
+
+        self._scene = pr.Scene(bg_color=np.zeros(4), ambient_light=np.zeros(3))
+        self._cam = pr.IntrinsicsCamera(fx=1.0, fy=1.0, cx=0.5, cy=0.5, znear=self._znear, zfar=self._zfar)
+        self._cam_node = self._scene.add(self._cam, pose=np.eye(4))
+        self._light = pr.DirectionalLight(color=np.ones(3), intensity=1.0)
+        self._light_node = self._scene.add(self._light, pose=np.eye(4))
+        # Object nodes currently in the pyrender scene, pooled by mesh key; node -> object id.
+        self._nodes_by_key: dict[str, list[Any]] = {}
+        self._node_ids: dict[Any, int] = {}
+        self._node_boxes: dict[Any, np.ndarray] = {}  # node -> conservative (u0, v0, u1, v1), pixels
+        self._seg_colors: dict[Any, np.ndarray] = {}
+        self._seg_flags = pr.RenderFlags.SEG
+        self._color_flags = pr.RenderFlags.NONE
+        self._resident: dict[Any, None] = {}  # pyrender.Mesh uploaded to the context, LRU order
+
+    # ------------------------------------------------------------------ public API
+
+    def render(self, scene: Scene) -> VisualRender:
+        """Render ``scene``: rgb (uint8), depth (float32, metres along +x), instance ids (int32)."""
+        h, w = scene.camera.height, scene.camera.width
+        self._sync(scene)
+        bg = self._background_rgb(scene)
+        if not self._node_ids:
+            return VisualRender(rgb=np.broadcast_to(bg, (h, w, 3)).copy(),
+                                depth=np.zeros((h, w), np.float32),
+                                instance_ids=np.zeros((h, w), np.int32))
+        r = self._renderer(w, h)
+        self._keep_resident()
+        if self._antialias:
+            color, _ = r.render(self._scene, flags=self._color_flags)
+        else:
+            with _multisampling_off():
+                color, _ = r.render(self._scene, flags=self._color_flags)
+        seg, depth = r.render(self._scene, flags=self._seg_flags, seg_node_map=self._seg_colors)
+        return VisualRender(rgb=np.ascontiguousarray(color),
+                            depth=np.ascontiguousarray(depth, dtype=np.float32),
+                            instance_ids=rgb_to_id(seg))
+
+    def render_amodal(self, scene: Scene, object_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Boolean (H, W) silhouette of each listed object rendered alone (unoccluded).
+
+        Objects whose conservative screen boxes (the projected bounding box of their bounding
+        sphere) are disjoint cannot overlap, so they share one SEG pass; each mask is still the
+        object's silhouette as if rendered alone. An object outside the view frustum gets an
+        all-False mask; an id not in the scene raises ``KeyError``.
+        """
+        h, w = scene.camera.height, scene.camera.width
+        self._sync(scene)
+        by_id = {oid: node for node, oid in self._node_ids.items()}
+        out: dict[int, np.ndarray] = {}
+        groups: list[list[tuple[int, Any]]] = []
+        group_boxes: list[list[np.ndarray]] = []
+        for oid in object_ids:
+            oid = int(oid)
+            scene.object_by_id(oid)  # KeyError for unknown ids
+            node = by_id.get(oid)
+            if node is None:
+                out[oid] = np.zeros((h, w), dtype=bool)
+                continue
+            box = self._node_boxes[node]
+            for members, boxes in zip(groups, group_boxes):
+                if all(_boxes_apart(box, b) for b in boxes):
+                    members.append((oid, node))
+                    boxes.append(box)
+                    break
+            else:
+                groups.append([(oid, node)])
+                group_boxes.append([box])
+        if groups:
+            r = self._renderer(w, h)
+            self._keep_resident()
+            for members in groups:
+                seg_map = {node: id_to_rgb(oid) for oid, node in members}
+                seg, _ = r.render(self._scene, flags=self._seg_flags, seg_node_map=seg_map)
+                ids = rgb_to_id(seg)
+                for oid, _node in members:
+                    out[oid] = ids == oid
+        return out
+
+    def close(self) -> None:
+        """Free the GL context and all uploaded meshes. The renderer is unusable afterwards."""
+        if self._offscreen is not None:
+            self._release_resident()
+            release_offscreen(self._offscreen)
+            self._offscreen = None
+            self._size = None
+
+    def __enter__(self) -> "MeshRasterRenderer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Without this, pyrender's own finaliser would eglTerminate the shared display.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown, context already gone
+            pass
+
+    # ------------------------------------------------------------------ internals
+
+    def _renderer(self, width: int, height: int) -> Any:
+        """The OffscreenRenderer at this size: created once; a size change resizes its framebuffer."""
+        if self._offscreen is not None and self._size != (width, height):
+            if self._offscreen._platform.supports_framebuffers():
+                # EGL renders to framebuffer objects, which pyrender reallocates for the new
+                # viewport: the context and the uploaded meshes survive.
+                self._offscreen.viewport_width = width
+                self._offscreen.viewport_height = height
+            else:
+                # e.g. OSMesa: the context itself has the image size; start a fresh one.
+                self.close()
+        if self._offscreen is None:
+            self._offscreen = self._pyrender.OffscreenRenderer(width, height)
+        self._size = (width, height)
+        return self._offscreen
+
+    @staticmethod
+    def _background_rgb(scene: Scene) -> np.ndarray:
+        lin = np.clip(np.asarray(scene.background.color, dtype=float), 0.0, 1.0)
+        return np.round(255.0 * lin ** (1.0 / DISPLAY_GAMMA)).astype(np.uint8)
+
+    def _mesh(self, key: str) -> _CachedMesh:
+        cached = self._meshes.get(key)
+        if cached is None:
+            tm = self._loader(key)
+            if not isinstance(tm, trimesh.Trimesh):
+                raise TypeError(f"mesh_loader({key!r}) returned {type(tm).__name__}, expected trimesh.Trimesh")
+            radius = float(np.max(np.linalg.norm(tm.vertices, axis=1))) if len(tm.vertices) else 0.0
+            # pyrender refuses face colours on a smooth (vertex-normal) mesh: shade those flat.
+            smooth = getattr(tm.visual, "kind", None) != "face"
+            cached = _CachedMesh(self._pyrender.Mesh.from_trimesh(tm, smooth=smooth), radius)
+            self._meshes[key] = cached
+        return cached
+
+    def _sync(self, scene: Scene) -> None:
+        """Update the pyrender scene (camera, light, background, object nodes) to ``scene``."""
+        cam = scene.camera
+        pin = PinholeCamera(cam.width, cam.height, cam.hfov_deg, tuple(cam.position_m))
+        f = pin.focal_px
+        cx, cy = pin.principal_point
+        self._cam.fx = self._cam.fy = f
+        self._cam.cx, self._cam.cy = cx, cy
+        cam_pose = np.eye(4)
+        cam_pose[:3, :3] = OPENGL_CAMERA_AXES
+        cam_pose[:3, 3] = cam.position_m
+        self._scene.set_pose(self._cam_node, cam_pose)
+
+        lt = scene.lighting
+        self._light.intensity = float(lt.key_intensity)
+        self._scene.set_pose(self._light_node, light_pose_from(lt.key_azimuth_deg, lt.key_elevation_deg))
+        self._scene.ambient_light = np.full(3, float(lt.ambient))
+        bg = self._background_rgb(scene) / 255.0
+        self._scene.bg_color = np.array([bg[0], bg[1], bg[2], 1.0])
+
+        frustum = _Frustum(pin, self._znear, self._zfar)
+        wanted: dict[str, list[SceneObject]] = {}
+        seen: set[int] = set()
+        for obj in scene.objects:
+            oid = int(obj.id)
+            if not 1 <= oid <= MAX_INSTANCE_ID:
+                raise ValueError(f"object id {oid} outside [1, {MAX_INSTANCE_ID}] (0 is the background)")
+            if oid in seen:
+                raise ValueError(f"duplicate object id {oid} in scene")
+            seen.add(oid)
+            cached = self._mesh(obj.mesh)
+            if frustum.may_see(np.asarray(obj.position_m, float), cached.radius_m * abs(float(obj.scale))):
+                wanted.setdefault(obj.mesh, []).append(obj)
+
+        # Reuse pooled nodes per mesh key; add or remove only the difference.
+        self._node_ids.clear()
+        self._node_boxes.clear()
+        self._seg_colors.clear()
+        for key in list(self._nodes_by_key):
+            if key not in wanted:
+                for node in self._nodes_by_key.pop(key):
+                    self._scene.remove_node(node)
+        for key, objs in wanted.items():
+            pool = self._nodes_by_key.setdefault(key, [])
+            while len(pool) > len(objs):
+                self._scene.remove_node(pool.pop())
+            mesh = self._meshes[key].mesh
+            for i, obj in enumerate(objs):
+                pose = pose_matrix(obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)
+                if i < len(pool):
+                    self._scene.set_pose(pool[i], pose)
+                else:
+                    pool.append(self._scene.add(mesh, pose=pose))
+                self._node_ids[pool[i]] = int(obj.id)
+                self._node_boxes[pool[i]] = frustum.screen_box(
+                    np.asarray(obj.position_m, float), self._meshes[key].radius_m * abs(float(obj.scale)))
+                self._seg_colors[pool[i]] = id_to_rgb(obj.id)
+
+    def _keep_resident(self) -> None:
+        """Stop pyrender from deleting the GL buffers of cached meshes that left the scene.
+
+        At each render pyrender's renderer deletes the buffers (and textures) of every mesh in its
+        ``_meshes`` set (``_mesh_textures``) that is no longer in the scene, and uploads those in
+        the scene but not in the set. Setting the sets to what the scene holds and is already
+        uploaded makes both steps no-ops for resident meshes. Unused meshes beyond
+        ``max_resident_meshes`` are freed, least recently used first. Relies on pyrender internals
+        (``Renderer._meshes``, ``Renderer._mesh_textures``, ``Primitive._vaid``,
+        ``Texture._texid``); if they change this degrades to re-uploading, not to wrong images.
+        """
+        inner = getattr(self._offscreen, "_renderer", None)
+        if inner is None or not hasattr(inner, "_meshes") or not hasattr(inner, "_mesh_textures"):
+            return
+        in_scene = self._scene.meshes
+        for m in inner._meshes:          # uploaded by earlier renders
+            self._resident[m] = None
+        for m in in_scene:               # most recently used last
+            if m in self._resident:
+                self._resident.pop(m)
+                self._resident[m] = None
+        evict = []
+        while len(self._resident) > max(self._max_resident, len(in_scene)):
+            old = next(iter(self._resident))
+            if old in in_scene:
+                break
+            self._resident.pop(old)
+            evict.append(old)
+        if evict:
+            self._offscreen._platform.make_current()
+            for m in evict:
+                _free_mesh(m)
+        inner._meshes = {m for m in in_scene if all(_uploaded(p) for p in m.primitives)}
+        inner._mesh_textures = {t for m in inner._meshes for p in m.primitives
+                                for t in p.material.textures if _uploaded(t)}
+
+    def _release_resident(self) -> None:
+        """Free the GL buffers of every resident mesh (the context must still exist)."""
+        inner = getattr(self._offscreen, "_renderer", None)
+        if inner is None:
+            return
+        self._offscreen._platform.make_current()
+        for m in set(self._resident) | set(getattr(inner, "_meshes", ())):
+            _free_mesh(m)
+        inner._meshes = set()
+        inner._mesh_textures = set()
+        self._resident.clear()
+
+
+def _uploaded(gl_object: Any) -> bool:
+    """True if a pyrender Primitive or Texture currently has GL buffers."""
+    return getattr(gl_object, "_vaid", getattr(gl_object, "_texid", None)) is not None
+
+
+def _free_mesh(mesh: Any) -> None:
+    """Delete a pyrender Mesh's GL buffers and textures (the context must be current)."""
+    for p in mesh.primitives:
+        if _uploaded(p):
+            p.delete()
+        for t in p.material.textures:
+            if _uploaded(t):
+                t.delete()
+
+
+@contextmanager
+def _multisampling_off() -> Iterator[None]:
+    """Make pyrender's colour pass single-sampled (it enables GL_MULTISAMPLE unconditionally).
+
+    Swaps the ``glEnable`` that ``pyrender.renderer`` calls for one that disables multisampling
+    instead, for the duration of one render call in this (single-threaded) process.
+    """
+    import pyrender.renderer as prr
+    from OpenGL.GL import GL_MULTISAMPLE, glDisable
+
+    original = prr.glEnable
+
+    def gl_enable(cap: int) -> None:
+        if cap == GL_MULTISAMPLE:
+            glDisable(GL_MULTISAMPLE)
+        else:
+            original(cap)
+
+    prr.glEnable = gl_enable
+    try:
+        yield
+    finally:
+        prr.glEnable = original
+
+
+def _boxes_apart(a: np.ndarray, b: np.ndarray) -> bool:
+    """True if two (u0, v0, u1, v1) pixel boxes are at least one pixel apart."""
+    return bool(a[2] + 1.0 <= b[0] or b[2] + 1.0 <= a[0] or a[3] + 1.0 <= b[1] or b[3] + 1.0 <= a[1])
+
+
+class _Frustum:
+    """Conservative bounding-sphere test against the camera's view frustum."""
+
+    def __init__(self, pin: PinholeCamera, znear: float, zfar: float) -> None:
+        f = pin.focal_px
+        cx, cy = pin.principal_point
+        self.origin = np.asarray(pin.position, dtype=float)
+        self.znear = znear
+        self.zfar = zfar
+        # Half-space tests in camera coords (X right = -y, Y up = +z, Z forward = +x):
+        # a point is outside if n . (X, Y, Z) > 0 for some side-plane normal n (unit length).
+        normals = np.array([[1.0, 0.0, -(pin.width - cx) / f],    # right edge  u = W
+                            [-1.0, 0.0, -cx / f],                 # left edge   u = 0
+                            [0.0, 1.0, -cy / f],                  # top edge    v = 0
+                            [0.0, -1.0, -(pin.height - cy) / f]])  # bottom edge v = H
+        self.normals = normals / np.linalg.norm(normals, axis=1, keepdims=True)
+        self.f, self.cx, self.cy = f, cx, cy
+        self.full = np.array([0.0, 0.0, float(pin.width), float(pin.height)])
+
+    def may_see(self, centre: np.ndarray, radius: float) -> bool:
+        p = centre - self.origin
+        cam = np.array([-p[1], p[2], p[0]])
+        r = 1.001 * radius + 1e-6
+        if cam[2] + r < self.znear or cam[2] - r > self.zfar:
+            return False
+        return bool(np.all(self.normals @ cam <= r))
+
+    def screen_box(self, centre: np.ndarray, radius: float) -> np.ndarray:
+        """Pixel box (u0, v0, u1, v1) containing the projection of the sphere, or the whole image.
+
+        The sphere lies inside its axis-aligned bounding cube; when the cube is in front of the
+        camera, the box of its projected corners contains the sphere's projection.
+        """
+        r = 1.001 * radius + 1e-6
+        corners = (centre - self.origin) + r * _CUBE
+        depth = corners[:, 0]
+        if np.any(depth <= 1e-6):
+            return self.full
+        u = self.cx - self.f * corners[:, 1] / depth
+        v = self.cy - self.f * corners[:, 2] / depth
+        return np.array([u.min(), v.min(), u.max(), v.max()])
+
+
+_CUBE = np.array([[sx, sy, sz] for sx in (-1.0, 1.0) for sy in (-1.0, 1.0) for sz in (-1.0, 1.0)])
