@@ -54,7 +54,7 @@ class Kind:
         if self.low is not None or self.high is not None:
             lo = "(" if self.open_low else "["
             hi = ")" if self.open_high else "]"
-            base += f" in {lo}{_fmt(self.low, '-inf')}, {_fmt(self.high, 'inf')}{hi}"
+            base += f" in {lo}{_fmt(self.low, '-inf', self.name)}, {_fmt(self.high, 'inf', self.name)}{hi}"
         return base
 
     def check(self, value: Any) -> Any:
@@ -90,8 +90,10 @@ class Kind:
         return v
 
 
-def _fmt(v: float | None, default: str) -> str:
-    return default if v is None else f"{v:g}"
+def _fmt(v: float | None, default: str, kind: str) -> str:
+    if v is None:
+        return default
+    return str(int(v)) if kind == "int" else f"{v:g}"
 
 
 def _suggest(value: str, options: Sequence[str]) -> str:

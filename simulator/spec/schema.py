@@ -68,7 +68,8 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
     return Section("A dataset spec.", {
         "name": Field(Kind("str"), None, "Dataset name; defaults to the spec file's stem.", nullable=True),
         "seed": Field(integer(0, 2**63 - 1), 0, "Spec seed. Sample i draws from "
-                      "SeedSequence(seed, spawn_key=(i,)), whatever the worker count or order."),
+                      "SeedSequence(seed, spawn_key=(i, attempt)) (attempt > 0 only when a drawn layout "
+                      "cannot be realised), whatever the worker count or order."),
         "samples": Field(integer(1, 10**9), REQUIRED, "Number of samples to generate."),
         "condition": Field(enum(*conditions), "congruent",
                            "Audio-visual condition (see docs/conditions.md). A choice distribution "
