@@ -206,3 +206,20 @@ def test_sweep_makes_one_sub_dataset_per_point(tmp_path: Path):
         assert info["spec"]["listener"]["head"] == sub.split("=")[1]
         rec = read_records(tmp_path / "out" / sub)[0]
         assert sf.info(str(tmp_path / "out" / sub / rec["files"]["audio"])).channels == channels
+
+
+def test_screen_projection_puts_sources_behind_their_pixels(tmp_path: Path):
+    from simulator.geometry import ScreenProjection
+
+    simulate("--spec", str(CONGRUENT), "--set", "samples=8", "--set", "output.dir=out", "--set",
+             "camera.projection=screen", "--quiet", cwd=tmp_path)
+    for rec in read_records(tmp_path / "out"):
+        cam = rec["camera"]
+        screen = ScreenProjection(cam["width"], cam["height"], cam["viewing_distance_m"], cam["pixels_per_inch"],
+                                  cam["depth_scale"])
+        target = rec["targets"]["audio"][0]
+        obj = next(o for o in rec["objects"] if o["id"] == target["object_id"])
+        u, v, d = screen.world_to_pixel(np.asarray(target["position_m"]))
+        assert decode_rle(obj["mask"])[int(np.floor(v)), int(np.floor(u))]
+        assert np.allclose([u, v], target["pixel"])
+        assert target["position_m"][0] >= cam["viewing_distance_m"] and d > 0
