@@ -57,10 +57,39 @@ class Listener:
 
 @dataclass
 class Room:
-    """Acoustic environment. ``free_field`` is anechoic space (no walls)."""
+    """Acoustic environment.
+
+    ``type``: ``free_field`` (anechoic, no walls), ``shoebox`` (``size_m`` = (Lx, Ly, Lz)) or
+    ``polyhedron`` (walls from ``mesh``, a closed mesh file in room coordinates, or from
+    ``floor_plan`` = [[x, y], ...] extruded to ``height_m``).
+
+    Room coordinates: metres from the room's origin (a shoebox's corner), axes parallel to the
+    head frame (+x ahead, +y left, +z up). The head centre sits at ``listener_position_m``, so a
+    head-frame point p is at ``listener_position_m + p`` in room coordinates.
+
+    Walls: ``materials`` maps wall names to a pyroomacoustics material name or an energy
+    absorption coefficient. Shoebox walls use pyroomacoustics' names: ``west`` (x = 0, behind),
+    ``east`` (x = Lx, ahead), ``south`` (y = 0, right), ``north`` (y = Ly, left), ``floor``,
+    ``ceiling``; ``all`` sets every wall; alternatively ``rt60_s`` asks for a reverberation time,
+    turned into one uniform absorption coefficient (inverse Sabine/Eyring). ``max_order`` is the
+    image-source order; ``late`` the late-reverberation model (``none``, ``stochastic``,
+    ``raytrace``); ``air_absorption`` adds frequency-dependent air attenuation;
+    ``noise_snr_db`` adds diffuse background noise at that SNR (None: none).
+    """
 
     type: str = "free_field"
     speed_of_sound_m_s: float = 343.0
+    size_m: Vec3 | None = None
+    listener_position_m: Vec3 | None = None
+    rt60_s: float | None = None
+    materials: dict[str, Any] | None = None
+    max_order: int = 10
+    late: str = "stochastic"
+    air_absorption: bool = False
+    noise_snr_db: float | None = None
+    mesh: str | None = None
+    floor_plan: list[tuple[float, float]] | None = None
+    height_m: float | None = None
 
 
 @dataclass
