@@ -54,6 +54,24 @@ def _pixel(px) -> list[float] | None:
     return None if px is None else [float(px[0]), float(px[1])]
 
 
+def disk_mask(height: int, width: int, u: float, v: float, radius_px: float) -> np.ndarray:
+    """Pixels whose centres lie within ``radius_px`` of (u, v) (continuous pixel coordinates)."""
+    rows = np.arange(height)[:, None] + 0.5
+    cols = np.arange(width)[None, :] + 0.5
+    return (cols - u) ** 2 + (rows - v) ** 2 <= radius_px**2
+
+
+def annotate_source(camera, src) -> dict[str, Any]:
+    """A source's annotation: clip, gain, position, angles, where it shows in the image."""
+    px = cam.source_pixel(camera, src.position_m)
+    return {
+        "id": src.id, "category": src.category, "clip": src.clip, "clip_offset_s": src.clip_offset_s,
+        "gain_db": src.gain_db, "object_id": src.object_id, "placement": src.placement,
+        "position_m": list(src.position_m), **_angles(src.position_m), "pixel": _pixel(px),
+        "on_screen": cam.source_on_screen(camera, src.position_m),
+    }
+
+
 def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarray]) -> dict[str, Any]:
     """The record of one sample (without file names): objects, sources, targets and the Scene.
 
@@ -80,28 +98,28 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
             "area_fraction": area, "size_bin": size_bin_of(area),
             "bbox": bbox_of(visible), "mask": encode_rle(visible),
         })
-    sources = []
-    for src in scene.sources:
-        px = cam.source_pixel(scene.camera, src.position_m)
-        sources.append({
-            "id": src.id, "category": src.category, "clip": src.clip, "clip_offset_s": src.clip_offset_s,
-            "gain_db": src.gain_db, "object_id": src.object_id, "position_m": list(src.position_m),
-            **_angles(src.position_m), "pixel": _pixel(px),
-            "on_screen": cam.source_on_screen(scene.camera, src.position_m),
-        })
+    sources = [annotate_source(scene.camera, src) for src in scene.sources]
     by_obj = {o["id"]: o for o in objects}
+    disks = {d["source_id"]: d for d in scene.targets.disks}
     audio_targets = []
     for sid in scene.targets.audio:
         s = next(x for x in sources if x["id"] == sid)
         o = by_obj.get(s["object_id"]) if s["object_id"] is not None else None
-        audio_targets.append({
+        entry = {
             "source_id": sid, "object_id": s["object_id"], "category": s["category"],
             "position_m": s["position_m"], "pixel": s["pixel"],
             **{k: s[k] for k in ("azimuth_deg", "elevation_deg", "lateral_deg", "distance_m")},
             "object_category": o["category"] if o else None,
             "area_fraction": o["area_fraction"] if o else None, "size_bin": o["size_bin"] if o else None,
             "bbox": o["bbox"] if o else None,
-        })
+        }
+        if sid in disks:
+            disk = disk_mask(h, w, disks[sid]["u"], disks[sid]["v"], disks[sid]["radius_px"])
+            area = float(disk.mean())
+            entry.update(area_fraction=area, size_bin=size_bin_of(area), bbox=bbox_of(disk),
+                         disk={"center": [disks[sid]["u"], disks[sid]["v"]], "radius_px": disks[sid]["radius_px"],
+                               "mask": encode_rle(disk)})
+        audio_targets.append(entry)
     return {
         "index": scene.index, "seed": list(scene.seed), "condition": scene.condition,
         "size_bin": scene.size_bin,
@@ -110,5 +128,6 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
         "objects": objects, "sources": sources,
         "targets": {"audio": audio_targets, "semantic": list(scene.targets.semantic),
                     "negative": scene.targets.negative},
+        "image_content": scene.manipulations.get("image", "rendered"),
         "scene": scene.to_dict(),
     }

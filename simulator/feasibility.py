@@ -43,3 +43,20 @@ def feasible(library, category: str, size_bin: str, min_distance_m: float, hfov_
     need = lowest_target_area(size_bin, min_area_fraction)
     return any(reachable(library.silhouette(m), float(y), need, min_distance_m, hfov_min_deg, width, height)
                for m in library.meshes.get(category, []) for y in YAWS_DEG)
+
+
+def planned_category_pool(library, rule, size_bin: str, categories, min_distance_m: float, hfov_min_deg: float,
+                          width: int, height: int, min_area_fraction: float) -> list[str]:
+    """The categories c a sample of ``rule`` in ``size_bin`` may be planned with.
+
+    If the sized object has category c: those that can reach the bin. If the sized object is of
+    another category d (conflict, absent, offscreen): those for which some other reachable d
+    exists. Audio-only samples (no object): all.
+    """
+    if not rule.sized_is_planned_category and not rule.needs_other_category:  # no sized object (audio_only)
+        return list(categories)
+    ok = [c for c in categories
+          if feasible(library, c, size_bin, min_distance_m, hfov_min_deg, width, height, min_area_fraction)]
+    if rule.sized_is_planned_category:
+        return ok
+    return [c for c in categories if any(d != c for d in ok)]

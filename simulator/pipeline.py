@@ -6,6 +6,7 @@ sample the worker makes (DESIGN.md's performance budget). ``make(index)`` return
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +14,11 @@ import numpy as np
 from scipy.ndimage import distance_transform_edt
 
 from . import camera as cam
-from .annotate import annotate, size_bin_of
+from .annotate import annotate, annotate_source, size_bin_of
 from .assets.library import AssetLibrary, loop_excerpt
 from .plan import Plan
 from .sampler import PlacementError, Sampler
-from .scene import Scene
+from .scene import Scene, source_from_dict
 from .spec.loader import Spec
 
 MAX_ATTEMPTS = 12
@@ -39,6 +40,7 @@ class Sample:
     audio: np.ndarray
     stems: list[np.ndarray]
     impulse_responses: list[np.ndarray]
+    negatives: dict[str, np.ndarray]
 
 
 class SampleMaker:
@@ -71,7 +73,7 @@ class SampleMaker:
                 problems.append(str(exc))
                 continue
             vis = self.visual.render(scene)
-            problem = self._settle_sources(scene, vis, draft.target_object)
+            problem = self._settle_sources(scene, vis, draft.sized_object)
             if problem is None:
                 return self._finish(scene, vis)
             problems.append(problem)
@@ -101,17 +103,21 @@ class SampleMaker:
                 out[oid] = fresh[oid]
         return out
 
-    def _settle_sources(self, scene: Scene, vis, target_object: int | None) -> str | None:
-        """Check the target's size bin and occlusion, and put each object-attached source on a
-        pixel of its object's visible mask. Returns a problem description or None."""
-        if target_object is not None:
-            visible = vis.instance_ids == target_object
+    def _settle_sources(self, scene: Scene, vis, sized_object: int | None) -> str | None:
+        """Check the sized object's bin and occlusion and that semantic targets are visible, and
+        put each object-attached source on a pixel of its object's visible mask. Returns a
+        problem description or None."""
+        if sized_object is not None:
+            visible = vis.instance_ids == sized_object
             area = float(visible.mean())
             if size_bin_of(area) != scene.size_bin:
-                return f"target area {area:.4f} is not in {scene.size_bin}"
-            amodal = float(self._amodal(scene, [target_object])[target_object].mean())
+                return f"sized object's area {area:.4f} is not in {scene.size_bin}"
+            amodal = float(self._amodal(scene, [sized_object])[sized_object].mean())
             if amodal > 0 and 1.0 - area / amodal > self.max_occlusion + 1e-9:
-                return f"target {100 * (1 - area / amodal):.0f}% occluded"
+                return f"sized object {100 * (1 - area / amodal):.0f}% occluded"
+        for oid in scene.targets.semantic:
+            if not (vis.instance_ids == oid).any():
+                return f"semantic target {oid} is not visible"
         for src in scene.sources:
             if src.object_id is None:
                 continue
@@ -140,19 +146,73 @@ class SampleMaker:
         return self._finish(scene, self.visual.render(scene))
 
     def _finish(self, scene: Scene, vis) -> Sample:
+        vis = self._manipulate_image(scene, vis)
         amodal = self._amodal(scene, [o.id for o in scene.objects])
         record = annotate(scene, vis.instance_ids, amodal)
-        n = int(round(scene.audio.duration_s * scene.audio.sample_rate))
-        clips = [loop_excerpt(self.library.clip(s.clip, scene.audio.sample_rate),
-                              int(round(s.clip_offset_s * scene.audio.sample_rate)), n) for s in scene.sources]
-        audio = self.acoustic.render(scene, clips)
-        gain = 10.0 ** (self.level_db / 20.0)
-        peak = float(np.max(np.abs(audio.mixture))) * gain if audio.mixture.size else 0.0
-        if peak > 0.999:
-            gain *= 0.999 / peak
-        record["audio"] = {"sample_rate": scene.audio.sample_rate, "duration_s": scene.audio.duration_s,
-                           "channels": int(audio.mixture.shape[0]), "head": scene.listener.head,
+        sr, n = scene.audio.sample_rate, int(round(scene.audio.duration_s * scene.audio.sample_rate))
+        channels = 1 if scene.listener.head == "mono" else 2
+        kind = scene.manipulations.get("audio")
+        if kind is None:
+            audio = self.acoustic.render(scene, self._clips(scene.sources, sr, n))
+            mixture, stems, irs = audio.mixture, audio.stems, audio.impulse_responses
+        else:
+            mixture, stems, irs = self._negative_audio(scene, kind, channels, n, stream=1), [], []
+        gain = self._output_gain(mixture)
+        record["audio"] = {"sample_rate": sr, "duration_s": scene.audio.duration_s, "channels": channels,
+                           "head": scene.listener.head, "content": kind or "rendered",
                            "output_gain_db": float(20.0 * np.log10(gain))}
+        negatives: dict[str, np.ndarray] = {}
+        neg_spec = scene.manipulations.get("negatives")
+        if neg_spec:
+            record["negatives"] = []
+            for k, name in enumerate(("silence", "noise", "offscreen")):
+                if not neg_spec.get(name):
+                    continue
+                if name == "offscreen":
+                    src = source_from_dict(neg_spec["offscreen"]["source"])
+                    alone = dataclasses.replace(scene, sources=[src])
+                    signal = self.acoustic.render(alone, self._clips([src], sr, n)).mixture
+                    info = {"kind": name, "region": neg_spec["offscreen"]["region"],
+                            "source": annotate_source(scene.camera, src)}
+                else:
+                    signal = self._negative_audio(scene, name, channels, n, stream=2 + k)
+                    info = {"kind": name}
+                g = self._output_gain(signal)
+                negatives[name] = signal * np.float32(g)
+                record["negatives"].append({**info, "output_gain_db": float(20.0 * np.log10(g))})
         g = np.float32(gain)
-        return Sample(scene, record, vis.rgb, vis.depth, vis.instance_ids, audio.mixture * g,
-                      [s * g for s in audio.stems], audio.impulse_responses)
+        return Sample(scene, record, vis.rgb, vis.depth, vis.instance_ids, mixture * g, [x * g for x in stems], irs,
+                      negatives)
+
+    def _clips(self, sources, sample_rate: int, n: int) -> list[np.ndarray]:
+        return [loop_excerpt(self.library.clip(s.clip, sample_rate), int(round(s.clip_offset_s * sample_rate)), n)
+                for s in sources]
+
+    def _output_gain(self, audio: np.ndarray) -> float:
+        """audio.level_db, lowered further only if the signal would clip."""
+        gain = 10.0 ** (self.level_db / 20.0)
+        peak = float(np.max(np.abs(audio))) * gain if audio.size else 0.0
+        return gain * (0.999 / peak if peak > 0.999 else 1.0)
+
+    def _negative_audio(self, scene: Scene, kind: str, channels: int, n: int, stream: int) -> np.ndarray:
+        """Silence, or white Gaussian noise at audio.noise_rms_db (independent per channel),
+        seeded by the Scene's render_seed and ``stream``."""
+        if kind == "silence":
+            return np.zeros((channels, n), np.float32)
+        rms = 10.0 ** (self.spec.resolved["audio"]["noise_rms_db"] / 20.0)
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scene.render_seed, spawn_key=(stream,))))
+        return (rms * rng.standard_normal((channels, n))).astype(np.float32)
+
+    def _manipulate_image(self, scene: Scene, vis):
+        """Uniform gray or Gaussian-noise images (audio_only): no object pixels remain."""
+        kind = scene.manipulations.get("image")
+        if kind is None:
+            return vis
+        h, w = scene.camera.height, scene.camera.width
+        img = self.spec.resolved["image"]
+        if kind == "gray":
+            rgb = np.full((h, w, 3), img["gray_level"], np.uint8)
+        else:
+            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scene.render_seed, spawn_key=(0,))))
+            rgb = np.clip(np.round(128.0 + img["noise_std"] * rng.standard_normal((h, w, 3))), 0, 255).astype(np.uint8)
+        return type(vis)(rgb=rgb, depth=np.zeros((h, w), np.float32), instance_ids=np.zeros((h, w), np.int32))

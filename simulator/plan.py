@@ -28,9 +28,9 @@ class PlanEntry:
     category: str
 
 
-def allocate(n: int, dist: Distribution) -> list[tuple[object, int]]:
+def allocate(n: int, dist: Distribution, rng: np.random.Generator | None = None) -> list[tuple[object, int]]:
     """Exact counts summing to ``n`` in proportion to a choice's weights (largest remainder;
-    ties go to the earlier value)."""
+    ties broken by ``rng`` if given, else in favour of the earlier value)."""
     if isinstance(dist, Constant):
         return [(dist.value, n)]
     if not isinstance(dist, Choice):
@@ -39,7 +39,8 @@ def allocate(n: int, dist: Distribution) -> list[tuple[object, int]]:
     values = list(probs)
     quotas = np.array([probs[v] * n for v in values])
     counts = np.floor(quotas).astype(int)
-    order = sorted(range(len(values)), key=lambda i: (-(quotas[i] - counts[i]), i))
+    tie = rng.permutation(len(values)) if rng is not None else np.arange(len(values))
+    order = sorted(range(len(values)), key=lambda i: (-round(quotas[i] - counts[i], 12), tie[i]))
     for i in order[: n - counts.sum()]:
         counts[i] += 1
     return [(v, int(c)) for v, c in zip(values, counts)]
@@ -59,7 +60,7 @@ class Plan:
         groups: list[tuple[tuple, int]] = [((), self.n)]
         for key in STRATA:
             groups = [(prefix + (v,), c) for prefix, total in groups
-                      for v, c in allocate(total, self._dist(spec, library, key, prefix)) if c]
+                      for v, c in allocate(total, self._dist(spec, library, key, prefix), rng) if c]
         labels = [g for g, c in groups for _ in range(c)]
         perm = rng.permutation(self.n)
         self._labels = [labels[j] for j in perm]
@@ -68,13 +69,14 @@ class Plan:
     def _dist(spec: Spec, library, key: str, prefix: tuple) -> Distribution:
         if key != "target.category" or spec.resolved["target"]["category"] is not None:
             return spec.dist(key)
-        from .feasibility import feasible
+        from .conditions import get_rule
+        from .feasibility import planned_category_pool
         from .spec.loader import numeric_range
 
         r = spec.resolved
         args = (r["objects"]["min_distance_m"], numeric_range(spec.dist("camera.hfov_deg"))[0],
                 r["image"]["width"], r["image"]["height"], r["target"]["min_area_fraction"])
-        pool = tuple(c for c in spec.dist(key).values if feasible(library, c, prefix[1], *args))
+        pool = tuple(planned_category_pool(library, get_rule(prefix[0]), prefix[1], spec.dist(key).values, *args))
         return Choice(pool, tuple(1.0 for _ in pool))
 
     def __len__(self) -> int:

@@ -27,10 +27,11 @@ from .assets.library import AssetLibrary, MeshAsset
 from .conditions import get_rule
 from .conditions.base import Cast, CastContext
 from .assets.silhouette import YAWS_DEG, at_yaw
-from .feasibility import BIN_EDGE_MARGIN, reachable
+from .feasibility import BIN_EDGE_MARGIN, feasible, reachable
+from .geometry import spherical_to_cartesian
 from .plan import PlanEntry
 from .scene import (AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
-                    Targets)
+                    Targets, to_plain)
 from .spec.loader import Spec
 from .spec.schema import SIZE_BINS
 
@@ -65,7 +66,7 @@ class Draft:
 
     scene: Scene
     intents: dict[int, ObjectIntent]  # object id -> intent
-    target_object: int | None  # object id whose area is controlled (the audio target's object)
+    sized_object: int | None  # id of the object whose mask area is controlled (None: no such object)
     cast: Cast
 
 
@@ -97,60 +98,149 @@ class Sampler:
                             ambient=spec.sample("lighting.ambient", rng))
         count = int(spec.sample("objects.count", rng))
         rule = get_rule(entry.condition)
-        cast = rule.cast(CastContext(rng, entry.category, entry.size_bin, count, self.categories))
+        option = lambda key: self._option(entry.condition, key, rng)  # noqa: E731
+        cast = rule.cast(CastContext(rng, entry.category, entry.size_bin, count, self.categories, option,
+                                     lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg)))
 
         pin = cam.pinhole(camera)
         objects: list[SceneObject] = []
         intents: dict[int, ObjectIntent] = {}
-        target_slot = cast.sources[cast.audio_targets[0]].attach_to if cast.audio_targets else None
-        margin = r["target"]["margin"]
-        min_dist = r["objects"]["min_distance_m"]
+        sized: int | None = None
         for k, slot in enumerate(cast.slots):
             if slot.size_bin is not None:
-                lo, hi = SIZE_BINS[slot.size_bin]
-                lo = max(lo, r["target"]["min_area_fraction"])
-                area = float(rng.uniform(lo * (1 + BIN_EDGE_MARGIN), hi * (1 - BIN_EDGE_MARGIN)))
-                u = float(rng.uniform(margin * self.width, (1 - margin) * self.width))
-                v = float(rng.uniform(margin * self.height, (1 - margin) * self.height))
+                area = self._bin_area(slot.size_bin, rng)
+                u, v = self._target_pixel(rng)
+                sized = k + 1
             else:
                 area = float(np.exp(rng.uniform(*np.log(OTHER_AREA_RANGE))))
                 u = float(rng.uniform(0, self.width))
                 v = float(rng.uniform(0, self.height))
-            fits = lambda m, yaw: reachable(self.library.silhouette(m), yaw, area, min_dist,  # noqa: E731
-                                            camera.hfov_deg, self.width, self.height)
-            assets = self.library.meshes[slot.category]
-            candidates = [m for m in assets if any(fits(m, float(y)) for y in YAWS_DEG)] or assets
-            mesh = candidates[int(rng.integers(len(candidates)))]
-            for _ in range(MAX_YAW_DRAWS):
-                yaw = float(spec.sample("objects.yaw_deg", rng))
-                if fits(mesh, yaw):
-                    break
-            obj_id = k + 1
+            mesh, yaw = self._mesh_and_yaw(slot.category, area, camera.hfov_deg, rng)
             depth = initial_depth(self.library.silhouette(mesh), yaw, area, pin)
             position = tuple(float(x) for x in pin.unproject(u, v, depth))
-            objects.append(SceneObject(id=obj_id, category=slot.category, mesh=mesh.key, position_m=position,
+            objects.append(SceneObject(id=k + 1, category=slot.category, mesh=mesh.key, position_m=position,
                                        yaw_deg=yaw, sounding=slot.sounding, role=slot.role))
-            intents[obj_id] = ObjectIntent(u, v, area, mesh)
+            intents[k + 1] = ObjectIntent(u, v, area, mesh)
 
         sources: list[Source] = []
+        disks: list[dict] = []
         for k, cs in enumerate(cast.sources):
-            clips = self.library.sounds[cs.category]
-            clip = clips[int(rng.integers(len(clips)))]
-            clip_len_s = self.library.clip(clip, self.library.sample_rate).size / self.library.sample_rate
-            offset = float(rng.uniform(0.0, clip_len_s))
-            gain = float(spec.sample("source.gain_db", rng))
-            obj_id = cs.attach_to + 1 if cs.attach_to is not None else None
-            position = objects[cs.attach_to].position_m if cs.attach_to is not None else (1.0, 0.0, 0.0)
-            sources.append(Source(id=k + 1, category=cs.category, clip=clip, position_m=position, gain_db=gain,
-                                  clip_offset_s=offset, object_id=obj_id))
-        targets = Targets(audio=[cast.audio_targets[i] + 1 for i in range(len(cast.audio_targets))],
-                          semantic=[i + 1 for i in cast.semantic_targets], negative=cast.negative)
+            source = self._source(k + 1, cs.category, rng)
+            source.placement = cs.placement
+            if cs.placement == "object":
+                source.object_id = cs.attach_to + 1
+                source.position_m = objects[cs.attach_to].position_m
+            elif cs.placement == "point":
+                u, v = self._target_pixel(rng)
+                area = self._bin_area(entry.size_bin, rng)
+                distance = float(option("point_distance_m"))
+                depth = distance * float(pin.ray(u, v)[0])
+                source.position_m = cam.source_at_pixel(camera, u, v, depth)
+                disks.append({"source_id": k + 1, "u": u, "v": v,
+                              "radius_px": float(np.sqrt(area * self.width * self.height / np.pi))})
+            else:
+                source.position_m = self._offscreen_position(camera, cs.region,
+                                                             self._option("offscreen", "distance_m", rng), rng)
+            sources.append(source)
+        manipulations: dict = {}
+        if cast.image is not None:
+            manipulations["image"] = cast.image
+        if cast.audio is not None:
+            manipulations["audio"] = cast.audio
+        negatives = r["negatives"]
+        if cast.audio_targets and any(negatives.values()):
+            neg: dict = {"silence": negatives["silence"], "noise": negatives["noise"], "offscreen": None}
+            if negatives["offscreen"]:
+                present = {o.category for o in objects} | {s.category for s in sources}
+                pool = [c for c in self.library.categories if c not in present] or self.library.categories
+                source = self._source(0, pool[int(rng.integers(len(pool)))], rng)
+                source.placement = "offscreen"
+                region = self._option("offscreen", "region", rng)
+                source.position_m = self._offscreen_position(camera, region,
+                                                             self._option("offscreen", "distance_m", rng), rng)
+                neg["offscreen"] = {"region": region, "source": to_plain(source)}
+            manipulations["negatives"] = neg
+        targets = Targets(audio=[i + 1 for i in cast.audio_targets], semantic=[i + 1 for i in cast.semantic_targets],
+                          negative=cast.negative, disks=disks)
         scene = Scene(index=entry.index, seed=(spec.seed, entry.index, attempt), condition=entry.condition,
                       camera=camera, listener=listener, room=room,
                       audio=AudioSettings(r["audio"]["sample_rate"], r["audio"]["duration"]),
                       objects=objects, sources=sources, targets=targets, size_bin=entry.size_bin,
-                      background=background, lighting=lighting, render_seed=int(rng.integers(2**31)))
-        return Draft(scene, intents, target_slot + 1 if target_slot is not None else None, cast)
+                      background=background, lighting=lighting, manipulations=manipulations,
+                      render_seed=int(rng.integers(2**31)))
+        return Draft(scene, intents, sized, cast)
+
+    # -- draws ---------------------------------------------------------------------------------
+    def _option(self, condition: str, key: str, rng: np.random.Generator):
+        """A value of the spec's ``conditions.<condition>.<key>`` (drawn if it is random)."""
+        path = f"conditions.{condition}.{key}"
+        return self.spec.sample(path, rng) if path in self.spec.dists else self.spec.get(path)
+
+    def _bin_area(self, size_bin: str, rng: np.random.Generator) -> float:
+        """A mask-area fraction inside the bin, kept BIN_EDGE_MARGIN away from its edges."""
+        r = self.spec.resolved["target"]
+        lo, hi = SIZE_BINS[size_bin]
+        lo = max(lo, r["min_area_fraction"])
+        return float(rng.uniform(lo * (1 + BIN_EDGE_MARGIN), hi * (1 - BIN_EDGE_MARGIN)))
+
+    def _target_pixel(self, rng: np.random.Generator) -> tuple[float, float]:
+        """A target centre, uniform over the image inside ``target.margin``."""
+        m = self.spec.resolved["target"]["margin"]
+        return (float(rng.uniform(m * self.width, (1 - m) * self.width)),
+                float(rng.uniform(m * self.height, (1 - m) * self.height)))
+
+    def _reachable(self, category: str, size_bin: str, hfov_deg: float) -> bool:
+        r = self.spec.resolved
+        return feasible(self.library, category, size_bin, r["objects"]["min_distance_m"], hfov_deg, self.width,
+                        self.height, r["target"]["min_area_fraction"])
+
+    def _mesh_and_yaw(self, category: str, area: float, hfov_deg: float, rng: np.random.Generator):
+        """A mesh of the category and a yaw at which it can cover ``area`` of the image without
+        coming closer than objects.min_distance_m (yaw redrawn up to MAX_YAW_DRAWS times)."""
+        min_dist = self.spec.resolved["objects"]["min_distance_m"]
+
+        def fits(m, yaw):
+            return reachable(self.library.silhouette(m), yaw, area, min_dist, hfov_deg, self.width, self.height)
+
+        assets = self.library.meshes[category]
+        candidates = [m for m in assets if any(fits(m, float(y)) for y in YAWS_DEG)] or assets
+        mesh = candidates[int(rng.integers(len(candidates)))]
+        for _ in range(MAX_YAW_DRAWS):
+            yaw = float(self.spec.sample("objects.yaw_deg", rng))
+            if fits(mesh, yaw):
+                break
+        return mesh, yaw
+
+    def _source(self, source_id: int, category: str, rng: np.random.Generator) -> Source:
+        """A source of ``category``: clip, offset into it and gain drawn; position set later."""
+        clips = self.library.sounds[category]
+        clip = clips[int(rng.integers(len(clips)))]
+        clip_len_s = self.library.clip(clip, self.library.sample_rate).size / self.library.sample_rate
+        offset = float(rng.uniform(0.0, clip_len_s))
+        gain = float(self.spec.sample("source.gain_db", rng))
+        return Source(id=source_id, category=category, clip=clip, position_m=(1.0, 0.0, 0.0), gain_db=gain,
+                      clip_offset_s=offset)
+
+    def _offscreen_position(self, camera: Camera, region: str, distance: float,
+                            rng: np.random.Generator) -> tuple[float, float, float]:
+        """A point ``distance`` m from the head, outside the field of view, in ``region``:
+        behind (|azimuth| > 120), left/right (10 degrees or more beyond the horizontal field of
+        view, |azimuth| <= 120) or above (10 degrees or more beyond the vertical field of view)."""
+        pin = cam.pinhole(camera)
+        half_h, half_v = 0.5 * camera.hfov_deg, 0.5 * pin.vfov_deg
+        for _ in range(100):
+            if region == "behind":
+                az, el = float(rng.uniform(120.0, 240.0)), float(rng.uniform(-20.0, 40.0))
+            elif region in ("left", "right"):
+                az = float(rng.uniform(min(half_h + 10.0, 120.0), 120.0)) * (1 if region == "left" else -1)
+                el = float(rng.uniform(-20.0, 40.0))
+            else:
+                az, el = float(rng.uniform(-60.0, 60.0)), float(rng.uniform(min(half_v + 10.0, 85.0), 85.0))
+            p = spherical_to_cartesian(az, el, distance)
+            if not cam.source_on_screen(camera, p) and not pin.in_view(p):
+                return tuple(float(x) for x in p)
+        raise PlacementError(f"no off-screen point found in region {region!r}")
+
 
     def place(self, draft: Draft, measure_area: Callable[[Scene, int], float]) -> Scene:
         """Refine depths so the controlled object's silhouette has its intended area, then
@@ -161,13 +251,13 @@ class Sampler:
         pin = cam.pinhole(scene.camera)
         placed: list[tuple[np.ndarray, float]] = []  # (centre, radius) of objects placed so far
         kept: set[int] = set()
-        order = sorted(draft.intents, key=lambda oid: oid != draft.target_object)
+        order = sorted(draft.intents, key=lambda oid: oid != draft.sized_object)
         target_circle = None
         for oid in order:
             obj = scene.object_by_id(oid)
             intent = draft.intents[oid]
             depth = float(pin.to_camera(np.asarray(obj.position_m))[0])
-            if oid == draft.target_object:
+            if oid == draft.sized_object:
                 depth = fit_depth(scene, obj, intent, depth, pin, measure_area)
             radius = intent.mesh.radius_m
             if target_circle is not None:
@@ -179,13 +269,16 @@ class Sampler:
             obj.position_m = tuple(float(x) for x in centre)
             near, far = self._distance_range(obj)
             if near < r["min_distance_m"] or far > r["max_distance_m"]:
-                if oid == draft.target_object:
+                if oid == draft.sized_object:
                     raise PlacementError(f"target spans {near:.2f}-{far:.2f} m, outside the allowed distances")
                 continue
             placed.append((centre, radius))
             kept.add(oid)
-            if oid == draft.target_object:
+            if oid == draft.sized_object:
                 target_circle = (intent.u, intent.v, pin.focal_px * radius / depth, depth, radius)
+        needed = set(scene.targets.semantic) | {s.object_id for s in scene.sources if s.object_id is not None}
+        if needed - kept:
+            raise PlacementError(f"objects {sorted(needed - kept)} could not be placed")
         scene.objects = [o for o in scene.objects if o.id in kept]
         for src in scene.sources:
             if src.object_id is not None:

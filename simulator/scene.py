@@ -147,6 +147,7 @@ class Source:
     gain_db: float = 0.0
     clip_offset_s: float = 0.0
     object_id: int | None = None
+    placement: str = "object"
 
 
 @dataclass
@@ -156,12 +157,14 @@ class Targets:
     ``audio``: ids of the sources whose sound is the target (the audio target is where the
     sound comes from). ``semantic``: ids of objects whose category matches the audio.
     ``negative``: a label such as ``silence``, ``noise`` or ``offscreen`` for samples with no
-    target in the image, else None.
+    target in the image, else None. ``disks``: target regions of audio targets that are points
+    rather than objects (audio_only): ``{"source_id", "u", "v", "radius_px"}`` in pixels.
     """
 
     audio: list[int] = field(default_factory=list)
     semantic: list[int] = field(default_factory=list)
     negative: str | None = None
+    disks: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -219,6 +222,16 @@ class Scene:
     @classmethod
     def from_json(cls, text: str) -> "Scene":
         return cls.from_dict(json.loads(text))
+
+
+def source_from_dict(data: dict[str, Any]) -> Source:
+    """A Source from its plain form (as stored inside ``Scene.manipulations``)."""
+    return _from_plain(Source, data)
+
+
+def to_plain(value: Any) -> Any:
+    """Plain JSON-ready data (dicts, lists, floats, ...) for any Scene part."""
+    return _to_plain(value)
 
 
 def _to_plain(value: Any) -> Any:

@@ -2,18 +2,23 @@
 
 The sampler draws everything common to all conditions (camera, lighting, placement, clips) and
 asks the sample's rule only for the cast. A new condition is a new rule, not a fork of the sampler.
+
+Vocabulary: ``c`` is the sample's planned category (the category of the sound that plays; for
+``vision_only``, of the object that would sound). The *sized* slot is the one whose mask area is
+controlled to fall in the sample's size bin (the audio target's object where there is one).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
 
 @dataclass
 class CastSlot:
-    """An object to place. ``size_bin`` is set for the slot whose mask area is controlled (the
-    audio target); other slots get a random size. ``role`` is written to the annotation."""
+    """An object to place. ``size_bin`` is set on the sized slot only; other slots get a random
+    size. ``role`` is written to the annotation (target, semantic, distractor, instance, ...)."""
 
     category: str
     role: str
@@ -23,45 +28,72 @@ class CastSlot:
 
 @dataclass
 class CastSource:
-    """A sound source: a clip of ``category`` placed on slot ``attach_to``."""
+    """A sound source: a clip of ``category``.
+
+    ``placement``: ``object`` (on slot ``attach_to``), ``point`` (a random point in view whose
+    target region is a disk of the sample's size bin, for audio_only) or ``offscreen`` (outside
+    the field of view, in ``region``).
+    """
 
     category: str
-    attach_to: int | None
+    attach_to: int | None = None
+    placement: str = "object"
+    region: str | None = None
 
 
 @dataclass
 class Cast:
     slots: list[CastSlot]
     sources: list[CastSource]
-    audio_targets: list[int]                 # indices into ``sources``
-    semantic_targets: list[int] = field(default_factory=list)  # indices into ``slots``
+    audio_targets: list[int] = field(default_factory=list)      # indices into ``sources``
+    semantic_targets: list[int] = field(default_factory=list)   # indices into ``slots``
     negative: str | None = None
+    image: str | None = None   # None (rendered) | "gray" | "noise"
+    audio: str | None = None   # None (rendered) | "silence" | "noise"
 
 
 @dataclass
 class CastContext:
-    """What a rule may use: the sample's rng, the planned size bin, the drawn audio category,
-    the total object count and the categories allowed in the image."""
+    """What a rule may use: the sample's rng, its planned category and size bin, the drawn
+    object count, the categories allowed in the image, ``option(key)`` to draw a value of the
+    spec's ``conditions.<name>`` block, and ``reachable(category)`` telling whether a category can
+    fill the size bin at real size."""
 
     rng: np.random.Generator
     category: str
     size_bin: str
     count: int
     categories: list[str]
+    option: Callable[[str], Any]
+    reachable: Callable[[str], bool]
 
     def other_categories(self, k: int, exclude: set[str]) -> list[str]:
         """``k`` categories drawn uniformly with replacement from those not in ``exclude``
         (fewer if none is left)."""
         pool = [c for c in self.categories if c not in exclude]
-        if not pool:
+        if not pool or k <= 0:
             return []
         return [pool[int(i)] for i in self.rng.integers(0, len(pool), size=k)]
 
+    def sized_other_category(self, exclude: set[str]) -> str:
+        """One category not in ``exclude`` that can fill the size bin (uniform)."""
+        pool = [c for c in self.categories if c not in exclude and self.reachable(c)]
+        if not pool:
+            raise ValueError(f"no category other than {sorted(exclude)} can fill {self.size_bin}")
+        return pool[int(self.rng.integers(len(pool)))]
+
 
 class ConditionRule:
-    """Base class of condition rules. ``cast`` must draw only from ``ctx.rng``."""
+    """Base class of condition rules. ``cast`` must draw only from ``ctx.rng`` / ``ctx.option``.
+
+    ``sized_is_planned_category``: the sized object has the planned category c (so the plan
+    balances c over the categories that can reach each size bin). ``needs_other_category``: the
+    image needs objects of categories other than c (so the spec must allow at least two).
+    """
 
     name: str = ""
+    sized_is_planned_category: bool = True
+    needs_other_category: bool = False
 
     def cast(self, ctx: CastContext) -> Cast:
         raise NotImplementedError

@@ -1,11 +1,11 @@
-"""congruent: one object of category c, no other instance of c; a clip of c at that object."""
+"""congruent (seeds/000): one object of category c, no other instance of c; a clip of c at it."""
 from __future__ import annotations
 
 from .base import Cast, CastContext, CastSlot, CastSource, ConditionRule
 
 
 class Congruent(ConditionRule):
-    """Audio target = semantic target = the single object of the clip's category (seeds/000)."""
+    """Audio target = semantic target = the single object of the clip's category."""
 
     name = "congruent"
 

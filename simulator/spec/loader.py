@@ -307,24 +307,35 @@ def numeric_range(dist: Distribution) -> tuple[float, float]:
 
 
 def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, explicit: bool) -> None:
-    """Every requested size bin must be reachable by the target categories (real sizes)."""
-    from simulator.feasibility import feasible
+    """Every (condition, size bin) must have planned categories that real sizes allow."""
+    from simulator.conditions import get_rule
+    from simulator.feasibility import planned_category_pool
 
     hfov_min = numeric_range(dists["camera.hfov_deg"])[0]
     args = (r["objects"]["min_distance_m"], hfov_min, r["image"]["width"], r["image"]["height"],
             r["target"]["min_area_fraction"])
-    sb = dists["target.size_bin"]
-    bins = [v for v, p in sb.probabilities().items() if p > 0] if isinstance(sb, Choice) else [sb.value]
-    for size_bin in bins:
-        ok = [c for c in categories if feasible(library, c, size_bin, *args)]
-        bad = [c for c in categories if c not in ok]
-        if explicit and bad:
-            ctx.error(("target", "category"), f"{', '.join(bad)} cannot fill {size_bin} of the image at real size "
-                      f"(objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, narrow "
-                      f"the field of view or drop the category or size bin")
-        elif not ok:
-            ctx.error(("target", "size_bin"), f"no target category can fill {size_bin} of the image at real size "
-                      f"(objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg)")
+    why = (f"at real size (objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, "
+           f"narrow the field of view or drop the category or size bin")
+    for condition in _support(dists["condition"]):
+        rule = get_rule(condition)
+        if rule.needs_other_category and len(r["objects"]["categories"]) < 2:
+            ctx.error(("objects", "categories"), f"{condition} needs at least two categories")
+            continue
+        for size_bin in _support(dists["target.size_bin"]):
+            pool = planned_category_pool(library, rule, size_bin, categories, *args)
+            bad = [c for c in categories if c not in pool]
+            if explicit and bad:
+                ctx.error(("target", "category"), f"{', '.join(bad)} cannot be planned for {condition} in "
+                          f"{size_bin} {why}")
+            elif not pool:
+                ctx.error(("target", "size_bin"), f"no category can fill {size_bin} for {condition} {why}")
+
+
+def _support(dist: Distribution) -> list:
+    """The values a constant or choice can take (with positive weight)."""
+    if isinstance(dist, Choice):
+        return [v for v, p in dist.probabilities().items() if p > 0]
+    return [dist.value]
 
 
 def _expand_sweep(sweep: Any, schema: Section, ctx: _Context) -> list[dict[str, Any]]:

@@ -55,6 +55,8 @@ class Section:
 
 REQUIRED = object()
 
+OFFSCREEN_REGIONS = ("behind", "left", "right", "above")
+
 F = float("inf")
 
 
@@ -79,12 +81,19 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
             "width": Field(integer(16, 4096), 224, "Image width, pixels."),
             "height": Field(integer(16, 4096), 224, "Image height, pixels."),
             "renderer": Field(enum("mesh"), "mesh", "Image source: `mesh` (pyrender raster of trimesh meshes)."),
+            "gray_level": Field(integer(0, 255), 128, "Pixel value of the uniform gray image (audio_only)."),
+            "noise_std": Field(num(0.0, 255.0, ol=True), 64.0,
+                               "Gaussian-noise image (audio_only): pixel = clip(round(128 + noise_std * N(0, 1))) "
+                               "per pixel and channel, i.e. mean 0 and std 1 in units of (p - 128) / noise_std."),
         }),
         "audio": Section("The rendered audio.", {
             "sample_rate": Field(integer(8000, 192000), 16000, "Output sample rate, Hz."),
             "duration": Field(num(0.0, 60.0, ol=True), 3.0, "Duration of each sample's audio, seconds."),
             "format": Field(enum("flac", "wav"), "flac", "`flac` (PCM, `bit_depth` bits) or `wav` (32-bit float)."),
             "bit_depth": Field(Kind("int", choices=None, low=16, high=24), 16, "FLAC bit depth: 16 or 24."),
+            "noise_rms_db": Field(num(-80.0, 0.0), -20.0,
+                                  "RMS of Gaussian-noise audio (vision_only, negatives), dBFS before level_db: the "
+                                  "library clips' level. White, independent per channel."),
             "level_db": Field(num(-60.0, 20.0), -12.0,
                               "Gain applied to every sample's mixture, dB. A sample that would still clip "
                               "is scaled down and the scale is recorded (`audio.output_gain_db`)."),
@@ -135,6 +144,44 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
                               "Where target centres go: `uniform` over the image inside `margin`."),
             "margin": Field(num(0.0, 0.45), 0.1, "Fraction of width/height at each border kept free of target "
                             "centres."),
+        }),
+        "conditions": Section("Options of the conditions (used only by samples of that condition).", {
+            "audio_only": Section("audio_only: no meaningful image; a clip at a random point in view.", {
+                "image": Field(enum("gray", "noise"), {"choice": ["gray", "noise"]},
+                               "Uniform gray (image.gray_level) or Gaussian noise (image.noise_std).", random=True),
+                "point_distance_m": Field(num(0.3, 100.0), {"uniform": [1.0, 4.0]},
+                                          "Distance of the sounding point from the head, m.", random=True),
+            }),
+            "vision_only": Section("vision_only: a congruent image with silence or noise.", {
+                "audio": Field(enum("silence", "noise"), {"choice": ["silence", "noise"]},
+                               "Silence, or Gaussian noise at audio.noise_rms_db.", random=True),
+            }),
+            "multi_instance": Section("multi_instance: several instances of c, one sounding.", {
+                "instances": Field(integer(2, 5), {"int": [2, 5]}, "Instances of c in the image.", random=True),
+            }),
+            "offscreen": Section("offscreen: the sound comes from outside the field of view.", {
+                "region": Field(enum(*OFFSCREEN_REGIONS), {"choice": list(OFFSCREEN_REGIONS)},
+                                "behind (|azimuth| > 120), left/right (beyond the horizontal field of view by "
+                                "10 degrees or more, |azimuth| <= 120) or above (beyond the vertical field of "
+                                "view by 10 degrees or more).", random=True),
+                "distance_m": Field(num(0.3, 100.0), {"uniform": [1.0, 5.0]}, "Source distance, m.", random=True),
+            }),
+            "mixed": Section("mixed: several sounding sources; the mixture and each source alone are written.", {
+                "sources": Field(integer(2, 5), {"int": [2, 3]}, "Sounding sources per sample.", random=True),
+                "same_category_probability": Field(num(0.0, 1.0), 0.25,
+                                                   "Probability that all sources share the category c."),
+                "offscreen_probability": Field(num(0.0, 1.0), 0.0,
+                                               "Probability that each source after the first is off-screen."),
+                "region": Field(enum(*OFFSCREEN_REGIONS), {"choice": list(OFFSCREEN_REGIONS)},
+                                "Region of off-screen sources (as offscreen.region).", random=True),
+            }),
+        }),
+        "negatives": Section("Negative audio added to every sample with an audio target (seeds/004's IS3+ protocol): "
+                             "the same image paired with extra audio files.", {
+            "silence": Field(Kind("bool"), False, "Also write the sample's silence (`<id>.neg_silence.<ext>`)."),
+            "noise": Field(Kind("bool"), False, "Also write Gaussian noise at audio.noise_rms_db (`neg_noise`)."),
+            "offscreen": Field(Kind("bool"), False, "Also write a clip of a category absent from the image, from "
+                               "outside the field of view (conditions.offscreen.* draws its place) (`neg_offscreen`)."),
         }),
         "source": Section("The sound sources.", {
             "gain_db": Field(num(-60.0, 40.0), 0.0, "Source gain relative to the clip's normalised level at 1 m, dB.",

@@ -11,6 +11,7 @@ Layout of a dataset directory::
     samples/0000/0000042.depth.png   optional: depth, uint16 millimetres (0 = no object)
     samples/0000/0000042.s1.flac     optional: source 1 rendered alone (stems)
     samples/0000/0000042.rirs.npz    optional: source-to-ear impulse responses
+    samples/0000/0000042.neg_silence.flac   optional (negatives): the same image's negative audio
 
 Samples are grouped 1000 to a folder. Every file is written atomically; a sample's manifest line
 is appended only after all its files exist, and lines are appended in index order, so an
@@ -200,7 +201,7 @@ def write_sample_files(root: Path, output: dict[str, Any], audio_cfg: dict[str, 
         mm = np.clip(np.round(sample.depth * 1000.0), 0, 65535).astype(np.uint16)
         Image.fromarray(mm).save(buf, format="PNG", compress_level=3)
         add("depth", ".depth.png", buf.getvalue())
-    if output["stems"]:
+    if output["stems"] or sample.scene.condition == "mixed":  # mixed samples always come with each source alone
         for src, stem_audio in zip(sample.scene.sources, sample.stems):
             add(f"stem_s{src.id}", f".s{src.id}.{ext}",
                 encode_audio(stem_audio, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
@@ -208,7 +209,12 @@ def write_sample_files(root: Path, output: dict[str, Any], audio_cfg: dict[str, 
         buf = io.BytesIO()
         np.savez(buf, **{f"s{src.id}": ir for src, ir in zip(sample.scene.sources, sample.impulse_responses)})
         add("rirs", ".rirs.npz", buf.getvalue())
+    for name, signal in sample.negatives.items():
+        add(f"negative_{name}", f".neg_{name}.{ext}",
+            encode_audio(signal, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
     record = dict(sample.record)
+    for neg in record.get("negatives", []):
+        neg["file"] = files[f"negative_{neg['kind']}"]
     record["id"] = f"{index:07d}"
     record["files"] = dict(sorted(files.items()))
     record["files"]["record"] = f"{stem}.json"

@@ -1,0 +1,18 @@
+"""absent_vcue (seeds/000): no object of c in the image; the clip of c plays at a randomly chosen
+object of another category. Audio target = that object; no semantic target."""
+from __future__ import annotations
+
+from .base import Cast, CastContext, CastSlot, CastSource, ConditionRule
+
+
+class AbsentVcue(ConditionRule):
+    name = "absent_vcue"
+    sized_is_planned_category = False
+    needs_other_category = True
+
+    def cast(self, ctx: CastContext) -> Cast:
+        d = ctx.sized_other_category({ctx.category})
+        target = CastSlot(d, role="target", sounding=True, size_bin=ctx.size_bin)
+        others = [CastSlot(c, role="distractor") for c in ctx.other_categories(ctx.count - 1, {ctx.category})]
+        return Cast(slots=[target, *others], sources=[CastSource(ctx.category, attach_to=0)],
+                    audio_targets=[0], semantic_targets=[])
