@@ -176,7 +176,14 @@ class AudioSettings:
 @dataclass
 class Scene:
     """Everything needed to render one sample. ``seed`` is the sample's entropy triple
-    ``(spec_seed, index, attempt)``; ``render_seed`` seeds any renderer-side noise."""
+    ``(spec_seed, index, attempt)``; ``render_seed`` seeds any renderer-side noise.
+
+    ``image_source`` says where the image comes from when it is not rendered from the objects'
+    meshes: None (mesh raster), ``{"type": "photo", ...}`` (a real photo with its annotations,
+    see simulator/photos) or ``{"type": "diffusion", ...}`` (a box-conditioned diffusion model,
+    see renderers/visual/diffusion.py). ``manipulations`` holds condition manipulations:
+    ``image`` (gray | noise), ``audio`` (silence | noise) and ``negatives``.
+    """
 
     index: int
     seed: tuple[int, int, int]
@@ -193,6 +200,7 @@ class Scene:
     lighting: Lighting = field(default_factory=Lighting)
     manipulations: dict[str, Any] = field(default_factory=dict)
     render_seed: int = 0
+    image_source: dict[str, Any] | None = None
     format: int = SCENE_FORMAT
 
     def object_by_id(self, object_id: int) -> SceneObject:
