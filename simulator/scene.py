@@ -249,8 +249,8 @@ def _to_plain(value: Any) -> Any:
         return [_to_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _to_plain(v) for k, v in value.items()}
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return value.item()
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array or scalar
+        return _to_plain(value.tolist())
     return value
 
 
@@ -263,9 +263,15 @@ def _from_plain(tp: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         known = {f.name for f in dataclasses.fields(tp)}
+        if not isinstance(value, dict):
+            raise ValueError(f"{tp.__name__} must be a mapping, got {type(value).__name__}")
         unknown = set(value) - known
         if unknown:
             raise ValueError(f"unknown field(s) for {tp.__name__}: {sorted(unknown)}")
+        required = {f.name for f in dataclasses.fields(tp)
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        if required - set(value):
+            raise ValueError(f"missing field(s) for {tp.__name__}: {sorted(required - set(value))}")
         return tp(**{k: _from_plain(hints[k], v) for k, v in value.items()})
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         non_none = [a for a in args if a is not type(None)]
@@ -275,6 +281,8 @@ def _from_plain(tp: Any, value: Any) -> Any:
             return tuple(_from_plain(args[0], v) for v in value)
         return tuple(_from_plain(a, v) for a, v in zip(args, value))
     if origin is list:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {type(value).__name__}")
         return [_from_plain(args[0], v) for v in value]
     if tp is float and isinstance(value, int):
         return float(value)

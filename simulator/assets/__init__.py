@@ -1,4 +1,4 @@
 """Asset libraries: category sounds and meshes (the embedded default and user folders)."""
-from .library import AssetLibrary, MeshAsset, default_library_root
+from .library import AssetLibrary, MeshAsset, SourceLibrary, default_library_root, open_library
 
-__all__ = ["AssetLibrary", "MeshAsset", "default_library_root"]
+__all__ = ["AssetLibrary", "MeshAsset", "SourceLibrary", "default_library_root", "open_library"]

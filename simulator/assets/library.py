@@ -4,18 +4,23 @@ A library is a folder with a ``library.json`` index::
 
     {"format": 1, "sample_rate": 32000,
      "categories": {"dog": {"sounds": ["sounds/dog/dog_01.flac", ...],
-                            "meshes": [{"file": "meshes/dog/dog_01.glb", "size_m": [l, w, h]}]}}}
+                            "meshes": [{"file": "meshes/dog/dog_01.glb", "size_m": [l, w, h],
+                                        "silhouette": {"area_m2": [...], "front_m": [...]}}]}}}
 
 Meshes are in metres, +z up, bounding-box centre at the origin, front facing +x. Clips are mono
-and loudness-normalised (see the library's README). Asset keys in a Scene are
+and loudness-normalised (see docs/assets.md). Asset keys in a Scene are
 ``"<library>:<path relative to the library folder>"``, e.g. ``default:meshes/dog/dog_01.glb``.
 Loaded meshes and resampled clips are cached per library object (one per worker process).
+
+User folders (category-named subfolders of sound files or of meshes with a ``sizes.yaml``) are
+read by :mod:`simulator.assets.user` into the same class; :func:`open_library` builds the library
+a spec's ``library.sounds`` / ``library.meshes`` ask for, sounds and meshes possibly from two
+different libraries (:meth:`AssetLibrary.combine`).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,41 +46,114 @@ class MeshAsset:
         return 0.5 * float(np.linalg.norm(self.size_m))
 
 
+@dataclass(frozen=True)
+class SourceLibrary:
+    """One folder behind a library's keys: its name (the key prefix), root, and how its files
+    are prepared on load. ``mesh_transforms`` maps a mesh's path (relative to ``root``) to the
+    4x4 transform into the project frame (user meshes: rotation, real-world scale, centring);
+    ``normalize`` loudness-normalises clips on load (user clips); ``max_clip_s`` keeps only
+    the first seconds of longer clips."""
+
+    name: str
+    root: Path
+    mesh_transforms: dict | None = None
+    normalize: bool = False
+    max_clip_s: float | None = None
+
+
 class AssetLibrary:
-    """Read-only view of one library folder."""
+    """Read-only view of one library folder (or of the sounds of one and the meshes of another,
+    see :meth:`combine`). ``report`` holds what a user folder scan used and skipped
+    (:class:`simulator.assets.user.LibraryReport`); ``None`` for the embedded library."""
 
     def __init__(self, root: Path, name: str = "default"):
-        self.root = Path(root)
-        self.name = name
-        index = json.loads((self.root / "library.json").read_text())
+        root = Path(root)
+        index = json.loads((root / "library.json").read_text())
         if index.get("format") != 1:
-            raise ValueError(f"{self.root / 'library.json'}: unsupported format {index.get('format')!r}")
+            raise ValueError(f"{root / 'library.json'}: unsupported format {index.get('format')!r}")
+        self._setup(index, [SourceLibrary(name, root)])
+
+    # -- construction --------------------------------------------------------------------------
+    def _setup(self, index: dict, sources: list[SourceLibrary], report=None) -> None:
+        self._sources = {s.name: s for s in sources}
+        self.name = sources[0].name
+        self.root = sources[0].root
         self.sample_rate = int(index["sample_rate"])
         self.sounds: dict[str, list[str]] = {}
         self.meshes: dict[str, list[MeshAsset]] = {}
         for category, entry in sorted(index["categories"].items()):
-            self.sounds[category] = [f"{name}:{p}" for p in entry.get("sounds", [])]
-            self.meshes[category] = [MeshAsset(f"{name}:{m['file']}", tuple(float(x) for x in m["size_m"]),
+            self.sounds[category] = [f"{self.name}:{p}" for p in entry.get("sounds", [])]
+            self.meshes[category] = [MeshAsset(f"{self.name}:{m['file']}", tuple(float(x) for x in m["size_m"]),
                                                m.get("silhouette"))
                                      for m in entry.get("meshes", [])]
+        self.report = report
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
         self._mesh_cache: dict[str, object] = {}
         self._clip_cache: dict[tuple[str, int], np.ndarray] = {}
         self._silhouette_cache: dict[str, dict[str, list[float]]] = {}
 
     @classmethod
+    def from_index(cls, index: dict, sources: list[SourceLibrary], report=None) -> "AssetLibrary":
+        """A library from an in-memory index (same shape as ``library.json``); keys are prefixed
+        with the first source's name."""
+        lib = cls.__new__(cls)
+        lib._setup(index, sources, report)
+        return lib
+
+    @classmethod
     def default(cls) -> "AssetLibrary":
         return _default_library()
 
+    @classmethod
+    def combine(cls, sounds: "AssetLibrary", meshes: "AssetLibrary") -> "AssetLibrary":
+        """The sounds of ``sounds`` and the meshes of ``meshes`` (the other half of each is
+        dropped). Clips are served at ``sounds.sample_rate``."""
+        lib = cls.__new__(cls)
+        lib._sources = {**sounds._sources, **meshes._sources}
+        lib.name, lib.root = sounds.name, sounds.root
+        lib.sample_rate = sounds.sample_rate
+        cats = sorted(set(sounds.sounds) | set(meshes.meshes))
+        lib.sounds = {c: list(sounds.sounds.get(c, [])) for c in cats}
+        lib.meshes = {c: list(meshes.meshes.get(c, [])) for c in cats}
+        reports = [r for r in (sounds.report, meshes.report) if r is not None]
+        if not reports:
+            lib.report = None
+        else:
+            from .user import LibraryReport
+
+            lib.report = LibraryReport.merge(reports)
+        lib._reset_caches()
+        return lib
+
+    def __getstate__(self):  # pickled to worker processes without the caches
+        state = self.__dict__.copy()
+        for k in ("_mesh_cache", "_clip_cache", "_silhouette_cache"):
+            state[k] = {}
+        return state
+
+    # -- queries ---------------------------------------------------------------------------------
     @property
     def categories(self) -> list[str]:
         """Categories that have both a sound and a mesh (usable as audio-visual objects)."""
         return [c for c in self.sounds if self.sounds[c] and self.meshes.get(c)]
 
+    @property
+    def library_names(self) -> list[str]:
+        """Names of the libraries whose keys this object resolves."""
+        return list(self._sources)
+
+    def _source(self, key: str) -> tuple[SourceLibrary, str]:
+        lib, sep, rel = key.partition(":")
+        source = self._sources.get(lib)
+        if not sep or source is None:
+            raise KeyError(f"asset {key!r} is not in library {' or '.join(map(repr, self._sources))}")
+        return source, rel
+
     def path(self, key: str) -> Path:
-        lib, _, rel = key.partition(":")
-        if lib != self.name:
-            raise KeyError(f"asset {key!r} is not in library {self.name!r}")
-        return self.root / rel
+        source, rel = self._source(key)
+        return source.root / rel
 
     def mesh_asset(self, key: str) -> MeshAsset:
         for assets in self.meshes.values():
@@ -97,12 +175,16 @@ class AssetLibrary:
         return table
 
     def load_mesh(self, key: str):
-        """The mesh for ``key`` as a trimesh.Trimesh (cached)."""
+        """The mesh for ``key`` as a trimesh.Trimesh in the project frame (cached)."""
         mesh = self._mesh_cache.get(key)
         if mesh is None:
             import trimesh
 
-            mesh = trimesh.load(self.path(key), force="mesh")
+            source, rel = self._source(key)
+            mesh = trimesh.load(source.root / rel, force="mesh")
+            transform = (source.mesh_transforms or {}).get(rel)
+            if transform is not None:
+                mesh.apply_transform(np.asarray(transform, float))
             self._mesh_cache[key] = mesh
         return mesh
 
@@ -110,15 +192,11 @@ class AssetLibrary:
         """Clip ``key`` as mono float32 at ``sample_rate`` (polyphase resampling; cached)."""
         cached = self._clip_cache.get((key, sample_rate))
         if cached is None:
-            import soundfile as sf
-            from scipy.signal import resample_poly
+            from .user import read_clip
 
-            data, sr = sf.read(self.path(key), dtype="float64", always_2d=True)
-            mono = data.mean(axis=1)
-            if sr != sample_rate:
-                ratio = Fraction(sample_rate, sr).limit_denominator(1000)
-                mono = resample_poly(mono, ratio.numerator, ratio.denominator)
-            cached = mono.astype(np.float32)
+            source, rel = self._source(key)
+            cached = read_clip(source.root / rel, sample_rate, normalize=source.normalize,
+                               max_seconds=source.max_clip_s)
             cached.setflags(write=False)
             self._clip_cache[(key, sample_rate)] = cached
         return cached
@@ -127,6 +205,40 @@ class AssetLibrary:
 @lru_cache(maxsize=1)
 def _default_library() -> AssetLibrary:
     return AssetLibrary(default_library_root(), "default")
+
+
+def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
+                 base_dir: str | Path | None = None, sample_rate: int | None = None) -> AssetLibrary:
+    """The library for a spec's ``library.sounds`` and ``library.meshes``: ``"default"`` (the
+    embedded library) or a user folder (relative paths are taken from ``base_dir``).
+
+    User folders are scanned once here (every file decoded or loaded, see
+    :mod:`simulator.assets.user`); broken files are skipped with a warning, never fatal, and
+    listed in ``library.report`` (``report.counts()`` is what dataset.json records). Raises
+    ``FileNotFoundError`` only when a named folder does not exist. The result pickles without
+    its caches, so it can be built once and handed to worker processes.
+    """
+    default = AssetLibrary.default()
+    rate = int(sample_rate or default.sample_rate)
+
+    def resolve(value) -> Path | None:
+        if str(value) == "default":
+            return None
+        p = Path(value).expanduser()
+        if not p.is_absolute() and base_dir is not None:
+            p = Path(base_dir) / p
+        if not p.is_dir():
+            raise FileNotFoundError(f"library folder not found: {p}")
+        return p
+
+    sound_dir, mesh_dir = resolve(sounds), resolve(meshes)
+    if sound_dir is None and mesh_dir is None:
+        return default
+    from .user import scan_meshes, scan_sounds
+
+    sound_lib = scan_sounds(sound_dir, sample_rate=rate) if sound_dir is not None else default
+    mesh_lib = scan_meshes(mesh_dir) if mesh_dir is not None else default
+    return AssetLibrary.combine(sound_lib, mesh_lib)
 
 
 def loop_excerpt(clip: np.ndarray, offset: int, n: int) -> np.ndarray:

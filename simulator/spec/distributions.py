@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
 
 FORMS = ("choice", "uniform", "loguniform", "normal", "int")
 
@@ -44,11 +44,11 @@ class Kind:
     high: float | None = None
     open_low: bool = False
     open_high: bool = False
-    choices: tuple[str, ...] | None = None
+    choices: tuple | None = None
 
     def describe(self) -> str:
-        if self.name == "str" and self.choices:
-            return "one of " + ", ".join(self.choices)
+        if self.choices:
+            return "one of " + ", ".join(str(c) for c in self.choices)
         base = {"float": "a number", "int": "an integer", "str": "a string", "bool": "true or false"}.get(
             self.name, f"a list of {self.size} numbers")
         if self.low is not None or self.high is not None:
@@ -80,9 +80,15 @@ class Kind:
             raise DistributionError(f"expected {self.describe()}, got {value!r}")
         if tp is int and not (isinstance(value, int) or float(value).is_integer()):
             raise DistributionError(f"expected {self.describe()}, got {value!r}")
-        if not math.isfinite(value):
+        if self.choices is not None and value not in self.choices:
+            raise DistributionError(f"{value!r} is not {self.describe()}")
+        if isinstance(value, float) and not math.isfinite(value):
             raise DistributionError(f"expected a finite number, got {value!r}")
-        v = tp(value)
+        try:
+            v = tp(value)
+            float(v)
+        except OverflowError:
+            raise DistributionError(f"{value!r} is out of range: expected {self.describe()}") from None
         if self.low is not None and (v < self.low or (self.open_low and v == self.low)):
             raise DistributionError(f"{value!r} is out of range: expected {self.describe()}")
         if self.high is not None and (v > self.high or (self.open_high and v == self.high)):
@@ -163,6 +169,7 @@ class Uniform(Distribution):
         lo, hi = np.asarray(self.low, float), np.asarray(self.high, float)
         u = rng.uniform(size=lo.shape)
         x = np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo))) if self.log else lo + u * (hi - lo)
+        x = np.clip(x, lo, hi)  # rounding must not step outside the declared range
         return tuple(float(a) for a in x) if isinstance(self.low, tuple) else float(x)
 
     def to_spec(self) -> Any:
@@ -179,9 +186,21 @@ class TruncatedNormal(Distribution):
     high: float
 
     def sample(self, rng: np.random.Generator) -> float:
-        # Inverse-CDF sampling: one uniform draw per value, so the stream is predictable.
-        a, b = ndtr((self.low - self.mean) / self.std), ndtr((self.high - self.mean) / self.std)
-        x = self.mean + self.std * float(ndtri(a + rng.uniform() * (b - a)))
+        # Inverse-CDF sampling, one uniform draw per value (a predictable stream). Work in the
+        # tail where the CDF has precision: above the mean, sample the mirror image below it.
+        lo, hi = (self.low - self.mean) / self.std, (self.high - self.mean) / self.std
+        flip = lo > 0
+        if flip:
+            lo, hi = -hi, -lo
+        u = rng.uniform()
+        if hi < -5.0:  # deep lower tail: in log space, where the CDF does not underflow
+            log_a, log_b = log_ndtr(lo), log_ndtr(hi)
+            z = float(ndtri_exp(log_b + np.log(u + (1.0 - u) * np.exp(log_a - log_b))))
+        else:
+            a, b = ndtr(lo), ndtr(hi)
+            z = float(ndtri(a + u * (b - a)))
+        z = min(max(z, lo), hi)
+        x = self.mean + self.std * (-z if flip else z)
         return float(min(max(x, self.low), self.high))
 
     def to_spec(self) -> Any:

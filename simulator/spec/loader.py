@@ -87,12 +87,12 @@ def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=No
         raise SpecError("spec file not found", source=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read spec file: {exc}", source=source) from None
-    return load_spec_text(text, source, overrides, default_name=path.stem, base_dir=path.parent,
+    return load_spec_text(text, source, overrides, default_name=path.stem,
                           library=library, conditions=conditions)
 
 
 def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), default_name: str = "dataset",
-                   base_dir: Path | None = None, library=None,
+                   library=None,
                    conditions: tuple[str, ...] | None = None) -> list[Spec]:
     data, lines = load_yaml_with_lines(text, source)
     if data is None:
@@ -137,15 +137,16 @@ def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), defaul
 def parse_override(item: str) -> tuple[KeyPath, Any]:
     """``camera.hfov_deg={uniform: [40, 60]}`` -> (('camera', 'hfov_deg'), {'uniform': [40, 60]})."""
     if "=" not in item:
-        raise SpecError("expected KEY.PATH=VALUE", key=item, source="--set")
+        raise SpecError("expected KEY.PATH=VALUE", source=f"--set {item}")
     key, _, raw = item.partition("=")
     parts = tuple(p for p in key.strip().split("."))
     if not key.strip() or any(not p for p in parts):
-        raise SpecError("expected KEY.PATH=VALUE with a non-empty dotted key", key=item, source="--set")
+        raise SpecError("expected KEY.PATH=VALUE with a non-empty dotted key", source=f"--set {item}")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"value is not valid YAML: {str(exc).splitlines()[0]}", key=key, source="--set") from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"value is not valid YAML: {problem}", key=key, source=f"--set {item}") from None
     return parts, value
 
 
@@ -174,14 +175,14 @@ class _Context:
         self.set_sources = set_sources
         self.errors: list[SpecError] = []
 
-    def error(self, path: KeyPath, message: str) -> None:
+    def error(self, path: KeyPath, message: str, at_line: bool = True) -> None:
         for k in range(len(path), 0, -1):
             if path[:k] in self.set_sources:
                 label, line = self.set_sources[path[:k]]
                 self.errors.append(SpecError(message, key=dotted(path), line=line, source=label))
                 return
-        self.errors.append(SpecError(message, key=dotted(path) or None, line=nearest_line(self.lines, path),
-                                     source=self.source))
+        line = nearest_line(self.lines, path) if at_line else None
+        self.errors.append(SpecError(message, key=dotted(path) or None, line=line, source=self.source))
 
     def raise_if_any(self) -> None:
         if len(self.errors) == 1:
@@ -223,7 +224,7 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
                 out[name] = None
                 continue
             if not isinstance(value, list) or len(value) < spec_field.min_items:
-                ctx.error(here, f"expected a non-empty list of {spec_field.kind.describe()}s, got {value!r}")
+                ctx.error(here, f"expected a non-empty list (each {spec_field.kind.describe()}), got {value!r}")
                 continue
             items = []
             for i, v in enumerate(value):
@@ -237,7 +238,7 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
         else:
             assert isinstance(spec_field, Field)
             if not present and spec_field.default is REQUIRED:
-                ctx.error(here, "required key is missing")
+                ctx.error(here, "required key is missing", at_line=bool(path))
                 continue
             value = data[name] if present else spec_field.default
             if value is None:
@@ -258,8 +259,6 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
 
 def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     """Checks that involve several keys or the asset library."""
-    if r["audio"]["bit_depth"] not in (16, 24):
-        ctx.error(("audio", "bit_depth"), f"FLAC bit depth must be 16 or 24, got {r['audio']['bit_depth']}")
     if r["objects"]["min_distance_m"] >= r["objects"]["max_distance_m"]:
         ctx.error(("objects", "max_distance_m"), "must be above objects.min_distance_m")
     for key in ("sounds", "meshes"):

@@ -90,7 +90,7 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
             "sample_rate": Field(integer(8000, 192000), 16000, "Output sample rate, Hz."),
             "duration": Field(num(0.0, 60.0, ol=True), 3.0, "Duration of each sample's audio, seconds."),
             "format": Field(enum("flac", "wav"), "flac", "`flac` (PCM, `bit_depth` bits) or `wav` (32-bit float)."),
-            "bit_depth": Field(Kind("int", choices=None, low=16, high=24), 16, "FLAC bit depth: 16 or 24."),
+            "bit_depth": Field(Kind("int", choices=(16, 24)), 16, "FLAC bit depth: 16 or 24."),
             "noise_rms_db": Field(num(-80.0, 0.0), -20.0,
                                   "RMS of Gaussian-noise audio (vision_only, negatives), dBFS before level_db: the "
                                   "library clips' level. White, independent per channel."),

@@ -18,7 +18,10 @@ def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[KeyPath, int
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"not valid YAML: {problem}", line=mark.line + 1 if mark else None,
+        context = getattr(exc, "context_mark", None)
+        opened = f" ({exc.context} at line {context.line + 1})" if context is not None and getattr(exc, "context", None) \
+            and context.line != (mark.line if mark else None) else ""
+        raise SpecError(f"not valid YAML: {problem}{opened}", line=mark.line + 1 if mark else None,
                         source=source) from None
     lines: dict[KeyPath, int] = {}
     if node is None:
@@ -32,7 +35,7 @@ def _build(node: yaml.Node, path: KeyPath, lines: dict, loader: yaml.SafeLoader,
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(loader, key_node, path, source)
             if not isinstance(key, str):
                 raise SpecError(f"keys must be strings, got {key!r}", key=_dotted(path) or None,
                                 line=key_node.start_mark.line + 1, source=source)
@@ -44,7 +47,17 @@ def _build(node: yaml.Node, path: KeyPath, lines: dict, loader: yaml.SafeLoader,
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, path + (i,), lines, loader, source) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node, path, source)
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, source: str) -> Any:
+    """A scalar's value; unknown tags or values a tag cannot take are spec errors."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"cannot read value {node.value!r}: {problem}", key=_dotted(path) or None,
+                        line=node.start_mark.line + 1, source=source) from None
 
 
 def _dotted(path: KeyPath) -> str:

@@ -75,6 +75,12 @@ class DatasetFolder:
         ``complete`` (nothing to do) or ``overwrite``. Raises OutputDirError if it is not ours
         or holds another spec's dataset (without ``overwrite``)."""
         if not self.root.exists():
+            for ancestor in self.root.absolute().parents:
+                if ancestor.exists():
+                    if not ancestor.is_dir():
+                        raise OutputDirError(f"{ancestor} is a file, not a folder", key="output.dir",
+                                             source=str(self.root))
+                    break
             return "new"
         if not self.root.is_dir():
             raise OutputDirError("exists and is not a folder", key="output.dir", source=str(self.root))

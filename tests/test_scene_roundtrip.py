@@ -1,0 +1,213 @@
+"""The Scene is a lossless JSON contract: Scene.from_json(scene.to_json()) == scene, exactly."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.scene import (
+    SCENE_FORMAT,
+    AudioSettings,
+    Background,
+    Camera,
+    Lighting,
+    Listener,
+    Room,
+    Scene,
+    SceneObject,
+    Source,
+    Targets,
+)
+
+# Scenes are big to generate: 100 examples keep this file near 2-3 s.
+FAST = settings(max_examples=100, deadline=None)
+
+# Any finite float, including subnormals (5e-324), huge values (1.7e308) and -0.0.
+floats = st.floats(allow_nan=False, allow_infinity=False)
+tiny_or_huge = st.sampled_from([5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 1.7976931348623157e308,
+                                -1.7976931348623157e308, 1e300, 0.1, 1 / 3, -0.0, 0.0])
+any_float = st.one_of(floats, tiny_or_huge)
+ints = st.integers(-(2**63), 2**63 - 1)
+text = st.text(max_size=8)
+
+json_leaf = st.none() | st.booleans() | ints | any_float | text
+json_values = st.recursive(json_leaf, lambda children: st.lists(children, max_size=3)
+                           | st.dictionaries(text, children, max_size=3), max_leaves=6)
+
+
+# Strategies are derived from the dataclasses' type hints, so a field added to the Scene is
+# generated (and round-tripped) without touching this file. A few fields get realistic values.
+SPECIAL: dict[tuple[str, str], st.SearchStrategy] = {
+    ("Camera", "projection"): st.sampled_from(["pinhole", "screen"]),
+    ("Listener", "head"): st.sampled_from(["spaced", "hrtf", "mono"]),
+    ("Targets", "negative"): st.none() | st.sampled_from(["silence", "noise", "offscreen"]),
+    ("Scene", "size_bin"): st.none() | st.sampled_from(["size1", "size2", "size3"]),
+    ("Scene", "format"): st.just(SCENE_FORMAT),
+    ("Scene", "render_seed"): st.integers(0, 2**64 - 1),
+}
+
+
+def strategy_for(tp) -> st.SearchStrategy:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return dataclass_strategy(tp)
+    if origin in (typing.Union, types.UnionType):
+        return st.one_of(*(st.none() if a is type(None) else strategy_for(a) for a in args))
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return st.lists(strategy_for(args[0]), max_size=3).map(tuple)
+        return st.tuples(*(strategy_for(a) for a in args))
+    if origin is list:
+        return st.lists(strategy_for(args[0]), max_size=3)
+    if origin is dict:
+        return st.dictionaries(text, strategy_for(args[1]), max_size=3)
+    if tp is typing.Any:
+        return json_values
+    return {float: any_float, int: ints, str: text, bool: st.booleans()}[tp]
+
+
+def dataclass_strategy(cls) -> st.SearchStrategy:
+    hints = typing.get_type_hints(cls)
+    fields = {}
+    for f in dataclasses.fields(cls):
+        special = SPECIAL.get((cls.__name__, f.name))
+        fields[f.name] = special if special is not None else strategy_for(hints[f.name])
+    return st.builds(cls, **fields)
+
+
+scenes = dataclass_strategy(Scene)
+
+
+def plain_types_only(value, path="scene"):
+    """Assert ``value`` holds only JSON's own Python types (no numpy scalars, no tuples)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            assert type(k) is str, f"{path}: key {k!r} is {type(k)}"
+            plain_types_only(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            plain_types_only(v, f"{path}[{i}]")
+    else:
+        assert type(value) in (str, int, float, bool, type(None)), f"{path}: {type(value)}"
+
+
+def assert_same_floats(a, b):
+    """Equality that also tells -0.0 from 0.0 (dataclass == does not)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert_same_floats(a[k], b[k])
+    elif isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same_floats(x, y)
+    else:
+        assert type(a) is type(b) and a == b, (a, b)
+        if isinstance(a, float):
+            assert math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@FAST
+@given(scene=scenes)
+def test_json_round_trip_is_exact_and_plain(scene: Scene):
+    text_ = scene.to_json()
+    back = Scene.from_json(text_)
+    assert back == scene
+    assert type(back.seed) is tuple and type(back.camera.position_m) is tuple
+    for a, b in zip(back.objects, scene.objects):
+        assert type(a.position_m) is tuple and a.position_m == b.position_m
+    assert_same_floats(back.to_dict(), scene.to_dict())
+    assert back.to_json() == text_  # and it is a fixed point
+    # to_dict holds JSON's own types only, and strict JSON (no NaN) takes it as is
+    d = scene.to_dict()
+    plain_types_only(d)
+    assert json.loads(json.dumps(d, allow_nan=False)) == d
+    assert d["format"] == SCENE_FORMAT
+
+
+def test_numpy_values_become_plain_python():
+    scene = Scene(index=np.int64(3), seed=(np.int64(7), np.int64(3), np.int32(0)), condition="congruent",
+                  camera=Camera(np.int64(224), np.int64(224), np.float64(60.0), position_m=(np.float32(0.1), 0.0, 0.0)),
+                  listener=Listener(ear_spacing_m=np.float64(0.17)), room=Room(), audio=AudioSettings(),
+                  objects=[SceneObject(np.int64(1), "dog", "dog/dog_01", (np.float64(1.5), np.float64(-0.25),
+                                                                         np.float64(1e-310)), sounding=np.bool_(True))],
+                  sources=[Source(1, "dog", "dog/dog_01.flac", (1.5, -0.25, 0.0), gain_db=np.float32(-3.5),
+                                  object_id=np.int64(1))],
+                  manipulations={"scale": np.float64(2.0), "ids": [np.int64(1), np.int64(2)]})
+    d = scene.to_dict()
+    plain_types_only(d)
+    back = Scene.from_json(scene.to_json())
+    assert back == scene
+    assert back.objects[0].sounding is True
+    assert back.objects[0].position_m[2] == 1e-310
+
+
+def test_none_object_id_and_optional_fields_survive():
+    scene = Scene(0, (1, 0, 0), "audio_only", Camera(64, 48, 60.0), Listener(sofa=None), Room(), AudioSettings(),
+                  sources=[Source(1, "dog", "c", (1.0, 0.0, 0.0), object_id=None)], size_bin=None,
+                  targets=Targets(audio=[1], semantic=[], negative=None))
+    back = Scene.from_json(scene.to_json())
+    assert back == scene and back.sources[0].object_id is None and back.size_bin is None
+
+
+def test_integer_valued_floats_come_back_as_floats():
+    d = Scene(0, (1, 0, 0), "congruent", Camera(64, 48, 60.0), Listener(), Room(), AudioSettings()).to_dict()
+    d["camera"]["hfov_deg"] = 60  # e.g. a hand-written scene
+    d["camera"]["position_m"] = [0, 0, 1]
+    back = Scene.from_dict(d)
+    assert type(back.camera.hfov_deg) is float and back.camera.position_m == (0.0, 0.0, 1.0)
+    assert all(type(x) is float for x in back.camera.position_m)
+
+
+def _minimal() -> dict:
+    return Scene(0, (1, 0, 0), "congruent", Camera(64, 48, 60.0), Listener(), Room(), AudioSettings(),
+                 objects=[SceneObject(1, "dog", "m", (1.0, 0.0, 0.0))],
+                 sources=[Source(1, "dog", "c", (1.0, 0.0, 0.0))]).to_dict()
+
+
+@pytest.mark.parametrize("where", ["top", "camera", "listener", "objects[0]", "sources[0]", "targets", "lighting"])
+def test_unknown_fields_raise_value_error(where):
+    d = _minimal()
+    node = d
+    if where != "top":
+        name, _, idx = where.partition("[")
+        node = d[name] if not idx else d[name][int(idx.rstrip("]"))]
+    node["not_a_field"] = 1
+    with pytest.raises(ValueError, match="not_a_field"):
+        Scene.from_dict(d)
+
+
+@pytest.mark.parametrize("where", ["camera", "objects[0].position_m", "sources[0].clip"])
+def test_missing_fields_raise_value_error(where):
+    d = _minimal()
+    if where == "camera":
+        del d["camera"]
+    else:
+        name, _, rest = where.partition("[")
+        idx, _, key = rest.partition("].")
+        del d[name][int(idx)][key]
+    with pytest.raises(ValueError):
+        Scene.from_dict(d)
+
+
+def test_unsupported_format_raises_value_error():
+    d = _minimal()
+    d["format"] = SCENE_FORMAT + 1
+    with pytest.raises(ValueError, match="format"):
+        Scene.from_dict(d)
+
+
+def test_dataclass_fields_are_all_serialised():
+    """Every field of every Scene dataclass appears in to_dict (nothing silently dropped)."""
+    d = _minimal()
+    for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
+                      (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),
+                      (Targets, d["targets"]), (Background, d["background"]), (Lighting, d["lighting"])):
+        assert set(node) == {f.name for f in dataclasses.fields(cls)}
