@@ -37,6 +37,8 @@ from .spec.schema import SIZE_BINS
 
 #: Mask-area fractions of objects that are not the controlled target (log-uniform).
 OTHER_AREA_RANGE = (0.01, 0.12)
+#: Nearest distance of a backdrop plane, m (it always lies 0.5 m behind the farthest object).
+BACKDROP_MIN_DISTANCE_M = 3.0
 #: How often a yaw is redrawn when the drawn one cannot reach the intended area.
 MAX_YAW_DRAWS = 24
 
@@ -91,7 +93,11 @@ class Sampler:
         listener = Listener(head=spec.sample("listener.head", rng),
                             ear_spacing_m=float(spec.sample("listener.ear_spacing_m", rng)))
         room = Room(type=r["room"]["type"], speed_of_sound_m_s=r["room"]["speed_of_sound_m_s"])
-        background = Background(color=tuple(spec.sample("background.color", rng)))
+        background = Background(color=tuple(spec.sample("background.color", rng)),
+                                kind=spec.sample("background.kind", rng))
+        if background.kind == "backdrop":
+            background.texture = spec.sample("background.texture", rng)
+            background.texture_seed = int(rng.integers(2**31))
         lighting = Lighting(key_azimuth_deg=spec.sample("lighting.key_azimuth_deg", rng),
                             key_elevation_deg=spec.sample("lighting.key_elevation_deg", rng),
                             key_intensity=spec.sample("lighting.key_intensity", rng),
@@ -280,6 +286,9 @@ class Sampler:
         if needed - kept:
             raise PlacementError(f"objects {sorted(needed - kept)} could not be placed")
         scene.objects = [o for o in scene.objects if o.id in kept]
+        if scene.background.kind == "backdrop":  # behind every object
+            far = max((self._distance_range(o)[1] for o in scene.objects), default=BACKDROP_MIN_DISTANCE_M)
+            scene.background.distance_m = max(far + 0.5, BACKDROP_MIN_DISTANCE_M)
         for src in scene.sources:
             if src.object_id is not None:
                 src.position_m = scene.object_by_id(src.object_id).position_m

@@ -104,9 +104,19 @@ class Lighting:
 
 @dataclass
 class Background:
-    """Image background: a uniform colour (linear RGB in [0, 1])."""
+    """What is behind the objects. Background pixels have instance id 0 and depth 0.
+
+    ``kind``: ``color`` (uniform ``color``, linear RGB in [0, 1]) or ``backdrop`` (a plane facing
+    the camera at ``distance_m`` along +x, behind every object, filling the view, showing a
+    procedural ``texture`` (renderers/visual/textures.py: noise, checker, stripes, gradient)
+    drawn from ``texture_seed`` and tinted with ``color``).
+    """
 
     color: RGB = (0.5, 0.5, 0.5)
+    kind: str = "color"
+    texture: str | None = None
+    texture_seed: int = 0
+    distance_m: float | None = None
 
 
 @dataclass

@@ -310,3 +310,21 @@ def test_gl_platform_choice(monkeypatch):
     with pytest.warns(RuntimeWarning):  # OpenGL is already imported in this process
         assert gl_platform.choose_platform() == gl_platform.DEFAULT_PLATFORM == "egl"
     assert gl_platform.import_pyrender().OffscreenRenderer is not None
+
+
+@pytest.mark.parametrize("texture", ["noise", "checker", "stripes", "gradient"])
+def test_backdrop_is_background_and_never_hides_objects(renderer, texture):
+    objs = [SceneObject(id=1, category="box", mesh="box", position_m=(3.0, 0.4, 0.0), yaw_deg=20.0),
+            SceneObject(id=2, category="box", mesh="box", position_m=(5.0, -0.8, 0.3))]
+    plain = renderer.render(make_scene(objs))
+    scene = make_scene(objs)
+    scene.background = Background(color=(0.4, 0.5, 0.6), kind="backdrop", texture=texture, texture_seed=3,
+                                  distance_m=6.0)
+    textured = renderer.render(scene)
+    np.testing.assert_array_equal(textured.instance_ids, plain.instance_ids)
+    np.testing.assert_array_equal(textured.depth, plain.depth)
+    bg = plain.instance_ids == 0
+    assert textured.rgb[bg].std(axis=0).max() > 1.0 or texture == "gradient"  # a texture, not a flat colour
+    assert not np.array_equal(textured.rgb[bg], plain.rgb[bg])
+    again = renderer.render(scene)
+    np.testing.assert_array_equal(again.rgb, textured.rgb)

@@ -45,6 +45,7 @@ import numpy as np
 import trimesh
 
 from renderers.visual.gl_platform import import_pyrender, release_offscreen
+from renderers.visual.textures import procedural_texture
 from simulator.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
 from simulator.scene import Scene, SceneObject
 
@@ -157,6 +158,8 @@ class MeshRasterRenderer:
         self._seg_flags = pr.RenderFlags.SEG
         self._color_flags = pr.RenderFlags.NONE
         self._resident: dict[Any, None] = {}  # pyrender.Mesh uploaded to the context, LRU order
+        self._backdrop_node: Any = None
+        self._backdrop_meshes: dict[tuple, Any] = {}  # (texture, seed, colour) -> pyrender.Mesh, small LRU
 
     # ------------------------------------------------------------------ public API
 
@@ -190,7 +193,7 @@ class MeshRasterRenderer:
         all-False mask; an id not in the scene raises ``KeyError``.
         """
         h, w = scene.camera.height, scene.camera.width
-        self._sync(scene)
+        self._sync(scene, backdrop=False)  # seg passes never show the backdrop
         by_id = {oid: node for node, oid in self._node_ids.items()}
         out: dict[int, np.ndarray] = {}
         groups: list[list[tuple[int, Any]]] = []
@@ -279,7 +282,7 @@ class MeshRasterRenderer:
             self._meshes[key] = cached
         return cached
 
-    def _sync(self, scene: Scene) -> None:
+    def _sync(self, scene: Scene, backdrop: bool = True) -> None:
         """Update the pyrender scene (camera, light, background, object nodes) to ``scene``."""
         cam = scene.camera
         pin = PinholeCamera(cam.width, cam.height, cam.hfov_deg, tuple(cam.position_m))
@@ -298,6 +301,7 @@ class MeshRasterRenderer:
         self._scene.ambient_light = np.full(3, float(lt.ambient))
         bg = self._background_rgb(scene) / 255.0
         self._scene.bg_color = np.array([bg[0], bg[1], bg[2], 1.0])
+        self._sync_backdrop(scene, pin, backdrop)
 
         frustum = _Frustum(pin, self._znear, self._zfar)
         wanted: dict[str, list[SceneObject]] = {}
@@ -336,6 +340,34 @@ class MeshRasterRenderer:
                 self._node_boxes[pool[i]] = frustum.screen_box(
                     np.asarray(obj.position_m, float), self._meshes[key].radius_m * abs(float(obj.scale)))
                 self._seg_colors[pool[i]] = id_to_rgb(obj.id)
+
+    def _sync_backdrop(self, scene: Scene, pin: PinholeCamera, wanted: bool) -> None:
+        """Show the Scene's backdrop plane (``Background.kind == 'backdrop'``), or none.
+
+        The plane faces the camera at ``distance_m`` along +x and overfills the view by 5 %. It
+        is drawn in the colour pass only: it is background (id 0, depth 0) and, lying behind every
+        object, never hides one.
+        """
+        if self._backdrop_node is not None:
+            self._scene.remove_node(self._backdrop_node)
+            self._backdrop_node = None
+        bg = scene.background
+        if bg.kind != "backdrop" or not wanted:
+            return
+        if bg.distance_m is None or bg.texture is None:
+            raise ValueError("a backdrop background needs distance_m and texture")
+        key = (bg.texture, int(bg.texture_seed), tuple(float(c) for c in bg.color))
+        mesh = self._backdrop_meshes.pop(key, None)
+        if mesh is None:
+            mesh = self._pyrender.Mesh.from_trimesh(_textured_quad(
+                procedural_texture(bg.texture, int(bg.texture_seed), bg.color)), smooth=False)
+        self._backdrop_meshes[key] = mesh  # most recent last
+        while len(self._backdrop_meshes) > 8:
+            self._backdrop_meshes.pop(next(iter(self._backdrop_meshes)))
+        d = float(bg.distance_m)
+        pose = np.diag([1.0, 1.05 * d * pin.width / (2 * pin.focal_px), 1.05 * d * pin.height / (2 * pin.focal_px), 1.0])
+        pose[:3, 3] = np.asarray(pin.position, float) + np.array([d, 0.0, 0.0])
+        self._backdrop_node = self._scene.add(mesh, pose=pose)
 
     def _keep_resident(self) -> None:
         """Stop pyrender from deleting the GL buffers of cached meshes that left the scene.
@@ -384,6 +416,18 @@ class MeshRasterRenderer:
         inner._meshes = set()
         inner._mesh_textures = set()
         self._resident.clear()
+
+
+def _textured_quad(image: np.ndarray) -> trimesh.Trimesh:
+    """A unit quad in the y-z plane (|y|, |z| <= 1) facing -x, showing ``image`` upright as seen
+    by a camera looking along +x (image left at +y, image top at +z)."""
+    from PIL import Image
+
+    vertices = np.array([[0.0, 1.0, 1.0], [0.0, -1.0, 1.0], [0.0, -1.0, -1.0], [0.0, 1.0, -1.0]])
+    faces = np.array([[0, 2, 1], [0, 3, 2]])  # normals along -x, towards the camera
+    uv = np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    visual = trimesh.visual.TextureVisuals(uv=uv, image=Image.fromarray(image))
+    return trimesh.Trimesh(vertices=vertices, faces=faces, visual=visual, process=False)
 
 
 def _uploaded(gl_object: Any) -> bool:

@@ -56,6 +56,7 @@ class Section:
 REQUIRED = object()
 
 OFFSCREEN_REGIONS = ("behind", "left", "right", "above")
+TEXTURES = ("noise", "checker", "stripes", "gradient")  # renderers.visual.textures.KINDS
 
 F = float("inf")
 
@@ -187,9 +188,14 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
             "gain_db": Field(num(-60.0, 40.0), 0.0, "Source gain relative to the clip's normalised level at 1 m, dB.",
                              random=True),
         }),
-        "background": Section("Image background.", {
+        "background": Section("Image background (instance id 0, depth 0).", {
+            "kind": Field(enum("color", "backdrop"), "color",
+                          "`color`: uniform colour; `backdrop`: a textured plane behind all objects filling the "
+                          "view.", random=True),
             "color": Field(rgb, {"uniform": [[0.15, 0.15, 0.15], [0.85, 0.85, 0.85]]},
-                           "Background colour, linear RGB in [0, 1].", random=True),
+                           "Background colour (and backdrop tint), linear RGB in [0, 1].", random=True),
+            "texture": Field(enum(*TEXTURES), {"choice": list(TEXTURES)},
+                             "Backdrop texture (procedural, seeded per sample).", random=True),
         }),
         "lighting": Section("Raster lighting.", {
             "key_azimuth_deg": Field(num(-180.0, 180.0), {"uniform": [-60.0, 60.0]},

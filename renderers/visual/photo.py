@@ -1,0 +1,91 @@
+"""The photo "renderer": a Scene whose ``image_source`` is a photo (simulator/photos) as rgb,
+depth and instance ids, so the shared pipeline (checks, annotate, writers) works unchanged.
+
+* ``rgb``: the photo's file as 8-bit RGB in its stored pixel order (no EXIF rotation; COCO
+  annotations refer to the stored pixels), resized bilinearly to the Scene camera's size when it
+  differs (``photos.resize: stretch``).
+* ``instance_ids``: each SceneObject (``mesh = "coco:<annotation id>"``) painted with its id from
+  its full COCO mask (resized nearest-neighbour with the image), largest full-mask area first
+  (ties: lower annotation id first), so a smaller object that overlaps a larger one stays on top
+  and the masks are disjoint. Where no mask overlaps another the ids equal the COCO masks exactly.
+  Crowd regions and unannotated pixels are 0 (background). This is the layout
+  :meth:`simulator.photos.index.PhotoIndex.layout` computes, so the sampler's source pixels lie
+  on the rendered masks.
+* ``depth``: metres along +x. With a depth map (or an estimator) every pixel gets the map's
+  depth converted as :mod:`simulator.photos.depth` says (0 where the map has no value); without
+  one, each object's visible mask gets the constant depth the sampler gave it and the rest is 0.
+* ``render_amodal(scene, ids)``: the full COCO masks (overlaps not removed).
+
+No randomness; one renderer per worker, reused (it keeps the index's small mask cache warm).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from renderers.visual.mesh_raster import VisualRender
+from simulator.scene import Scene
+
+MESH_PREFIX = "coco:"
+
+
+def annotation_id(mesh: str) -> int:
+    """``"coco:123"`` -> 123."""
+    if not isinstance(mesh, str) or not mesh.startswith(MESH_PREFIX):
+        raise ValueError(f"photo scene object has mesh {mesh!r}; expected 'coco:<annotation id>'")
+    return int(mesh[len(MESH_PREFIX):])
+
+
+class PhotoRenderer:
+    """Renders photo Scenes from a :class:`simulator.photos.index.PhotoIndex` (and, for depth
+    images, a :class:`simulator.photos.depth.DepthProvider`)."""
+
+    def __init__(self, index, depth=None):
+        self.index = index
+        self.depth = depth
+
+    def close(self) -> None:
+        """Nothing to release (the same interface as the mesh renderer)."""
+
+    def _image(self, scene: Scene):
+        src = scene.image_source or {}
+        if src.get("type") != "photo":
+            raise ValueError("PhotoRenderer renders only scenes with image_source.type == 'photo'")
+        image = self.index.image(src["image_id"])
+        if image.file != src.get("file"):
+            raise ValueError(f"photo {src['image_id']} is {image.file!r} in the index but {src.get('file')!r} "
+                             "in the scene: the photo index is not the one the scene was drawn from")
+        return image
+
+    def render(self, scene: Scene) -> VisualRender:
+        from simulator.photos.depth import load_rgb
+
+        image = self._image(scene)
+        size = (scene.camera.width, scene.camera.height)
+        rgb = load_rgb(self.index.image_path(image))
+        if (rgb.shape[1], rgb.shape[0]) != size:
+            from PIL import Image
+
+            rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR), dtype=np.uint8)
+        layout = self.index.layout(image, size)
+        lut = {annotation_id(o.mesh): o.id for o in scene.objects}
+        ids = np.zeros((size[1], size[0]), np.int32)
+        for aid, oid in lut.items():
+            lo = layout.objects.get(aid)
+            if lo is not None:
+                ids[lo.visible] = oid
+        depth = self.depth.depth_image(image, size) if self.depth is not None else None
+        if depth is None:
+            depth = np.zeros((size[1], size[0]), np.float32)
+            objects = (scene.image_source or {}).get("objects", {})
+            cx = float(scene.camera.position_m[0])
+            for obj in scene.objects:
+                d = objects.get(str(obj.id), {}).get("depth_m", float(obj.position_m[0]) - cx)
+                depth[ids == obj.id] = d
+        return VisualRender(rgb=np.ascontiguousarray(rgb), depth=depth.astype(np.float32), instance_ids=ids)
+
+    def render_amodal(self, scene: Scene, object_ids) -> dict[int, np.ndarray]:
+        """Full COCO masks of the given objects at the camera's size."""
+        image = self._image(scene)
+        size = (scene.camera.width, scene.camera.height)
+        by_id = {o.id: o for o in scene.objects}
+        return {oid: self.index.full_mask(image, annotation_id(by_id[oid].mesh), size) for oid in object_ids}
