@@ -328,3 +328,36 @@ def test_backdrop_is_background_and_never_hides_objects(renderer, texture):
     assert not np.array_equal(textured.rgb[bg], plain.rgb[bg])
     again = renderer.render(scene)
     np.testing.assert_array_equal(again.rgb, textured.rgb)
+
+
+def test_osmesa_fallback_when_no_egl(monkeypatch):
+    from renderers.visual import gl_platform
+
+    monkeypatch.delenv("PYOPENGL_PLATFORM", raising=False)
+    monkeypatch.setattr(gl_platform, "_has_library", lambda name: name == "OSMesa")
+    assert gl_platform.choose_platform() == "osmesa"
+    monkeypatch.delenv("PYOPENGL_PLATFORM", raising=False)
+    monkeypatch.setattr(gl_platform, "_has_library", lambda name: True)
+    assert gl_platform.choose_platform() == "egl"
+
+
+@pytest.mark.skipif(__import__("ctypes.util").util.find_library("OSMesa") is None, reason="libosmesa6 not installed")
+def test_osmesa_renders_the_same_labels_as_egl(renderer):
+    """The fallback platform gives the same instance ids and depth (run in a fresh process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, numpy as np; from tests.test_mesh_raster import *; "
+            "r = MeshRasterRenderer(load_mesh); "
+            "v = r.render(make_scene([SceneObject(id=7, category='b', mesh='box', position_m=(3.0, 0.3, 0.1))])); "
+            "print(json.dumps([int((v.instance_ids == 7).sum()), float(v.depth.max())]))")
+    env = dict(os.environ, PYOPENGL_PLATFORM="osmesa")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    pixels, depth = json.loads(out.stdout.strip().splitlines()[-1])
+    v = renderer.render(make_scene([SceneObject(id=7, category="b", mesh="box", position_m=(3.0, 0.3, 0.1))]))
+    assert abs(pixels - int((v.instance_ids == 7).sum())) <= 2
+    assert depth == pytest.approx(float(v.depth.max()), abs=1e-3)

@@ -7,8 +7,8 @@ pyrender only through :func:`import_pyrender`.
 
 Policy: an existing ``PYOPENGL_PLATFORM`` is respected (a user or a cluster job can force
 ``osmesa``); otherwise :data:`DEFAULT_PLATFORM` (``egl``: Mesa's llvmpipe on a CPU-only machine,
-the GPU driver where there is one) is used. An OSMesa fallback, if added, belongs in
-:func:`choose_platform` and nowhere else.
+the GPU driver where there is one) is used when an EGL library is installed, and ``osmesa``
+(Mesa's off-screen software renderer, Debian package ``libosmesa6``) when only that is.
 
 Pitfall: pyrender's ``OffscreenRenderer.delete()`` calls ``eglTerminate`` on the process-wide EGL
 display, which invalidates every *other* EGL context in the process. Free renderers with
@@ -42,8 +42,15 @@ def choose_platform() -> str:
             "effect and headless rendering may fail. Import pyrender through "
             "renderers.visual.gl_platform.import_pyrender() or set the variable before starting Python.",
             RuntimeWarning, stacklevel=2)
-    os.environ[_ENV] = DEFAULT_PLATFORM
-    return DEFAULT_PLATFORM
+    platform = DEFAULT_PLATFORM if _has_library("EGL") or not _has_library("OSMesa") else "osmesa"
+    os.environ[_ENV] = platform
+    return platform
+
+
+def _has_library(name: str) -> bool:
+    import ctypes.util
+
+    return ctypes.util.find_library(name) is not None
 
 
 def import_pyrender() -> ModuleType:
