@@ -4,6 +4,7 @@
              [--dry-run] [--overwrite] [--quiet]
     simulate replay RECORD.json --out DIR
     simulate spec-reference [--out docs/spec.md]
+    simulate bench visual|pipeline
 
 Exit status: 0 success, 2 bad input (spec, override, output folder), 1 other failures.
 """
@@ -18,7 +19,7 @@ from typing import Sequence
 
 from .spec.errors import SpecError
 
-SUBCOMMANDS = ("run", "replay", "spec-reference")
+SUBCOMMANDS = ("run", "replay", "spec-reference", "bench")
 BUNDLED_SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
 
@@ -30,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(argv)
         if command == "spec-reference":
             return _spec_reference(argv)
+        if command == "bench":
+            from .bench import main as bench_main
+
+            return bench_main(argv)
         return _run(argv)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
