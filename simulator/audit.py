@@ -897,7 +897,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for report in reports:
         print(report.summary(args.max_shown))
     if args.json:
-        data = reports[0].to_dict() if len(reports) == 1 else {"datasets": [r.to_dict() for r in reports]}
+        sweep = roots != [Path(args.dataset)]
+        data = {"datasets": [r.to_dict() for r in reports]} if sweep else reports[0].to_dict()
         Path(args.json).write_text(json.dumps(data, indent=1) + "\n")
     return 0 if all(r.ok for r in reports) else 1
 

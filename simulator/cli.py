@@ -5,6 +5,7 @@
     simulate replay RECORD.json --out DIR
     simulate spec-reference [--out docs/spec.md]
     simulate bench visual|pipeline
+    simulate assets [--sounds DIR] [--meshes DIR]      list or verify an asset library
 
 Exit status: 0 success, 2 bad input (spec, override, output folder), 1 other failures.
 """
@@ -19,7 +20,7 @@ from typing import Sequence
 
 from .spec.errors import SpecError
 
-SUBCOMMANDS = ("run", "replay", "spec-reference", "bench")
+SUBCOMMANDS = ("run", "replay", "spec-reference", "bench", "assets")
 BUNDLED_SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
 
@@ -31,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(argv)
         if command == "spec-reference":
             return _spec_reference(argv)
+        if command == "assets":
+            from .assets.report import main as assets_main
+
+            return assets_main(argv)
         if command == "bench":
             from .bench import main as bench_main
 
@@ -69,13 +74,12 @@ def _run(argv: list[str]) -> int:
     if args.workers < 1:
         raise SpecError("--workers must be at least 1")
 
-    from .assets.library import AssetLibrary
+    from .assets.library import open_library
     from .executor import plan_counts, run_spec
     from .spec.loader import load_spec
     from .writers.folder import DatasetFolder
 
-    library = AssetLibrary.default()
-    specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=library)
+    specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=open_library)
     modes = [DatasetFolder(s).check(args.overwrite) for s in specs]  # all checked before any write
     if args.dry_run:
         for spec, mode in zip(specs, modes):

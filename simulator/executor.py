@@ -57,10 +57,21 @@ def _make_and_write(index: int) -> dict[str, Any]:
     return write_sample_files(spec.output_dir, r["output"], r["audio"], sample)
 
 
-def plan_counts(spec: Spec) -> dict[str, Any]:
+def spec_library(spec: Spec):
+    """The asset library a spec was validated against (the default one if none was given)."""
     from .assets.library import AssetLibrary
 
-    return Plan(spec, AssetLibrary.default()).counts()
+    return spec.library if spec.library is not None else AssetLibrary.default()
+
+
+def library_report(spec: Spec) -> dict[str, Any] | None:
+    """What a user library used and skipped (None for the default library)."""
+    report = getattr(spec_library(spec), "report", None)
+    return report.counts() if report is not None else None
+
+
+def plan_counts(spec: Spec) -> dict[str, Any]:
+    return Plan(spec, spec_library(spec)).counts()
 
 
 def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> RunSummary:
@@ -70,7 +81,7 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> 
     counts = plan_counts(spec)
     if mode == "complete":
         return RunSummary(spec.name, str(folder.root), 0, spec.samples, time.perf_counter() - start)
-    done = folder.open(mode, counts)
+    done = folder.open(mode, counts, library_report(spec))
     remove_stale_temporaries(folder.root)
     todo = [i for i in range(spec.samples) if i not in done]
     bar = _progress(spec, len(done), progress)
@@ -93,11 +104,9 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> 
     finally:
         bar.close()
     if spec.resolved["output"]["coco"]:
-        from .assets.library import AssetLibrary
-
-        coco = coco_export(folder.records(), AssetLibrary.default().categories, spec.name)
+        coco = coco_export(folder.records(), spec_library(spec).categories, spec.name)
         write_text_atomic(folder.root / "annotations.coco.json", json.dumps(coco, sort_keys=True) + "\n")
-    folder.write_info("complete", counts)
+    folder.write_info("complete", counts, library_report(spec))
     return RunSummary(spec.name, str(folder.root), len(todo), len(done), time.perf_counter() - start)
 
 

@@ -29,24 +29,34 @@ def lowest_target_area(size_bin: str, min_area_fraction: float) -> float:
 
 
 def reachable(table: dict, yaw_deg: float, need: float, min_distance_m: float, hfov_deg: float,
-              width: int, height: int) -> bool:
+              width: int, height: int, max_distance_m: float | None = None, radius_m: float = 0.0) -> bool:
     """Can the mesh, at this yaw, cover ``need`` of the image without coming closer than
-    ``min_distance_m``? (Its origin is then ``min_distance_m + front`` ahead, roughly.)"""
+    ``min_distance_m``? (Its origin is then ``min_distance_m + front`` ahead, roughly.) With
+    ``max_distance_m``: and without its far side (origin + ``radius_m``) lying beyond it?"""
     area, front = at_yaw(table, yaw_deg)
     depth = min_distance_m + front
-    return ESTIMATE_SLACK * area * focal_px(hfov_deg, width) ** 2 / (depth**2 * width * height) >= need
+    f2 = focal_px(hfov_deg, width) ** 2
+    if ESTIMATE_SLACK * area * f2 / (depth**2 * width * height) < need:
+        return False
+    return max_distance_m is None or np.sqrt(area * f2 / (need * width * height)) + radius_m <= max_distance_m
 
 
 def feasible(library, category: str, size_bin: str, min_distance_m: float, hfov_min_deg: float,
-             width: int, height: int, min_area_fraction: float) -> bool:
-    """True if some mesh of ``category`` at some yaw can reach ``size_bin``."""
+             width: int, height: int, min_area_fraction: float, max_distance_m: float | None = None) -> bool:
+    """True if some mesh of ``category`` at some yaw can reach ``size_bin`` (and, with
+    ``max_distance_m``, be as small as the bin's lowest target area without any part of it
+    going farther than that: the sampler draws areas over the whole bin)."""
     need = lowest_target_area(size_bin, min_area_fraction)
     return any(reachable(library.silhouette(m), float(y), need, min_distance_m, hfov_min_deg, width, height)
+               and (max_distance_m is None
+                    or reachable(library.silhouette(m), float(y), need, 0.0, hfov_min_deg, width, height,
+                                 max_distance_m, m.radius_m))
                for m in library.meshes.get(category, []) for y in YAWS_DEG)
 
 
 def planned_category_pool(library, rule, size_bin: str, categories, min_distance_m: float, hfov_min_deg: float,
-                          width: int, height: int, min_area_fraction: float) -> list[str]:
+                          width: int, height: int, min_area_fraction: float,
+                          max_distance_m: float | None = None) -> list[str]:
     """The categories c a sample of ``rule`` in ``size_bin`` may be planned with.
 
     If the sized object has category c: those that can reach the bin. If the sized object is of
@@ -56,7 +66,8 @@ def planned_category_pool(library, rule, size_bin: str, categories, min_distance
     if not rule.sized_is_planned_category and not rule.needs_other_category:  # no sized object (audio_only)
         return list(categories)
     ok = [c for c in categories
-          if feasible(library, c, size_bin, min_distance_m, hfov_min_deg, width, height, min_area_fraction)]
+          if feasible(library, c, size_bin, min_distance_m, hfov_min_deg, width, height, min_area_fraction,
+                      max_distance_m)]
     if rule.sized_is_planned_category:
         return ok
     return [c for c in categories if any(d != c for d in ok)]

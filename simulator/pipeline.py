@@ -49,7 +49,7 @@ class SampleMaker:
         from renderers.visual.mesh_raster import MeshRasterRenderer
 
         self.spec = spec
-        self.library = library or AssetLibrary.default()
+        self.library = library or spec.library or AssetLibrary.default()
         self.sampler = Sampler(spec, self.library)
         self.plan = Plan(spec, self.library)
         self.visual = MeshRasterRenderer(self.library.load_mesh)

@@ -198,15 +198,17 @@ class Sampler:
     def _reachable(self, category: str, size_bin: str, hfov_deg: float) -> bool:
         r = self.spec.resolved
         return feasible(self.library, category, size_bin, r["objects"]["min_distance_m"], hfov_deg, self.width,
-                        self.height, r["target"]["min_area_fraction"])
+                        self.height, r["target"]["min_area_fraction"], r["objects"]["max_distance_m"])
 
     def _mesh_and_yaw(self, category: str, area: float, hfov_deg: float, rng: np.random.Generator):
         """A mesh of the category and a yaw at which it can cover ``area`` of the image without
         coming closer than objects.min_distance_m (yaw redrawn up to MAX_YAW_DRAWS times)."""
         min_dist = self.spec.resolved["objects"]["min_distance_m"]
+        max_dist = self.spec.resolved["objects"]["max_distance_m"]
 
         def fits(m, yaw):
-            return reachable(self.library.silhouette(m), yaw, area, min_dist, hfov_deg, self.width, self.height)
+            return reachable(self.library.silhouette(m), yaw, area, min_dist, hfov_deg, self.width, self.height,
+                             max_dist, m.radius_m)
 
         assets = self.library.meshes[category]
         candidates = [m for m in assets if any(fits(m, float(y)) for y in YAWS_DEG)] or assets

@@ -35,7 +35,8 @@ from .spec.schema import SIZE_BINS
 
 HEATMAP_BINS = 16
 UNIFORMITY_GRID = 4
-ANGLE_BINS = {"azimuth_deg": np.linspace(-180.0, 180.0, 37), "elevation_deg": np.linspace(-90.0, 90.0, 37)}
+ANGLE_BIN_DEG = 2.5
+ANGLE_LIMITS = {"azimuth_deg": (-180.0, 180.0), "elevation_deg": (-90.0, 90.0)}
 DISTANCE_BINS = 30
 
 
@@ -81,6 +82,20 @@ def _summary(values: list[float]) -> dict[str, Any]:
             "max": float(a.max()), "std": float(a.std())}
 
 
+def _edges(key: str, values: list[float]) -> np.ndarray:
+    """Histogram edges: angles in ANGLE_BIN_DEG steps over the data's range rounded out to 10
+    degrees (within the angle's limits); distances in DISTANCE_BINS steps from 0 to the maximum."""
+    if key in ANGLE_LIMITS:
+        lo_lim, hi_lim = ANGLE_LIMITS[key]
+        lo = max(lo_lim, 10.0 * np.floor(min(values, default=-10.0) / 10.0))
+        hi = min(hi_lim, 10.0 * np.ceil(max(values, default=10.0) / 10.0))
+        if hi <= lo:
+            lo, hi = lo_lim, hi_lim
+        return np.linspace(lo, hi, int(round((hi - lo) / ANGLE_BIN_DEG)) + 1)
+    top = max(max(values, default=1.0), 1e-6) * 1.0001
+    return np.linspace(0.0, top, DISTANCE_BINS + 1)
+
+
 def compute_stats(root: Path | str, heatmap_bins: int = HEATMAP_BINS, grid: int = UNIFORMITY_GRID) -> dict[str, Any]:
     """The statistics of a dataset (the content of stats.json, plus the heatmap arrays)."""
     root = Path(root)
@@ -116,11 +131,9 @@ def compute_stats(root: Path | str, heatmap_bins: int = HEATMAP_BINS, grid: int 
         pts = np.asarray(pts, dtype=float).reshape(-1, 2)
         hist, _, _ = np.histogram2d(pts[:, 1], pts[:, 0], bins=heatmap_bins, range=[[0, 1], [0, 1]])
         heatmaps[name] = hist.astype(int)
-    dist_max = max(angles["distance_m"], default=1.0)
     histograms = {}
     for key, values in angles.items():
-        edges = ANGLE_BINS.get(key, np.linspace(0.0, max(dist_max, 1e-6) * 1.0001, DISTANCE_BINS + 1))
-        hist, edges = np.histogram(np.asarray(values, dtype=float), bins=edges)
+        hist, edges = np.histogram(np.asarray(values, dtype=float), bins=_edges(key, values))
         histograms[key] = {"edges": [float(e) for e in edges], "counts": hist.astype(int).tolist(),
                            **_summary(values)}
     order = {k: i for i, k in enumerate(SIZE_BINS)}
@@ -163,20 +176,20 @@ def plot_counts(stats: dict[str, Any], path: Path) -> None:
     bottom = np.zeros(len(cats))
     for sb in bins:
         vals = np.array([counts["category/size_bin"].get(f"{c}/{sb}", 0) for c in cats], dtype=float)
-        ax1.bar(cats, vals, bottom=bottom, label=sb)
+        ax1.bar(np.arange(len(cats)), vals, bottom=bottom, label=sb)
         bottom += vals
     ax1.set_title("samples per category (planned) and size bin")
     ax1.set_ylabel("samples")
     ax1.legend(fontsize=8)
-    ax1.tick_params(axis="x", rotation=45, labelsize=8)
+    ax1.set_xticks(range(len(cats)), cats, rotation=45, ha="right", fontsize=8)
     conds = list(counts["condition"])
     bottom = np.zeros(len(conds))
     for sb in bins:
         vals = np.array([counts["condition/size_bin"].get(f"{c}/{sb}", 0) for c in conds], dtype=float)
-        ax2.bar(conds, vals, bottom=bottom, label=sb)
+        ax2.bar(np.arange(len(conds)), vals, bottom=bottom, label=sb)
         bottom += vals
     ax2.set_title("samples per condition and size bin")
-    ax2.tick_params(axis="x", rotation=45, labelsize=8)
+    ax2.set_xticks(range(len(conds)), conds, rotation=45, ha="right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
 
@@ -280,11 +293,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatasetNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    sweep = roots != [Path(args.dataset)]
     for root in roots:
         if args.out is None:
             out = root / "stats"
         else:
-            out = Path(args.out) if len(roots) == 1 else Path(args.out) / root.name
+            out = Path(args.out) / root.name if sweep else Path(args.out)
         stats = write_stats(root, out, args.bins, args.grid, plots=not args.no_plots)
         print(summary(stats, out))
     return 0

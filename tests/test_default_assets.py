@@ -21,6 +21,11 @@ LICENSES = json.loads((ROOT / "licenses.json").read_text(encoding="utf-8"))
 CATEGORIES = LIBRARY["categories"]
 
 SAMPLE_RATE = 32000
+# seeds/000's twelve categories and the common others the library promises
+SEED_CATEGORIES = {"person", "motorbike", "train", "boat", "elephant", "bird", "cat", "dog", "horse",
+                   "sheep", "cow", "keyboard"}
+OTHER_CATEGORIES = {"car", "car_horn", "siren", "telephone", "alarm_clock", "piano", "guitar", "drums"}
+MIN_CLIPS, MAX_FACES, MAX_TOTAL_MB = 5, 2200, 40.0
 PERMISSIVE = {"public-domain", "CC0-1.0", "MIT", "Apache-2.0",
               "CC-BY-3.0", "CC-BY-3.0-US", "CC-BY-4.0"}
 SOUNDS = [(cat, rel) for cat, spec in CATEGORIES.items() for rel in spec["sounds"]]
@@ -35,21 +40,36 @@ def _read(rel):
 def test_library_shape():
     assert LIBRARY["format"] == 1
     assert LIBRARY["sample_rate"] == SAMPLE_RATE
-    assert len(CATEGORIES) >= 6
+    assert SEED_CATEGORIES | OTHER_CATEGORIES <= set(CATEGORIES)
     for cat, spec in CATEGORIES.items():
         assert set(spec) == {"sounds", "meshes"}, cat
         for rel in spec["sounds"]:
             assert rel.startswith(f"sounds/{cat}/") and rel.endswith(".flac"), rel
         for m in spec["meshes"]:
-            assert set(m) == {"file", "size_m"}, m
+            assert set(m) == {"file", "size_m", "silhouette"}, m
             assert m["file"].startswith(f"meshes/{cat}/") and m["file"].endswith(".glb"), m
             assert len(m["size_m"]) == 3 and all(v > 0 for v in m["size_m"]), m
+            sil = m["silhouette"]
+            assert len(sil["area_m2"]) == len(sil["front_m"]) == 24, m["file"]
+            assert all(a > 0 for a in sil["area_m2"]), m["file"]
 
 
 @pytest.mark.parametrize("cat", sorted(CATEGORIES))
 def test_category_has_enough_assets(cat):
-    assert len(CATEGORIES[cat]["sounds"]) >= 3
+    assert len(CATEGORIES[cat]["sounds"]) >= MIN_CLIPS
     assert len(CATEGORIES[cat]["meshes"]) >= 1
+
+
+def test_library_stays_small():
+    total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())
+    assert total <= MAX_TOTAL_MB * 1e6, f"{total / 1e6:.1f} MB"
+
+
+def test_library_loads_with_every_category_usable():
+    from simulator.assets.library import AssetLibrary
+
+    lib = AssetLibrary(ROOT, "default")
+    assert sorted(lib.categories) == sorted(CATEGORIES)
 
 
 def test_every_listed_file_exists():
@@ -60,8 +80,10 @@ def test_every_listed_file_exists():
 
 
 def test_licence_manifest_covers_folder_exactly():
+    # walk the package data exactly as installed (setup.cfg's package_data globs)
     on_disk = {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*") if p.is_file()}
     on_disk -= {"library.json", "licenses.json"}
+    assert all(p.count("/") in (0, 2) for p in on_disk), "files outside sounds/<cat>/ or meshes/<cat>/"
     paths = [e["path"] for e in LICENSES]
     assert len(paths) == len(set(paths)), "duplicate manifest entries"
     assert not on_disk - set(paths), f"files without licence entry: {sorted(on_disk - set(paths))}"
@@ -119,7 +141,22 @@ def test_mesh_geometry(cat, mesh):
     np.testing.assert_allclose(m.extents, mesh["size_m"], rtol=0.01)
     centre = m.bounds.mean(axis=0)
     assert np.all(np.abs(centre) <= 0.001), centre
+    assert len(m.faces) <= MAX_FACES, f"{len(m.faces)} faces"
     assert m.visual.kind in ("vertex", "face", "texture"), "mesh has no colour"
     if m.visual.kind == "vertex":
         colors = np.asarray(m.visual.vertex_colors)[:, :3].astype(int)
         assert colors.std() > 0 or colors.mean() not in (0, 255), "uncoloured mesh"
+
+
+@pytest.mark.parametrize("cat,mesh", MESHES, ids=[m["file"] for _, m in MESHES])
+def test_mesh_winding_is_already_fixed(cat, mesh):
+    """The renderer's segmentation pass culls back faces, so the builder orients faces with
+    trimesh.repair.fix_normals (consistent winding, closed parts outwards): running it again on
+    the stored mesh (vertices merged by position) must flip nothing."""
+    m = trimesh.load(str(ROOT / mesh["file"]), force="mesh")
+    merged = trimesh.Trimesh(m.vertices, m.faces, process=False)
+    merged.merge_vertices(merge_tex=True, merge_norm=True)
+    before = merged.face_normals.copy()
+    trimesh.repair.fix_normals(merged, multibody=True)
+    flipped = int((np.einsum("ij,ij->i", before, merged.face_normals) < 0).sum())
+    assert flipped == 0, f"{flipped} of {len(m.faces)} faces would be flipped"

@@ -114,14 +114,24 @@ class PhotoImage:
 
 @dataclass
 class LayoutObject:
-    """An object's visible mask and what follows from it, at one output size."""
+    """An object's visible mask and what follows from it, at one output size. The mask is kept
+    as ``crop`` inside ``box`` = (row0, row1, col0, col1) of its full mask (half-open)."""
 
     ann_id: int
-    visible: np.ndarray          # (H, W) bool
+    box: tuple[int, int, int, int]
+    crop: np.ndarray             # (row1 - row0, col1 - col0) bool: visible pixels inside box
+    full_pixels: int
     area_fraction: float
     size_bin: str | None
     bbox: list[int] | None
     source_px: tuple[float, float] | None
+
+    def visible(self, shape: tuple[int, int]) -> np.ndarray:
+        """The visible mask as a full (H, W) bool image."""
+        out = np.zeros(shape, bool)
+        r0, r1, c0, c1 = self.box
+        out[r0:r1, c0:c1] = self.crop
+        return out
 
 
 @dataclass
@@ -219,21 +229,39 @@ def source_pixel(mask: np.ndarray) -> tuple[float, float] | None:
     return c + 0.5, r + 0.5
 
 
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
 def make_layout(full: Mapping[int, np.ndarray], size: tuple[int, int]) -> Layout:
-    """Disjoint visible masks (see :func:`paint_order`) and their statistics."""
-    from simulator.annotate import bbox_of, size_bin_of
+    """Disjoint visible masks (see :func:`paint_order`) and their statistics. ``full``: non-empty
+    (H, W) bool masks by annotation id. Works on each mask's bounding box (fast on big photos)."""
+    from simulator.annotate import size_bin_of
 
     w, h = size
+    boxes = {aid: _box(m) for aid, m in full.items()}
+    crops = {aid: full[aid][r0:r1, c0:c1] for aid, (r0, r1, c0, c1) in boxes.items()}
+    areas = {aid: int(crop.sum()) for aid, crop in crops.items()}
     ids = np.zeros((h, w), np.int64)
-    for aid in paint_order({aid: int(m.sum()) for aid, m in full.items()}):
-        ids[full[aid]] = aid
+    for aid in paint_order(areas):
+        r0, r1, c0, c1 = boxes[aid]
+        ids[r0:r1, c0:c1][crops[aid]] = aid
     layout = Layout(size=(w, h), ids=ids)
     total = float(w * h)
-    for aid in full:
-        visible = ids == aid
-        area = float(visible.sum()) / total
-        layout.objects[aid] = LayoutObject(aid, visible, area, size_bin_of(area) if area > 0 else None,
-                                           bbox_of(visible), source_pixel(visible))
+    for aid, (r0, r1, c0, c1) in boxes.items():
+        crop = ids[r0:r1, c0:c1] == aid
+        n = int(crop.sum())
+        area = n / total
+        bbox = px = None
+        if n:
+            br0, br1, bc0, bc1 = _box(crop)
+            bbox = [c0 + bc0, r0 + br0, bc1 - bc0, br1 - br0]
+            u, v = source_pixel(crop)
+            px = (u + c0, v + r0)
+        layout.objects[aid] = LayoutObject(aid, (r0, r1, c0, c1), crop, areas[aid], area,
+                                           size_bin_of(area) if n else None, bbox, px)
     return layout
 
 
@@ -349,6 +377,9 @@ class PhotoIndex:
             except (KeyError, TypeError, ValueError):
                 skipped["image_malformed"] += 1
                 continue
+            if image_id in declared_ids:
+                skipped["image_duplicate_id"] += 1
+                continue
             declared_ids.add(image_id)
             path = images_dir / file_name
             if not path.is_file():
@@ -429,7 +460,7 @@ class PhotoIndex:
             layout = make_layout(full, (entry["width"], entry["height"]))
             total = float(entry["width"] * entry["height"])
             objects = tuple(
-                PhotoObject(aid, info[aid][0], info[aid][1], lo.area_fraction, float(full[aid].sum()) / total,
+                PhotoObject(aid, info[aid][0], info[aid][1], lo.area_fraction, lo.full_pixels / total,
                             lo.size_bin, tuple(lo.bbox) if lo.bbox else None, lo.source_px)
                 for aid, lo in sorted(layout.objects.items()))
             if keep is not None and not any(o.visible and o.category in keep for o in objects):
@@ -534,7 +565,7 @@ _MEMO_LOCK = threading.Lock()
 
 
 def _cache_path(ann: Path, key: str, cache: str | os.PathLike | bool | None) -> Path | None:
-    if cache is None or cache is False:
+    if cache is None or cache is False or (isinstance(cache, str) and cache.lower() in ("none", "off", "")):
         return None
     name = f"{ann.name}.avsim-photos-{key}.json.gz"
     if cache == "auto" or cache is True:

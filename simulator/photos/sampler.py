@@ -244,6 +244,12 @@ class PhotoSampler:
             self._candidates[key] = candidates(self.index, *key, self.allowed, self.instances, self.config.margin)
         return self._candidates[key]
 
+    def category_pool(self, condition: str, size_bin: str, values) -> list[str]:
+        """The planned categories among ``values`` that some photo serves for (condition, size
+        bin): what the plan balances over when ``target.category`` is unset."""
+        return photo_category_pool(self.index, condition, size_bin, values, self.allowed, self.instances,
+                                   self.config.margin)
+
     def output_size(self, image: PhotoImage) -> tuple[int, int]:
         if self.config.resize == "stretch":
             r = self.spec.resolved["image"]
@@ -399,3 +405,22 @@ def build_photo_backend(spec, library, estimator: DepthEstimator | None = None):
     index = config.load_index(categories=spec.resolved["objects"]["categories"] or library.categories)
     depth = DepthProvider(index, config.depth_config(), estimator if estimator is not None else config.make_estimator())
     return PhotoSampler(spec, index, library, config, depth), PhotoRenderer(index, depth)
+
+
+def category_pool_for_spec(spec, library):
+    """``(condition, size_bin, values) -> pool`` for :class:`simulator.plan.Plan` with a photo spec
+    (the index comes from the process's memory or the on-disk cache)."""
+    config = PhotoConfig.from_spec(spec.resolved)
+    allowed = list(spec.resolved["objects"]["categories"] or library.categories)
+    index = config.load_index(categories=allowed)
+    inst = instance_range(spec)
+    return lambda condition, size_bin, values: photo_category_pool(index, condition, size_bin, values, allowed, inst,
+                                                                   config.margin)
+
+
+def photo_categories(spec) -> set[str]:
+    """Every object category of a photo spec's index (library names, or COCO names where
+    unmapped): what a COCO export of the dataset must list besides the library's categories."""
+    config = PhotoConfig.from_spec(spec.resolved)
+    index = config.load_index(categories=spec.resolved["objects"]["categories"])
+    return {o.category for im in index.images for o in im.objects}

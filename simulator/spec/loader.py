@@ -37,6 +37,7 @@ class Spec:
     dists: dict[str, Distribution]
     source: str
     sweep_point: dict[str, Any] = field(default_factory=dict)
+    library: Any = None  # the AssetLibrary the spec was validated against (not part of the spec's data)
 
     def get(self, key: str) -> Any:
         """The resolved value at a dotted key (a constant, or a distribution's YAML form)."""
@@ -118,7 +119,7 @@ def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), defaul
         for key, value in point.items():
             _assign(d, tuple(key.split(".")), value, f"sweep {key}")
             ctx.set_sources[tuple(key.split("."))] = (source, lines.get(("sweep", key)))
-        resolved, dists = _validate(d, schema, ctx, library)
+        resolved, dists, lib = _validate(d, schema, ctx, library)
         if ctx.errors:
             break
         if resolved["name"] is None:
@@ -129,7 +130,7 @@ def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), defaul
             sub = ",".join(f"{k}={_slug(v)}" for k, v in point.items())
             resolved["output"]["dir"] = str(Path(resolved["output"]["dir"]) / sub)
             resolved["sweep_point"] = point
-        specs.append(Spec(resolved, dists, source, dict(point)))
+        specs.append(Spec(resolved, dists, source, dict(point), library=lib))
     ctx.raise_if_any()
     return specs
 
@@ -191,12 +192,14 @@ class _Context:
             raise SpecErrors(self.errors)
 
 
-def _validate(data: dict, schema: Section, ctx: _Context, library) -> tuple[dict, dict]:
+def _validate(data: dict, schema: Section, ctx: _Context, library) -> tuple[dict, dict, Any]:
+    """Walk the schema, then the cross-key checks. ``library`` is an AssetLibrary, or a callable
+    ``(sounds, meshes) -> AssetLibrary`` opening the spec's ``library`` folders, or None."""
     dists: dict[str, Distribution] = {}
     resolved = _walk(data, schema, (), ctx, dists)
     if not ctx.errors:
-        _cross_checks(resolved, dists, ctx, library)
-    return resolved, dists
+        library = _cross_checks(resolved, dists, ctx, library)
+    return resolved, dists, library
 
 
 def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict) -> dict:
@@ -263,10 +266,15 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
         ctx.error(("objects", "max_distance_m"), "must be above objects.min_distance_m")
     for key in ("sounds", "meshes"):
         value = r["library"][key]
-        if value != "default" and not Path(value).is_dir():
-            ctx.error(("library", key), f"folder not found: {value}")
-        elif value != "default":
-            ctx.error(("library", key), "user libraries are not supported yet; use `default`")
+        if value != "default":
+            if not Path(value).is_dir():
+                ctx.error(("library", key), f"folder not found: {value}")
+            else:
+                r["library"][key] = str(Path(value).resolve())  # replay finds it from anywhere
+    if ctx.errors:
+        return library
+    if callable(library) and not hasattr(library, "categories"):
+        library = library(r["library"]["sounds"], r["library"]["meshes"])
     categories = r["objects"]["categories"]
     known = sorted(library.categories) if library is not None else None
     if known is not None:
@@ -294,6 +302,7 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     low_count = count.value if isinstance(count, Constant) else getattr(count, "low", 1)
     if low_count < 1:
         ctx.error(("objects", "count"), "at least one object (the target) is needed")
+    return library
 
 
 def numeric_range(dist: Distribution) -> tuple[float, float]:
@@ -312,7 +321,7 @@ def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, ex
 
     hfov_min = numeric_range(dists["camera.hfov_deg"])[0]
     args = (r["objects"]["min_distance_m"], hfov_min, r["image"]["width"], r["image"]["height"],
-            r["target"]["min_area_fraction"])
+            r["target"]["min_area_fraction"], r["objects"]["max_distance_m"])
     why = (f"at real size (objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, "
            f"narrow the field of view or drop the category or size bin")
     for condition in _support(dists["condition"]):
@@ -371,10 +380,10 @@ def spec_from_resolved(resolved: dict[str, Any], source: str) -> Spec:
     """Rebuild a :class:`Spec` from the resolved form stored in dataset.json."""
     data = copy.deepcopy(resolved)
     point = data.pop("sweep_point", None)
-    from simulator.assets.library import AssetLibrary
+    from simulator.assets.library import open_library
 
     spec = load_spec_text(json.dumps(data), source, default_name=data.get("name") or "dataset",
-                          library=AssetLibrary.default())[0]
+                          library=open_library)[0]
     spec.sweep_point = point or {}
     if point:
         spec.resolved["sweep_point"] = point

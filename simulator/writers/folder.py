@@ -109,7 +109,7 @@ class DatasetFolder:
     def _manifest_count(self) -> int:
         return len(self.completed())
 
-    def open(self, mode: str, counts: dict[str, Any]) -> set[int]:
+    def open(self, mode: str, counts: dict[str, Any], library: dict[str, Any] | None = None) -> set[int]:
         """Prepare the folder for writing; return the indices already complete."""
         if mode == "overwrite":
             for name in OWN_ENTRIES:
@@ -121,7 +121,7 @@ class DatasetFolder:
         self.root.mkdir(parents=True, exist_ok=True)
         done = self.completed() if mode == "resume" else set()
         self._truncate_manifest(len(done))
-        self.write_info("incomplete", counts)
+        self.write_info("incomplete", counts, library)
         return done
 
     def completed(self) -> set[int]:
@@ -158,11 +158,13 @@ class DatasetFolder:
         keep = b"".join(line + b"\n" for line in lines[:n_lines])
         write_bytes_atomic(self.manifest_path, keep)
 
-    def write_info(self, status: str, counts: dict[str, Any]) -> None:
+    def write_info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None) -> None:
+        """dataset.json; ``library`` is a user library's report (files found, used, skipped and why)."""
         info = {
             "format": DATASET_FORMAT, "format_version": DATASET_FORMAT_VERSION, "name": self.spec.name,
             "status": status, "samples": self.spec.samples, "spec_hash": self.spec.hash(),
             "spec": self.spec.resolved, "versions": package_versions(), "counts": counts,
+            "library": library,
             "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json",
                        "sample": "samples/<index // 1000:04d>/<index:07d>.<ext>"},
         }

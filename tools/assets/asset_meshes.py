@@ -66,6 +66,17 @@ def read_sh3f_text(archive: str, member: str) -> str:
         return zf.read(member).decode("latin-1")
 
 
+def require_catalog_creator(archive: str, obj: str, creator: str) -> None:
+    """Check that the archive's catalogue lists ``creator`` as the author of model ``obj``."""
+    import re
+
+    text = read_sh3f_text(archive, "PluginFurnitureCatalog.properties")
+    m = re.search(r"^model#(\d+)=/" + re.escape(obj) + r"\s*$", text, re.M)
+    if not m or not re.search(rf"^creator#{m.group(1)}={re.escape(creator)}\s*$", text, re.M):
+        raise RuntimeError(f"licence check failed: creator {creator!r} of {obj} not in the "
+                           f"catalogue of {archive}")
+
+
 def _geometry_to_colored(geom: trimesh.Trimesh) -> trimesh.Trimesh:
     """Copy ``geom`` with its material or texture baked into RGBA vertex colours."""
     geom = geom.copy()
@@ -132,16 +143,32 @@ def decimate(mesh: trimesh.Trimesh, max_faces: int) -> trimesh.Trimesh:
     colors = np.asarray(mesh.visual.vertex_colors, np.uint8)
     merged = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
     merged.merge_vertices(merge_tex=True, merge_norm=True)
-    reduction = 1.0 - max_faces / float(len(merged.faces))
-    if reduction <= 0:
-        verts, faces = merged.vertices, merged.faces
-    else:
-        verts, faces = fast_simplification.simplify(
-            np.asarray(merged.vertices, np.float64), np.asarray(merged.faces, np.int64),
-            target_reduction=reduction)
+    verts, faces = np.asarray(merged.vertices, np.float64), np.asarray(merged.faces, np.int64)
+    for _ in range(4):  # one pass can stop short of the target on meshes with many seams
+        reduction = 1.0 - max_faces / float(len(faces))
+        if reduction <= 0:
+            break
+        verts, faces = fast_simplification.simplify(verts, faces, target_reduction=reduction)
     _, idx = cKDTree(mesh.vertices).query(verts)
     out = trimesh.Trimesh(verts, faces, vertex_colors=colors[idx], process=False)
     return out
+
+
+def orient_faces(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Make the winding consistent and closed parts outward-facing (``trimesh.repair.fix_normals``
+    with ``multibody=True``), keeping vertices and colours: adjacency is found on a copy whose
+    vertices are merged by position, and the faces it flipped are flipped in ``mesh``."""
+    merged = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
+    merged.merge_vertices(merge_tex=True, merge_norm=True)
+    before = merged.face_normals.copy()
+    trimesh.repair.fix_normals(merged, multibody=True)
+    flipped = np.einsum("ij,ij->i", before, merged.face_normals) < 0
+    if not flipped.any():
+        return mesh
+    faces = np.asarray(mesh.faces).copy()
+    faces[flipped] = faces[flipped][:, ::-1]
+    return trimesh.Trimesh(mesh.vertices, faces, vertex_colors=np.asarray(mesh.visual.vertex_colors),
+                           process=False)
 
 
 def finalize(mesh: trimesh.Trimesh, transform: np.ndarray | None = None,
