@@ -45,7 +45,7 @@ class Sample:
 
 class SampleMaker:
     def __init__(self, spec: Spec, library: AssetLibrary | None = None):
-        from renderers.acoustic.free_field import FreeFieldRenderer
+        from renderers.acoustic.room_renderer import make_acoustic_renderer
         from renderers.visual.mesh_raster import MeshRasterRenderer
 
         self.spec = spec
@@ -53,7 +53,7 @@ class SampleMaker:
         self.sampler = Sampler(spec, self.library)
         self.plan = Plan(spec, self.library)
         self.visual = MeshRasterRenderer(self.library.load_mesh)
-        self.acoustic = FreeFieldRenderer(spec.resolved["audio"]["sample_rate"])
+        self.acoustic = make_acoustic_renderer(spec.resolved["audio"]["sample_rate"])
         self.level_db = float(spec.resolved["audio"]["level_db"])
         self.max_occlusion = float(spec.resolved["objects"]["max_occlusion"])
         self._amodal_memo: dict[int, tuple[tuple, np.ndarray]] = {}

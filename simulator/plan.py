@@ -71,12 +71,12 @@ class Plan:
             return spec.dist(key)
         from .conditions import get_rule
         from .feasibility import planned_category_pool
-        from .spec.loader import numeric_range
+        from .spec.loader import numeric_range, room_reach_m
 
         r = spec.resolved
         args = (r["objects"]["min_distance_m"], numeric_range(spec.dist("camera.hfov_deg"))[0],
                 r["image"]["width"], r["image"]["height"], r["target"]["min_area_fraction"],
-                r["objects"]["max_distance_m"])
+                room_reach_m(r, spec.dists))
         pool = tuple(planned_category_pool(library, get_rule(prefix[0]), prefix[1], spec.dist(key).values, *args))
         return Choice(pool, tuple(1.0 for _ in pool))
 

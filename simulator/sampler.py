@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import json
+
 import numpy as np
 
 from . import camera as cam
@@ -81,6 +83,8 @@ class Sampler:
         r = spec.resolved
         self.width, self.height = r["image"]["width"], r["image"]["height"]
         self.categories = list(r["objects"]["categories"])
+        self._room_models: dict[str, object] = {}
+        self._room_mesh_bounds: dict[str, np.ndarray] = {}
 
     def draft(self, entry: PlanEntry, attempt: int) -> Draft:
         """Draw a Scene for ``entry`` (objects at their first-guess depths)."""
@@ -91,8 +95,11 @@ class Sampler:
                         viewing_distance_m=r["camera"]["viewing_distance_m"],
                         pixels_per_inch=r["camera"]["pixels_per_inch"], depth_scale=r["camera"]["depth_scale"])
         listener = Listener(head=spec.sample("listener.head", rng),
-                            ear_spacing_m=float(spec.sample("listener.ear_spacing_m", rng)))
-        room = Room(type=r["room"]["type"], speed_of_sound_m_s=r["room"]["speed_of_sound_m_s"])
+                            ear_spacing_m=float(spec.sample("listener.ear_spacing_m", rng)),
+                            sofa=None if r["listener"]["sofa"] == "default" else r["listener"]["sofa"],
+                            yaw_deg=float(spec.sample("listener.yaw_deg", rng)),
+                            pitch_deg=float(spec.sample("listener.pitch_deg", rng)))
+        room = self._draw_room(rng)
         background = Background(color=tuple(spec.sample("background.color", rng)),
                                 kind=spec.sample("background.kind", rng))
         if background.kind == "backdrop":
@@ -104,9 +111,10 @@ class Sampler:
                             ambient=spec.sample("lighting.ambient", rng))
         count = int(spec.sample("objects.count", rng))
         rule = get_rule(entry.condition)
+        reach = self._reach(room)
         option = lambda key: self._option(entry.condition, key, rng)  # noqa: E731
         cast = rule.cast(CastContext(rng, entry.category, entry.size_bin, count, self.categories, option,
-                                     lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg)))
+                                     lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg, reach)))
 
         pin = cam.pinhole(camera)
         objects: list[SceneObject] = []
@@ -121,7 +129,7 @@ class Sampler:
                 area = float(np.exp(rng.uniform(*np.log(OTHER_AREA_RANGE))))
                 u = float(rng.uniform(0, self.width))
                 v = float(rng.uniform(0, self.height))
-            mesh, yaw = self._mesh_and_yaw(slot.category, area, camera.hfov_deg, rng)
+            mesh, yaw = self._mesh_and_yaw(slot.category, area, camera.hfov_deg, reach, rng)
             depth = initial_depth(self.library.silhouette(mesh), yaw, area, pin)
             position = tuple(float(x) for x in pin.unproject(u, v, depth))
             objects.append(SceneObject(id=k + 1, category=slot.category, mesh=mesh.key, position_m=position,
@@ -145,7 +153,7 @@ class Sampler:
                 disks.append({"source_id": k + 1, "u": u, "v": v,
                               "radius_px": float(np.sqrt(area * self.width * self.height / np.pi))})
             else:
-                source.position_m = self._offscreen_position(camera, cs.region,
+                source.position_m = self._offscreen_position(camera, room, cs.region,
                                                              self._option("offscreen", "distance_m", rng), rng)
             sources.append(source)
         manipulations: dict = {}
@@ -162,7 +170,7 @@ class Sampler:
                 source = self._source(0, pool[int(rng.integers(len(pool)))], rng)
                 source.placement = "offscreen"
                 region = self._option("offscreen", "region", rng)
-                source.position_m = self._offscreen_position(camera, region,
+                source.position_m = self._offscreen_position(camera, room, region,
                                                              self._option("offscreen", "distance_m", rng), rng)
                 neg["offscreen"] = {"region": region, "source": to_plain(source)}
             manipulations["negatives"] = neg
@@ -177,6 +185,81 @@ class Sampler:
         return Draft(scene, intents, sized, cast)
 
     # -- draws ---------------------------------------------------------------------------------
+    def _draw_room(self, rng: np.random.Generator) -> Room:
+        """The sample's room and where the head sits in it (see the spec's ``room`` keys)."""
+        spec, r = self.spec, self.spec.resolved["room"]
+        maybe = lambda key: spec.sample(key, rng) if key in spec.dists else None  # noqa: E731
+        room = Room(type=spec.sample("room.type", rng), speed_of_sound_m_s=r["speed_of_sound_m_s"],
+                    max_order=r["max_order"], late=r["late"], air_absorption=r["air_absorption"],
+                    noise_snr_db=maybe("room.noise_snr_db"))
+        if room.type == "free_field":
+            return room
+        room.rt60_s = maybe("room.rt60_s")
+        room.materials = r["materials"]
+        fx, fy = spec.sample("room.listener_fraction", rng)
+        height = float(spec.sample("room.listener_height_m", rng))
+        if room.type == "shoebox":
+            room.size_m = tuple(float(x) for x in spec.sample("room.size_m", rng))
+        elif r["floor_plan"] is not None:
+            room.floor_plan = [tuple(float(c) for c in p) for p in r["floor_plan"]]
+            room.height_m = float(spec.sample("room.height_m", rng))
+        else:
+            room.mesh = r["mesh"]
+        lo, hi = self._room_bounds(room)
+        z = lo[2] + min(height, hi[2] - lo[2] - 0.25)
+        room.listener_position_m = (float(lo[0] + fx * (hi[0] - lo[0])), float(lo[1] + fy * (hi[1] - lo[1])), float(z))
+        return room
+
+    def _room_bounds(self, room: Room) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned bounds of a (non free-field) room, room coordinates."""
+        if room.type == "shoebox":
+            return np.zeros(3), np.asarray(room.size_m, float)
+        if room.floor_plan is not None:
+            xy = np.asarray(room.floor_plan, float)
+            return np.append(xy.min(axis=0), 0.0), np.append(xy.max(axis=0), room.height_m)
+        bounds = self._room_mesh_bounds.get(room.mesh)
+        if bounds is None:
+            import trimesh
+
+            bounds = self._room_mesh_bounds[room.mesh] = trimesh.load(room.mesh, force="mesh").bounds
+        return bounds[0], bounds[1]
+
+    def room_model(self, room: Room):
+        """The room's geometry (renderers.acoustic.rooms.RoomModel), cached for the last rooms."""
+        from renderers.acoustic.rooms import build_room
+
+        key = json.dumps(to_plain(room), sort_keys=True)
+        model = self._room_models.get(key)
+        if model is None:
+            model = build_room(room, self.spec.resolved["audio"]["sample_rate"])
+            self._room_models[key] = model
+            while len(self._room_models) > 16:
+                self._room_models.pop(next(iter(self._room_models)))
+        return model
+
+    def _reach(self, room: Room) -> float:
+        """How far ahead (+x) of the head an object may extend in this room, m."""
+        far = self.spec.resolved["objects"]["max_distance_m"]
+        if room.type == "free_field":
+            return far
+        return min(far, float(self._room_bounds(room)[1][0] - room.listener_position_m[0]))
+
+    def _distance_to_bounds(self, room: Room, unit: np.ndarray) -> float:
+        """Distance from the head along ``unit`` to the room's axis-aligned bounds, m."""
+        lo, hi = self._room_bounds(room)
+        origin = np.asarray(room.listener_position_m, float)
+        with np.errstate(divide="ignore"):
+            t = np.where(unit > 0, (hi - origin) / unit, np.where(unit < 0, (lo - origin) / unit, np.inf))
+        return float(t.min())
+
+    def _inside_room(self, room: Room, points_head: np.ndarray, margin: float = 0.05) -> bool:
+        """True if every point (head frame) lies inside the room by ``margin`` metres."""
+        if room.type == "free_field":
+            return True
+        model = self.room_model(room)
+        return bool(np.all(model.contains(np.asarray(points_head) + np.asarray(room.listener_position_m),
+                                          margin=margin)))
+
     def _option(self, condition: str, key: str, rng: np.random.Generator):
         """A value of the spec's ``conditions.<condition>.<key>`` (drawn if it is random)."""
         path = f"conditions.{condition}.{key}"
@@ -195,16 +278,16 @@ class Sampler:
         return (float(rng.uniform(m * self.width, (1 - m) * self.width)),
                 float(rng.uniform(m * self.height, (1 - m) * self.height)))
 
-    def _reachable(self, category: str, size_bin: str, hfov_deg: float) -> bool:
+    def _reachable(self, category: str, size_bin: str, hfov_deg: float, reach: float) -> bool:
         r = self.spec.resolved
         return feasible(self.library, category, size_bin, r["objects"]["min_distance_m"], hfov_deg, self.width,
-                        self.height, r["target"]["min_area_fraction"], r["objects"]["max_distance_m"])
+                        self.height, r["target"]["min_area_fraction"], reach)
 
-    def _mesh_and_yaw(self, category: str, area: float, hfov_deg: float, rng: np.random.Generator):
+    def _mesh_and_yaw(self, category: str, area: float, hfov_deg: float, reach: float, rng: np.random.Generator):
         """A mesh of the category and a yaw at which it can cover ``area`` of the image without
         coming closer than objects.min_distance_m (yaw redrawn up to MAX_YAW_DRAWS times)."""
         min_dist = self.spec.resolved["objects"]["min_distance_m"]
-        max_dist = self.spec.resolved["objects"]["max_distance_m"]
+        max_dist = reach
 
         def fits(m, yaw):
             return reachable(self.library.silhouette(m), yaw, area, min_dist, hfov_deg, self.width, self.height,
@@ -229,11 +312,12 @@ class Sampler:
         return Source(id=source_id, category=category, clip=clip, position_m=(1.0, 0.0, 0.0), gain_db=gain,
                       clip_offset_s=offset)
 
-    def _offscreen_position(self, camera: Camera, region: str, distance: float,
+    def _offscreen_position(self, camera: Camera, room: Room, region: str, distance: float,
                             rng: np.random.Generator) -> tuple[float, float, float]:
         """A point ``distance`` m from the head, outside the field of view, in ``region``:
         behind (|azimuth| > 120), left/right (10 degrees or more beyond the horizontal field of
-        view, |azimuth| <= 120) or above (10 degrees or more beyond the vertical field of view)."""
+        view, |azimuth| <= 120) or above (10 degrees or more beyond the vertical field of view).
+        In a room the distance is shortened, if needed, to stay 0.3 m inside the room's bounds."""
         pin = cam.pinhole(camera)
         half_h, half_v = 0.5 * camera.hfov_deg, 0.5 * pin.vfov_deg
         for _ in range(100):
@@ -244,7 +328,14 @@ class Sampler:
                 el = float(rng.uniform(-20.0, 40.0))
             else:
                 az, el = float(rng.uniform(-60.0, 60.0)), float(rng.uniform(min(half_v + 10.0, 85.0), 85.0))
-            p = spherical_to_cartesian(az, el, distance)
+            d = distance
+            if room.type != "free_field":
+                d = min(d, self._distance_to_bounds(room, spherical_to_cartesian(az, el, 1.0)) - 0.3)
+                if d < 0.5:
+                    continue
+            p = spherical_to_cartesian(az, el, d)
+            if not self._inside_room(room, np.asarray([p]), margin=0.2):
+                continue
             if not cam.source_on_screen(camera, p) and not pin.in_view(p):
                 return tuple(float(x) for x in p)
         raise PlacementError(f"no off-screen point found in region {region!r}")
@@ -275,10 +366,13 @@ class Sampler:
             depth = _clear_of(placed, pin, intent, depth, radius)
             centre = pin.unproject(intent.u, intent.v, depth)
             obj.position_m = tuple(float(x) for x in centre)
-            near, far = self._distance_range(obj)
-            if near < r["min_distance_m"] or far > r["max_distance_m"]:
+            vertices = self._posed_vertices(obj)
+            dist = np.linalg.norm(vertices, axis=1)
+            near, far = float(dist.min()), float(dist.max())
+            if near < r["min_distance_m"] or far > r["max_distance_m"] or not self._inside_room(scene.room, vertices):
                 if oid == draft.sized_object:
-                    raise PlacementError(f"target spans {near:.2f}-{far:.2f} m, outside the allowed distances")
+                    raise PlacementError(f"sized object spans {near:.2f}-{far:.2f} m: too near, too far or outside "
+                                         "the room")
                 continue
             placed.append((centre, radius))
             kept.add(oid)
@@ -289,22 +383,25 @@ class Sampler:
             raise PlacementError(f"objects {sorted(needed - kept)} could not be placed")
         scene.objects = [o for o in scene.objects if o.id in kept]
         if scene.background.kind == "backdrop":  # behind every object
-            far = max((self._distance_range(o)[1] for o in scene.objects), default=BACKDROP_MIN_DISTANCE_M)
+            far = max((float(np.linalg.norm(self._posed_vertices(o), axis=1).max()) for o in scene.objects),
+                      default=BACKDROP_MIN_DISTANCE_M)
             scene.background.distance_m = max(far + 0.5, BACKDROP_MIN_DISTANCE_M)
+        for src in scene.sources:
+            if src.placement == "point" and not self._inside_room(scene.room, np.asarray([src.position_m])):
+                raise PlacementError("the sounding point lies outside the room")
         for src in scene.sources:
             if src.object_id is not None:
                 src.position_m = scene.object_by_id(src.object_id).position_m
         return scene
 
 
-    def _distance_range(self, obj: SceneObject) -> tuple[float, float]:
-        """Nearest and farthest distance of the posed mesh's vertices from the head centre."""
+    def _posed_vertices(self, obj: SceneObject) -> np.ndarray:
+        """The object's mesh vertices in the head frame, (n, 3) metres."""
         from .geometry import pose_matrix
 
         vertices = np.asarray(self.library.load_mesh(obj.mesh).vertices)
         pose = pose_matrix(obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)
-        dist = np.linalg.norm(vertices @ pose[:3, :3].T + pose[:3, 3], axis=1)
-        return float(dist.min()), float(dist.max())
+        return vertices @ pose[:3, :3].T + pose[:3, 3]
 
 
 def initial_depth(silhouette: dict, yaw_deg: float, area_fraction: float, pin) -> float:

@@ -225,3 +225,27 @@ def test_screen_projection_puts_sources_behind_their_pixels(tmp_path: Path):
         assert decode_rle(obj["mask"])[int(np.floor(v)), int(np.floor(u))]
         assert np.allclose([u, v], target["pixel"])
         assert target["position_m"][0] >= cam["viewing_distance_m"] and d > 0
+
+
+def test_binaural_room_dataset_keeps_objects_inside_and_decays_as_asked(tmp_path: Path):
+    from pyroomacoustics.experimental import measure_rt60
+
+    simulate("--spec", str(CONGRUENT), "--set", "samples=6", "--set", "output.dir=out", "--set", "room.type=shoebox",
+             "--set", "room.rt60_s=0.5", "--set", "listener.head=hrtf", "--set", "output.rirs=true", "--quiet",
+             cwd=tmp_path)
+    for rec in read_records(tmp_path / "out"):
+        room = rec["scene"]["room"]
+        listener, size = np.asarray(room["listener_position_m"]), np.asarray(room["size_m"])
+        for obj in rec["objects"]:
+            p = listener + np.asarray(obj["position_m"])
+            assert np.all(p > 0) and np.all(p < size), f"object centre outside the room in sample {rec['index']}"
+        target = rec["targets"]["audio"][0]
+        irs = np.load(tmp_path / "out" / rec["files"]["rirs"])[f"s{target['source_id']}"]
+        assert irs.shape[0] == 2
+        rt60 = np.mean([measure_rt60(ir, fs=rec["audio"]["sample_rate"], decay_db=30) for ir in irs])
+        assert rt60 == pytest.approx(0.5, rel=0.2)
+        if abs(target["lateral_deg"]) > 10:  # the direct sound's level points to the source's side
+            onset = int(np.argmax(np.abs(irs).max(axis=0) > 0.1 * np.abs(irs).max()))
+            direct = irs[:, max(0, onset - 8): onset + 40]
+            ild = 10 * np.log10(np.sum(direct[0] ** 2) / np.sum(direct[1] ** 2))
+            assert np.sign(ild) == np.sign(target["lateral_deg"])

@@ -173,8 +173,8 @@ CASES = [
     Case("non_list_sweep_value", body("sweep:\n  camera.hfov_deg: 40\n"), "sweep.camera.hfov_deg", 7,
          ("non-empty list",)),
     Case("sweep_of_a_section", body("sweep:\n  camera: [1, 2]\n"), "sweep.camera", 7, ("cannot be swept",)),
-    Case("invalid_sweep_value", body("sweep:\n  listener.head: [spaced, hrtf]\n"), "listener.head", 7,
-         ("'hrtf'",)),
+    Case("invalid_sweep_value", body("sweep:\n  listener.head: [spaced, binaural]\n"), "listener.head", 7,
+         ("'binaural'",)),
     # --- YAML ---------------------------------------------------------------------------------------
     Case("bad_yaml_syntax", body("camera:\n  hfov_deg: 60: 70\n"), None, 7, ("not valid YAML",)),
     Case("yaml_tab_indent", body("camera:\n\thfov_deg: 60\n"), None, 7, ("not valid YAML",)),

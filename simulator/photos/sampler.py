@@ -32,6 +32,7 @@ seeds/000). The camera's field of view is ``photos.assumed_hfov_deg`` (COCO has 
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -51,6 +52,8 @@ PHOTO_CONDITIONS = ("congruent", "vision_only", "multi_instance", "conflict_vcue
 RESIZE_MODES = ("native", "stretch")
 #: How many (photo, object) picks one draft tries before giving up (stretch mode can fail a pick).
 MAX_PICKS = 32
+#: How far inside the walls a source pulled into a room must stay, metres.
+ROOM_MARGIN_M = 0.3
 
 
 class PhotoSelectionError(ValueError):
@@ -136,7 +139,8 @@ def _in_margin(image: PhotoImage, px, margin: float) -> bool:
     if margin <= 0:
         return True
     u, v = px
-    return margin * image.width <= u <= (1 - margin) * image.width and margin * image.height <= v <= (1 - margin) * image.height
+    return (margin * image.width <= u <= (1 - margin) * image.width
+            and margin * image.height <= v <= (1 - margin) * image.height)
 
 
 def candidates(index: PhotoIndex, condition: str, size_bin: str, category: str, allowed,
@@ -164,7 +168,8 @@ def candidates(index: PhotoIndex, condition: str, size_bin: str, category: str, 
             good = len(mine) == 1 and not crowd and mine[0].visible
             ok = [o.ann_id for o in image.objects if o.category in others and sized(o)] if good else []
         else:  # absent_vcue, offscreen
-            ok = [o.ann_id for o in image.objects if o.category in others and sized(o)] if not image.has(category) else []
+            absent = not image.has(category)
+            ok = [o.ann_id for o in image.objects if o.category in others and sized(o)] if absent else []
         if ok:
             out.append((image, tuple(ok)))
     return out
@@ -262,8 +267,8 @@ class PhotoSampler:
         rng = sample_rng(spec.seed, entry.index, attempt)
         hfov = float(cfg.assumed_hfov_deg) if cfg.assumed_hfov_deg is not None else float(
             spec.sample("camera.hfov_deg", rng))
-        listener = Listener(head=spec.sample("listener.head", rng),
-                            ear_spacing_m=float(spec.sample("listener.ear_spacing_m", rng)))
+        listener = self._listener(rng)
+        room = self._room(rng)
         image, sized, layout = self._pick(entry, rng)
         size = layout.size
         camera = Camera(width=size[0], height=size[1], hfov_deg=hfov, position_m=tuple(r["camera"]["position_m"]),
@@ -318,14 +323,15 @@ class PhotoSampler:
             source = self._clips._source(1, c, rng)
             source.placement = "offscreen"
             region = self._clips._option("offscreen", "region", rng)
-            source.position_m = self._clips._offscreen_position(
-                camera, region, self._clips._option("offscreen", "distance_m", rng), rng)
+            source.position_m = self._offscreen(camera, room, region,
+                                                self._clips._option("offscreen", "distance_m", rng), rng)
             sources.append(source)
             negative = "offscreen"
         else:
             source = self._clips._source(1, c, rng)
             source.object_id = target.id
-            source.position_m = self.source_position(camera, target, info[str(target.id)])
+            source.position_m = self._in_room(camera, room, self.source_position(camera, target, info[str(target.id)]),
+                                              info[str(target.id)])
             sources.append(source)
             audio_targets = [1]
         negatives = r["negatives"]
@@ -337,19 +343,75 @@ class PhotoSampler:
                 source = self._clips._source(0, pool[int(rng.integers(len(pool)))], rng)
                 source.placement = "offscreen"
                 region = self._clips._option("offscreen", "region", rng)
-                source.position_m = self._clips._offscreen_position(
-                    camera, region, self._clips._option("offscreen", "distance_m", rng), rng)
+                source.position_m = self._offscreen(camera, room, region,
+                                                    self._clips._option("offscreen", "distance_m", rng), rng)
                 neg["offscreen"] = {"region": region, "source": to_plain(source)}
             manipulations["negatives"] = neg
         image_source = {"type": "photo", "file": image.file, "image_id": image.image_id,
                         "depth_file": image.depth_file, "width": image.width, "height": image.height,
                         "resize": cfg.resize, "objects": info}
         return Scene(index=entry.index, seed=(spec.seed, entry.index, attempt), condition=condition, camera=camera,
-                     listener=listener, room=Room(type=r["room"]["type"], speed_of_sound_m_s=r["room"]["speed_of_sound_m_s"]),
+                     listener=listener, room=room,
                      audio=AudioSettings(r["audio"]["sample_rate"], r["audio"]["duration"]), objects=objects,
                      sources=sources, targets=Targets(audio=audio_targets, semantic=semantic, negative=negative),
                      size_bin=entry.size_bin, manipulations=manipulations, render_seed=int(rng.integers(2**31)),
                      image_source=image_source)
+
+    # -- draws shared with the mesh sampler (same keys, same order) ---------------------------
+    def _listener(self, rng: np.random.Generator) -> Listener:
+        spec, r = self.spec, self.spec.resolved["listener"]
+        kw: dict[str, Any] = {"head": spec.sample("listener.head", rng),
+                              "ear_spacing_m": float(spec.sample("listener.ear_spacing_m", rng))}
+        if r.get("sofa") not in (None, "default"):
+            kw["sofa"] = r["sofa"]
+        for key in ("yaw_deg", "pitch_deg"):
+            if f"listener.{key}" in spec.dists:
+                kw[key] = float(spec.sample(f"listener.{key}", rng))
+        return Listener(**kw)
+
+    def _room(self, rng: np.random.Generator) -> Room:
+        draw = getattr(self._clips, "_draw_room", None)
+        if draw is not None:
+            return draw(rng)
+        r = self.spec.resolved["room"]
+        return Room(type=r["type"], speed_of_sound_m_s=r["speed_of_sound_m_s"])
+
+    def _offscreen(self, camera: Camera, room: Room, region: str, distance: float, rng: np.random.Generator):
+        fn = self._clips._offscreen_position
+        if "room" in inspect.signature(fn).parameters:
+            return fn(camera, room, region, distance, rng)
+        return fn(camera, region, distance, rng)
+
+    def _in_room(self, camera: Camera, room: Room, position, info: dict) -> tuple[float, float, float]:
+        """A source outside the room (a far photo depth in a shoebox) is pulled towards the head
+        keeping its pixel: less depth along its pixel's ray (pinhole) or less normalised depth
+        (screen), the most that fits ``ROOM_MARGIN_M`` inside the walls; ``info`` records it
+        (``source_in_room_m``). Raises PlacementError (the sample is redrawn with another room)
+        if even ``objects.min_distance_m`` ahead does not fit."""
+        inside = getattr(self._clips, "_inside_room", None)
+        if room.type == "free_field" or inside is None or inside(room, np.asarray([position]), margin=ROOM_MARGIN_M):
+            return tuple(position)
+        from simulator.sampler import PlacementError
+
+        u, v = info["source_px"]
+        pin = cam.pinhole(camera)
+        near = float(self.spec.resolved["objects"]["min_distance_m"])
+
+        def at(s: float) -> tuple[float, float, float]:
+            if camera.projection == "screen":
+                return cam.source_at_pixel(camera, u, v, info["d_norm"] * s)
+            return tuple(float(x) for x in pin.unproject(u, v, near + (info["depth_m"] - near) * s))
+
+        too_near = camera.projection == "pinhole" and info["depth_m"] <= near
+        if too_near or not inside(room, np.asarray([at(0.0)]), margin=ROOM_MARGIN_M):
+            raise PlacementError("the photo's sounding object does not fit inside the room")
+        lo, hi = 0.0, 1.0
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if inside(room, np.asarray([at(mid)]), margin=ROOM_MARGIN_M) else (lo, mid)
+        p = at(lo)
+        info["source_in_room_m"] = [float(x) for x in p]
+        return p
 
     @staticmethod
     def source_position(camera: Camera, obj: SceneObject, info: Mapping[str, Any]) -> tuple[float, float, float]:

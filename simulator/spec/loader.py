@@ -175,6 +175,7 @@ class _Context:
         self.lines = lines
         self.set_sources = set_sources
         self.errors: list[SpecError] = []
+        self.given: set[KeyPath] = set()  # keys the spec (or an override) sets explicitly
 
     def error(self, path: KeyPath, message: str, at_line: bool = True) -> None:
         for k in range(len(path), 0, -1):
@@ -220,7 +221,14 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
         if isinstance(spec_field, Section):
             out[name] = _walk(data.get(name), spec_field, here, ctx, dists)
         elif isinstance(spec_field, MapField):
-            continue
+            if not path and name == "sweep":
+                continue  # expanded before validation
+            value = data.get(name)
+            if value is not None and (not isinstance(value, dict) or not value):
+                ctx.error(here, f"expected a non-empty mapping, got {value!r}")
+            out[name] = value
+            if present:
+                ctx.given.add(here)
         elif isinstance(spec_field, ListField):
             value = data.get(name, spec_field.default)
             if value is None:
@@ -244,6 +252,8 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
                 ctx.error(here, "required key is missing", at_line=bool(path))
                 continue
             value = data[name] if present else spec_field.default
+            if present:
+                ctx.given.add(here)
             if value is None:
                 if not spec_field.nullable:
                     ctx.error(here, f"needs a value: {spec_field.kind.describe()}")
@@ -271,6 +281,13 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
                 ctx.error(("library", key), f"folder not found: {value}")
             else:
                 r["library"][key] = str(Path(value).resolve())  # replay finds it from anywhere
+    _check_room(r, dists, ctx)
+    sofa = r["listener"]["sofa"]
+    if sofa != "default":
+        if not Path(sofa).is_file():
+            ctx.error(("listener", "sofa"), f"SOFA file not found: {sofa}")
+        else:
+            r["listener"]["sofa"] = str(Path(sofa).resolve())
     if ctx.errors:
         return library
     if callable(library) and not hasattr(library, "categories"):
@@ -305,6 +322,64 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     return library
 
 
+def _check_room(r: dict, dists: dict, ctx: _Context) -> None:
+    """Room keys that depend on each other; materials checked by building a test room."""
+    room = r["room"]
+    if room["materials"] is not None:
+        if ("room", "rt60_s") in ctx.given and room["rt60_s"] is not None:
+            ctx.error(("room", "rt60_s"), "give either room.rt60_s or room.materials, not both")
+            return
+        room["rt60_s"] = None
+        dists.pop("room.rt60_s", None)
+        from renderers.acoustic.rooms import build_room
+        from simulator.scene import Room
+
+        try:
+            build_room(Room(type="shoebox", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5),
+                            materials=room["materials"]), r["audio"]["sample_rate"])
+        except ValueError as exc:
+            ctx.error(("room", "materials"), str(exc).replace("room.materials", "").strip(": ") or str(exc))
+    elif room["type"] != "free_field" and room["rt60_s"] is None:
+        ctx.error(("room", "rt60_s"), f"a {room['type']} room needs room.rt60_s or room.materials")
+    if room["type"] == "polyhedron":
+        if (room["floor_plan"] is None) == (room["mesh"] is None):
+            ctx.error(("room", "type"), "a polyhedron room needs exactly one of room.floor_plan and room.mesh")
+        elif room["mesh"] is not None:
+            if not Path(room["mesh"]).is_file():
+                ctx.error(("room", "mesh"), f"file not found: {room['mesh']}")
+            else:
+                room["mesh"] = str(Path(room["mesh"]).resolve())
+
+
+def room_reach_m(r: dict, dists: dict) -> float:
+    """How far ahead (+x) of the listener an object can be, at the least, in the spec's rooms:
+    the nearest wall ahead for the smallest room and the listener farthest from the wall behind.
+    Unbounded (objects.max_distance_m) in free field."""
+    room = r["room"]
+    far = r["objects"]["max_distance_m"]
+    types = _support(dists["room.type"])
+    reach = far
+    if "shoebox" in types:
+        lx_min = numeric_range_vec(dists["room.size_m"], 0)[0]
+        fx_max = numeric_range_vec(dists["room.listener_fraction"], 0)[1]
+        reach = min(reach, lx_min * (1.0 - fx_max))
+    if "polyhedron" in types and room["floor_plan"] is not None:
+        xs = [p[0] for p in room["floor_plan"]]
+        fx_max = numeric_range_vec(dists["room.listener_fraction"], 0)[1]
+        reach = min(reach, (max(xs) - min(xs)) * (1.0 - fx_max))
+    return float(reach)
+
+
+def numeric_range_vec(dist: Distribution, k: int) -> tuple[float, float]:
+    """Smallest and largest value of component ``k`` of a vector distribution."""
+    if isinstance(dist, Constant):
+        return dist.value[k], dist.value[k]
+    if isinstance(dist, Choice):
+        vals = [v[k] for v in dist.values]
+        return min(vals), max(vals)
+    return dist.low[k], dist.high[k]
+
+
 def numeric_range(dist: Distribution) -> tuple[float, float]:
     """Smallest and largest value a numeric distribution can give."""
     if isinstance(dist, Constant):
@@ -321,7 +396,7 @@ def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, ex
 
     hfov_min = numeric_range(dists["camera.hfov_deg"])[0]
     args = (r["objects"]["min_distance_m"], hfov_min, r["image"]["width"], r["image"]["height"],
-            r["target"]["min_area_fraction"], r["objects"]["max_distance_m"])
+            r["target"]["min_area_fraction"], room_reach_m(r, dists))
     why = (f"at real size (objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, "
            f"narrow the field of view or drop the category or size bin")
     for condition in _support(dists["condition"]):

@@ -112,14 +112,50 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
                                  "depth (metric depth of the source pixel, metres)."),
         }),
         "listener": Section("The listener's head at the origin.", {
-            "head": Field(enum("spaced", "mono"), "spaced",
+            "head": Field(enum("spaced", "mono", "hrtf"), "spaced",
                           "`spaced`: two omni ears at y = +-ear_spacing_m/2 (seeds/000's set-up); "
-                          "`mono`: one omni receiver at the origin (one channel).", random=True),
+                          "`mono`: one omni receiver at the origin (one channel); `hrtf`: binaural through "
+                          "a measured HRTF (`sofa`).", random=True),
             "ear_spacing_m": Field(num(0.05, 0.5), 0.17, "Interaural distance of the spaced head, m.", random=True),
+            "sofa": Field(Kind("str"), "default", "HRTF of the `hrtf` head: `default` (bundled MIT KEMAR, "
+                          "normal pinna) or a SimpleFreeFieldHRIR SOFA file."),
+            "yaw_deg": Field(num(-180.0, 180.0), 0.0, "Head yaw relative to the camera, degrees (positive: "
+                             "turned left).", random=True),
+            "pitch_deg": Field(num(-90.0, 90.0), 0.0, "Head pitch, degrees (positive: tipped down).", random=True),
         }),
-        "room": Section("The acoustic environment.", {
-            "type": Field(enum("free_field"), "free_field", "`free_field`: anechoic space."),
+        "room": Section("The acoustic environment (docs/acoustics.md). Room axes are the head's; objects and "
+                        "sources must lie inside the room.", {
+            "type": Field(enum("free_field", "shoebox", "polyhedron"), "free_field",
+                          "`free_field`: anechoic; `shoebox`: a box of `size_m`; `polyhedron`: `floor_plan` "
+                          "extruded to `height_m`, or a closed `mesh` file.", random=True),
             "speed_of_sound_m_s": Field(num(300.0, 400.0), 343.0, "Speed of sound, m/s."),
+            "size_m": Field(Kind("vec", size=3, low=1.0, high=200.0), {"uniform": [[4.0, 3.0, 2.5], [9.0, 7.0, 3.5]]},
+                            "Shoebox size (Lx ahead, Ly, Lz), m.", random=True),
+            "floor_plan": ListField(Kind("vec", size=2, low=-1000.0, high=1000.0), None,
+                                    "Polyhedron: floor polygon [[x, y], ...] in metres (room coordinates).",
+                                    min_items=3),
+            "height_m": Field(num(1.5, 100.0), 3.0, "Polyhedron from a floor plan: height, m.", random=True),
+            "mesh": Field(Kind("str"), None, "Polyhedron: a closed mesh file in room coordinates, metres.",
+                          nullable=True),
+            "listener_fraction": Field(Kind("vec", size=2, low=0.0, high=1.0),
+                                       {"uniform": [[0.1, 0.3], [0.3, 0.7]]},
+                                       "Listener x and y as fractions of the room's extent along x and y "
+                                       "(x small: near the wall behind, looking into the room).", random=True),
+            "listener_height_m": Field(num(0.3, 10.0), {"uniform": [1.2, 1.7]},
+                                       "Height of the head centre above the floor, m.", random=True),
+            "rt60_s": Field(num(0.05, 20.0), {"uniform": [0.2, 0.8]},
+                            "Reverberation time asked for (every wall gets the absorption that gives it, "
+                            "inverse Eyring); null to use `materials` instead.", random=True, nullable=True),
+            "materials": MapField("Wall materials instead of `rt60_s`: `{wall name | walls | floor | ceiling | "
+                                  "all: material}`, a material being a pyroomacoustics name, an absorption "
+                                  "coefficient or a list per octave band (docs/acoustics.md)."),
+            "max_order": Field(integer(0, 50), 6, "Image-source order of the early reflections."),
+            "late": Field(enum("none", "stochastic", "raytrace"), "stochastic",
+                          "Late reverberation: none, a binaural stochastic tail matched to the room's decay "
+                          "(fast), or directional ray tracing."),
+            "air_absorption": Field(Kind("bool"), False, "Frequency-dependent air absorption."),
+            "noise_snr_db": Field(num(-20.0, 100.0), None, "Diffuse background noise at this SNR, dB (null: none).",
+                                  random=True, nullable=True),
         }),
         "objects": Section("The objects in view.", {
             "categories": ListField(Kind("str"), None, "Categories that may appear (default: all in the library)."),

@@ -1,0 +1,478 @@
+"""Physically grounded binaural room rendering: image sources + late reverberation + HRTFs.
+
+One renderer (:class:`RoomRenderer`) handles every ``room.type`` (free_field, shoebox,
+polyhedron) and every ``listener.head`` (spaced, mono, hrtf). Everything comes from the Scene;
+the only randomness (the stochastic tail, the ray tracer's rays, the background noise) is
+seeded from ``scene.render_seed``. Frames and conventions are the project's
+(docs/conventions.md, docs/acoustics.md):
+
+* World frame = head frame of the un-rotated head (+x ahead, +y left, +z up), metres. Room
+  coordinates = ``room.listener_position_m`` + world point (axes parallel). A head rotated by
+  ``R = rotation_zyx(yaw_deg, pitch_deg, 0)`` hears a world direction ``u`` at ``R.T u``.
+* Receivers: ``spaced``: omni ears at head-frame (0, +-s/2, 0), channel 0 LEFT; ``mono``: one
+  omni receiver at the head centre; ``hrtf``: the head centre, with each arrival filtered by
+  the interpolated HRIR pair of its direction of arrival (:mod:`.hrtf`) and delayed by its ear
+  delays.
+* Every arrival (direct path, image source, ray-traced late arrival) is a fractional-delay
+  impulse at its absolute time ``r / c`` (t = 0 is the emission), with amplitude ``1/r``
+  (r in metres: the clip's level is its level at 1 m) times the product of the pressure
+  reflection coefficients ``sqrt(1 - alpha)`` of the walls it met and, with
+  ``room.air_absorption``, ``exp(-m r / 2)`` per octave band.
+* Late reverberation (``room.late``): ``stochastic`` (default; Gaussian noise with the room's
+  per-band Eyring decay and the head's diffuse-field inter-ear coherence, :mod:`.late`),
+  ``raytrace`` (a Numba ray tracer with a receiver sphere whose arrivals keep their directions
+  and go through the head model like image sources) or ``none`` (image sources only, all of
+  them, unfaded). With a late model the image sources are faded out and the late part faded
+  in, energy-complementarily, just before ``t_b``: the time up to which the image sources of
+  ``room.max_order`` are complete (the nearest image of order max_order + 1; for polyhedra
+  0.8 (order + 1) mean free paths). The stochastic tail's level per band is matched to the
+  image sources' energy in the 20 ms before the crossover; its decay is the room's RT60.
+* Outputs (:class:`~renderers.acoustic.free_field.AudioRender`): ``impulse_responses[k]``
+  (C, L) float32 from t = 0, without the source's gain, cut at the clip length (later taps
+  cannot reach the output); ``stems[k] = gain * clip (*) response`` (C, n), computed with the
+  interpolator's taps before t = 0 too (as :class:`FreeFieldRenderer`); ``mixture`` = sum of
+  the stems, plus diffuse background noise at ``room.noise_snr_db`` (relative to the mixture's
+  power over all channels) when set. For a free-field room with a spaced or mono head and no
+  air absorption the result equals :class:`FreeFieldRenderer`'s.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import fft as sfft
+
+from simulator.geometry import rotation_zyx
+from simulator.scene import Listener, Scene
+
+from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
+from .free_field import MIN_EAR_DISTANCE_M, AudioRender
+from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
+from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
+from .kernels import accumulate_hrir, accumulate_omni, trace_rays
+from .late import band_masks, diffuse_mixing, diffuse_noise, fade_weights, stochastic_tail
+from .rooms import RoomModel, build_room
+
+__all__ = ["RoomRenderer", "make_acoustic_renderer", "HEADS", "LATE_MODELS"]
+
+HEADS = ("spaced", "mono", "hrtf")
+LATE_MODELS = ("none", "stochastic", "raytrace")
+#: A source closer than this to the head centre (metres) is inside the ``hrtf`` head.
+MIN_HRTF_DISTANCE_M = 0.1
+#: Half the distance between the KEMAR's ear microphones: the ``hrtf`` head's ears must be in the room.
+HRTF_EAR_OFFSET_M = 0.09
+#: The stochastic tail's level is matched to the image sources' energy over this window before t_a.
+TAIL_MATCH_WINDOW_S = 0.02
+
+
+@dataclass
+class _Head:
+    kind: str
+    n_channels: int
+    ears_head: np.ndarray  # (C, 3) receiver offsets in the head frame (omni heads), zeros for hrtf
+    rotation: np.ndarray  # R (3, 3): head frame -> world
+    hrtf: HRTF | None
+    lead: int  # samples of response kept before t = 0
+    spacing: float
+
+
+class RoomRenderer:
+    """Binaural/stereo/mono rendering of a Scene in its room (see the module docstring).
+
+    ``sample_rate`` (Hz) must equal the scenes' ``audio.sample_rate``. Reuse one renderer per
+    worker: it caches the prepared HRTFs (per file), room models (per room), band masks and
+    diffuse-field filters. ``ray_count`` and ``receiver_radius_m`` set the ray tracer
+    (``room.late = 'raytrace'``); ``polyhedron_max_images`` bounds the image-source candidates of
+    polyhedral rooms (their order is lowered to fit); ``hrtf_interpolation`` is ``barycentric``
+    (default) or ``nearest`` (:meth:`renderers.acoustic.hrtf.HRTF.lookup`).
+    """
+
+    def __init__(self, sample_rate: int, design: FractionalDelayDesign = DEFAULT_DESIGN, *,
+                 ray_count: int = 4000, receiver_radius_m: float = 0.5, polyhedron_max_images: int = 20000,
+                 hrtf_interpolation: str = "barycentric", cache_size: int = 64):
+        if int(sample_rate) != sample_rate or sample_rate <= 0:
+            raise ValueError(f"sample_rate must be a positive integer (Hz), got {sample_rate!r}")
+        self.sample_rate = int(sample_rate)
+        self.design = design
+        self.ray_count = int(ray_count)
+        self.receiver_radius_m = float(receiver_radius_m)
+        self.polyhedron_max_images = int(polyhedron_max_images)
+        if hrtf_interpolation not in INTERPOLATIONS:
+            raise ValueError(f"hrtf_interpolation must be one of {INTERPOLATIONS}, got {hrtf_interpolation!r}")
+        self.hrtf_interpolation = hrtf_interpolation
+        self._cache_size = int(cache_size)
+        self._rooms: OrderedDict[str, RoomModel] = OrderedDict()
+        self._masks: dict = {}
+        self._mixing: OrderedDict = OrderedDict()
+
+    # -- caches ---------------------------------------------------------------------------------
+    def room_model(self, room) -> RoomModel:
+        """The validated :class:`~renderers.acoustic.rooms.RoomModel` of ``scene.room`` (cached)."""
+        key = json.dumps(dataclasses.asdict(room), sort_keys=True, default=str)
+        model = self._rooms.get(key)
+        if model is None:
+            model = build_room(room, self.sample_rate)
+            self._rooms[key] = model
+            if len(self._rooms) > self._cache_size:
+                self._rooms.popitem(last=False)
+        else:
+            self._rooms.move_to_end(key)
+        return model
+
+    def hrtf(self, listener: Listener) -> HRTF:
+        """The prepared HRTF of ``listener.sofa`` at this renderer's rate (cached per process)."""
+        return load_hrtf(listener.sofa, self.sample_rate)
+
+    def _head(self, listener: Listener) -> _Head:
+        if listener.head not in HEADS:
+            raise ValueError(f"listener.head must be one of {HEADS}, got {listener.head!r}")
+        yaw, pitch = listener.yaw_deg or 0.0, listener.pitch_deg or 0.0
+        for name, v in (("yaw_deg", yaw), ("pitch_deg", pitch)):
+            if not (isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)):
+                raise ValueError(f"listener.{name} must be a finite number of degrees, got {v!r}")
+        rot = rotation_zyx(float(yaw), float(pitch), 0.0)
+        h = self.design.half_width
+        if listener.head == "hrtf":
+            hrtf = self.hrtf(listener)
+            return _Head("hrtf", 2, np.zeros((2, 3)), rot, hrtf, h - 1 + hrtf.max_advance_samples, 0.0)
+        if listener.head == "mono":
+            return _Head("mono", 1, np.zeros((1, 3)), rot, None, h - 1, 0.0)
+        s = listener.ear_spacing_m
+        if not (isinstance(s, (int, float, np.integer, np.floating)) and np.isfinite(s) and s > 0):
+            raise ValueError(f"listener.ear_spacing_m must be a positive number of metres, got {s!r}")
+        ears = np.array([[0.0, 0.5 * s, 0.0], [0.0, -0.5 * s, 0.0]])
+        return _Head("spaced", 2, ears, rot, None, h - 1, float(s))
+
+    def _mixing_fn(self, head: _Head, c: float, sofa):
+        def fn(freqs):
+            key = (head.kind, head.spacing, str(sofa), c, freqs.shape[0], float(freqs[-1]))
+            out = self._mixing.get(key)
+            if out is None:
+                out = diffuse_mixing(head.kind, freqs, spacing_m=head.spacing, c=c, hrtf=head.hrtf)
+                self._mixing[key] = out
+                if len(self._mixing) > 16:
+                    self._mixing.popitem(last=False)
+            return out
+        return fn
+
+    # -- arrivals -------------------------------------------------------------------------------
+    def _accumulate(self, out: np.ndarray, head: _Head, model: RoomModel, listener_room: np.ndarray,
+                    positions: np.ndarray, gains: np.ndarray, visible: np.ndarray | None, lead: int) -> None:
+        """Add point-source arrivals (image sources at room positions (K, 3) with per-band gains
+        (K, B)) to ``out`` (B, C, L) whose index 0 is t = -lead samples."""
+        if positions.shape[0] == 0:
+            return
+        fs, c = self.sample_rate, model.speed_of_sound
+        d = self.design
+        rel = positions - listener_room
+        if head.kind == "hrtf":
+            r = np.linalg.norm(rel, axis=1)
+            u = (rel @ head.rotation) / r[:, None]
+            idx, w = head.hrtf.lookup(u, self.hrtf_interpolation)
+            delays = lead + (r * (fs / c))[:, None] + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
+            amp = gains / r[:, None]
+            if np.any(model.air):
+                amp = amp * np.exp(-0.5 * model.air[None, :] * r[:, None])
+            if visible is not None:
+                amp = amp * visible[0][:, None]
+            amps = np.ascontiguousarray(np.broadcast_to(amp[:, None, :], (amp.shape[0], 2, amp.shape[1])))
+            accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
+                            d.half_width, d.window_table, d.oversampling)
+        else:
+            ears = head.ears_head @ head.rotation.T  # (C, 3) world offsets
+            dist = np.linalg.norm(rel[:, None, :] - ears[None, :, :], axis=-1)  # (K, C)
+            delays = lead + dist * (fs / c)
+            amps = gains[:, None, :] / dist[:, :, None]
+            if np.any(model.air):
+                amps = amps * np.exp(-0.5 * model.air[None, None, :] * dist[:, :, None])
+            if visible is not None:
+                vis = visible if visible.shape[0] == head.n_channels else np.repeat(visible[:1], head.n_channels, 0)
+                amps = amps * vis.T[:, :, None]
+            accumulate_omni(out, np.ascontiguousarray(delays), np.ascontiguousarray(amps),
+                            d.half_width, d.window_table, d.oversampling)
+
+    def _accumulate_directional(self, out: np.ndarray, head: _Head, model: RoomModel, times: np.ndarray,
+                                dirs_world: np.ndarray, amps_band: np.ndarray, lead: int) -> None:
+        """Add plane-wave arrivals at the head centre (times (H,), directions the sound comes
+        from (H, 3) world axes, amplitudes (H, B)) to ``out`` (B, C, L)."""
+        if times.shape[0] == 0:
+            return
+        fs, c = self.sample_rate, model.speed_of_sound
+        d = self.design
+        if head.kind == "hrtf":
+            u = dirs_world @ head.rotation
+            u /= np.linalg.norm(u, axis=1, keepdims=True)
+            idx, w = head.hrtf.lookup(u, self.hrtf_interpolation)
+            delays = lead + times[:, None] * fs + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
+            amps = np.ascontiguousarray(np.broadcast_to(amps_band[:, None, :], (times.shape[0], 2, amps_band.shape[1])))
+            accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
+                            d.half_width, d.window_table, d.oversampling)
+        else:
+            ears = head.ears_head @ head.rotation.T
+            delays = lead + (times[:, None] - (dirs_world @ ears.T) / c) * fs  # plane wave: nearer ear earlier
+            amps = np.ascontiguousarray(np.broadcast_to(amps_band[:, None, :],
+                                                        (times.shape[0], head.n_channels, amps_band.shape[1])))
+            accumulate_omni(out, np.ascontiguousarray(delays), amps, d.half_width, d.window_table, d.oversampling)
+
+    def _combine_bands(self, bands: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        """Sum band responses (B, C, L) through the zero-phase octave masks -> (C, L)."""
+        if bands.shape[0] == 1:
+            return bands[0]
+        length = bands.shape[-1]
+        pad = min(2048, length)
+        n_fft = sfft.next_fast_len(length + pad, real=True)
+        key = (n_fft, float(self.sample_rate), tuple(np.round(centres, 6)))
+        masks = self._masks.get(key)
+        if masks is None:
+            masks = band_masks(n_fft, self.sample_rate, centres)
+            self._masks[key] = masks
+            if len(self._masks) > 32:
+                self._masks.pop(next(iter(self._masks)))
+        spec = sfft.rfft(bands, n_fft, axis=-1)
+        return sfft.irfft(np.einsum("bf,bcf->cf", masks, spec), n_fft, axis=-1)[:, :length]
+
+    # -- responses ------------------------------------------------------------------------------
+    def _check_listener(self, model: RoomModel, head: _Head) -> None:
+        if model.type == "free_field":
+            return
+        offsets = head.ears_head if head.kind != "hrtf" else np.array([[0.0, HRTF_EAR_OFFSET_M, 0.0],
+                                                                       [0.0, -HRTF_EAR_OFFSET_M, 0.0]])
+        pts = np.vstack([model.listener[None, :], model.listener + offsets @ head.rotation.T])
+        if not np.all(model.contains(pts)):
+            raise ValueError(f"room.listener_position_m {tuple(model.listener.tolist())} puts the listener's head "
+                             f"(centre or ears) outside the {model.type} room")
+
+    def _source_response(self, scene: Scene, model: RoomModel, head: _Head, k: int, n: int) -> np.ndarray:
+        """Response (C, lead + L) of source k, index 0 = t = -lead samples."""
+        src = scene.sources[k]
+        where = f"scene.sources[{k}].position_m"
+        try:
+            p = np.asarray(src.position_m, dtype=float)
+        except (TypeError, ValueError):
+            p = np.zeros(0)
+        if p.shape != (3,) or not np.all(np.isfinite(p)):
+            raise ValueError(f"{where} must be 3 finite numbers (metres), got {src.position_m!r}")
+        fs, c = self.sample_rate, model.speed_of_sound
+        lead = head.lead
+        room = scene.room
+        src_room = model.listener + p
+        if model.type != "free_field" and not model.contains(src_room):
+            raise ValueError(f"{where} {tuple(p.tolist())} (room coordinates {tuple(np.round(src_room, 3).tolist())}) "
+                             f"is outside the {model.type} room")
+        # distance checks
+        if head.kind == "hrtf":
+            r0 = float(np.linalg.norm(p))
+            if r0 < MIN_HRTF_DISTANCE_M:
+                raise ValueError(f"{where} {tuple(p.tolist())} is {r0:.3f} m from the head centre, inside the "
+                                 f"'hrtf' head (minimum {MIN_HRTF_DISTANCE_M} m)")
+        else:
+            ears = head.ears_head @ head.rotation.T
+            r_e = np.linalg.norm(p[None, :] - ears, axis=1)
+            if np.any(r_e < MIN_EAR_DISTANCE_M):
+                raise ValueError(f"{where}: source at {tuple(p.tolist())} m is within {MIN_EAR_DISTANCE_M} m of an "
+                                 "ear; 1/r spreading is undefined there")
+        b = model.n_bands
+        h = self.design.half_width
+        taps_after = h + 1 + (head.hrtf.num_taps if head.hrtf is not None else 0)
+        r_direct = float(np.linalg.norm(p)) + (0.5 * head.spacing if head.kind == "spaced" else 0.0)
+        t_direct = r_direct / c
+
+        # -- image sources ------------------------------------------------------------------------
+        late = room.late if model.type != "free_field" else "none"
+        if late not in LATE_MODELS:
+            raise ValueError(f"room.late must be one of {LATE_MODELS}, got {room.late!r}")
+        order = room.max_order
+        if not (isinstance(order, (int, np.integer)) and not isinstance(order, bool) and order >= 0):
+            raise ValueError(f"room.max_order must be an integer >= 0, got {order!r}")
+        receivers = model.listener[None, :] if head.kind == "hrtf" else model.listener + head.ears_head @ head.rotation.T
+        if model.type == "free_field":
+            ims = ImageSources(src_room[None, :], np.ones((1, b)), np.zeros(1, np.int64), np.ones((1, 1), bool), 0)
+        elif model.type == "shoebox":
+            ims = shoebox_image_sources(model, src_room, int(order))
+        else:
+            ims = polyhedron_image_sources(model, src_room, receivers, int(order), fs, self.polyhedron_max_images)
+
+        if late == "none":
+            t_a = t_b = np.inf
+            positions, gains, visible = ims.positions, ims.gains, ims.visible
+            if model.type == "free_field" and head.kind != "hrtf":  # exactly FreeFieldRenderer's length
+                ears = head.ears_head @ head.rotation.T
+                needed = int(np.floor(np.max(np.linalg.norm(p[None, :] - ears, axis=1)) * fs / c)) + h + 1
+            else:
+                r_max = (float(np.max(np.linalg.norm(positions - model.listener, axis=1))) if positions.size else 0.0)
+                needed = int(np.floor((r_max + head.spacing) * fs / c)) + taps_after
+        else:
+            if model.type == "shoebox":
+                t_b = shoebox_completeness_distance(model, src_room, model.listener, int(order)) / c
+            else:
+                mfp = 4.0 * model.volume / model.surface
+                t_b = 0.8 * (ims.order + 1) * mfp / c
+            t_b = max(t_b, t_direct + 0.002)
+            fade = min(0.010, 0.5 * (t_b - t_direct))
+            t_a = t_b - fade
+            dist = np.linalg.norm(ims.positions - model.listener, axis=1)
+            keep = dist <= (t_b * c + head.spacing + 1e-9)
+            positions, gains = ims.positions[keep], ims.gains[keep]
+            visible = ims.visible[:, keep]
+            needed = int(np.ceil((t_direct + float(np.max(model.rt60))) * fs)) + taps_after
+        length = needed if (n <= 0 or late == "none") else min(needed, n)
+        total = lead + max(length, 1)
+
+        early_len = total if late == "none" else min(total, lead + int(np.ceil(t_b * fs)) + taps_after + 1)
+        early = np.zeros((b, head.n_channels, early_len))
+        self._accumulate(early, head, model, model.listener, positions, gains, visible, lead)
+        if late == "stochastic":
+            t_direct_end = t_direct + taps_after / fs + 0.001
+            tail_scale = self._tail_scale(early, lead, t_direct_end, t_a, model, head)
+        early = self._combine_bands(early, model.centres)
+        ir = np.zeros((head.n_channels, total))
+        if late == "none":
+            ir[:, :early_len] = early
+            return ir
+        t_axis = (np.arange(early_len) - lead) / fs
+        ir[:, :early_len] = early * np.sqrt(1.0 - fade_weights(t_axis, t_a, t_b))[None, :]
+
+        seed = int(scene.render_seed)
+        if late == "stochastic":
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, k)))
+            ir += stochastic_tail(total, lead, fs, volume=model.volume, c=c, decay=model.decay, centres=model.centres,
+                                  t_a=t_a, t_b=t_b, n_channels=head.n_channels,
+                                  mixing_fn=self._mixing_fn(head, c, scene.listener.sofa), rng=rng,
+                                  mask_cache=self._masks, scale=tail_scale)
+        else:
+            ir += self._raytraced_late(model, head, src_room, total, lead, t_a, t_b, seed, k)
+        return ir
+
+    def _tail_scale(self, early: np.ndarray, lead: int, t_start: float, t_a: float, model: RoomModel,
+                    head: _Head) -> np.ndarray:
+        """Per-band amplitude factors (B,) that give the stochastic tail the image sources' energy
+        just before the crossover: the ratio of their energy in [max(t_start, t_a - 20 ms), t_a]
+        (mean over the ears) to the tail's expected energy there, square-rooted and clipped to
+        +-12 dB; ones when that window is shorter than 5 ms."""
+        fs = self.sample_rate
+        w0 = max(t_start, t_a - TAIL_MATCH_WINDOW_S)
+        b = early.shape[0]
+        if t_a - w0 < 0.005:
+            return np.ones(b)
+        i0, i1 = lead + int(np.ceil(w0 * fs)), min(early.shape[-1], lead + int(np.floor(t_a * fs)))
+        if i1 - i0 < 2:
+            return np.ones(b)
+        t = (np.arange(i0, i1) - lead) / fs
+        energy = np.mean(np.sum(early[:, :, i0:i1] ** 2, axis=-1), axis=-1)  # (B,)
+        kappa = 1.0
+        if head.kind == "hrtf":  # broadband power of the diffuse-field tail per unit envelope
+            p_l, p_r, _ = head.hrtf.diffuse_field(np.fft.rfftfreq(1024, 1.0 / fs))
+            kappa = float(np.mean(0.5 * (p_l + p_r)))
+        expected = (4.0 * np.pi * model.speed_of_sound / (model.volume * fs)) * kappa \
+            * np.sum(np.exp(-model.decay[:, None] * t[None, :]), axis=1)
+        ratio = np.where((energy > 0) & (expected > 0), energy / np.where(expected > 0, expected, 1.0), 1.0)
+        return np.sqrt(np.clip(ratio, 10 ** (-24 / 10), 10 ** (24 / 10)))
+
+    def _raytraced_late(self, model: RoomModel, head: _Head, src_room: np.ndarray, total: int, lead: int,
+                        t_a: float, t_b: float, seed: int, k: int) -> np.ndarray:
+        fs, c = self.sample_rate, model.speed_of_sound
+        t_max = (total - lead) / fs
+        expected = self.ray_count * c * t_max * np.pi * self.receiver_radius_m ** 2 / model.volume
+        max_hits = int(3 * expected) + 10000
+        ray_seed = int(np.random.SeedSequence(seed, spawn_key=(1, k)).generate_state(1)[0] & 0x7FFFFFFF)
+        while True:
+            times, energies, dirs = trace_rays(src_room, model.listener, self.receiver_radius_m, model.triangles,
+                                               model.tri_normals, model.tri_wall, model.absorption, model.scattering,
+                                               model.air, c, t_max, self.ray_count, ray_seed, max_hits)
+            if times.shape[0] < max_hits:
+                break
+            max_hits *= 2  # the hit buffer filled up: trace again (same seed, same rays) with more room
+        sel = times >= t_a
+        times, energies, dirs = times[sel], energies[sel], dirs[sel]
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, k)))
+        sign = rng.choice(np.array([-1.0, 1.0]), size=times.shape[0])
+        amps = sign[:, None] * np.sqrt(energies) * np.sqrt(fade_weights(times, t_a, t_b))[:, None]
+        bands = np.zeros((model.n_bands, head.n_channels, total))
+        self._accumulate_directional(bands, head, model, times, dirs, amps, lead)
+        return self._combine_bands(bands, model.centres)
+
+    def impulse_responses(self, scene: Scene, n: int | None = None) -> tuple[list[np.ndarray], int]:
+        """Per-source responses (C, lead + L) float64 and the lead (samples before t = 0).
+
+        ``n``: cut the responses at this many samples after t = 0 (default: the clip length
+        ``round(duration_s * sample_rate)``; 0 or less: no cut)."""
+        if int(scene.audio.sample_rate) != self.sample_rate:
+            raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
+                             f"built for {self.sample_rate} Hz")
+        model = self.room_model(scene.room)
+        head = self._head(scene.listener)
+        self._check_listener(model, head)
+        _check_seed(scene)
+        if n is None:
+            n = int(round(float(scene.audio.duration_s) * self.sample_rate))
+        return [self._source_response(scene, model, head, k, n) for k in range(len(scene.sources))], head.lead
+
+    # -- rendering ------------------------------------------------------------------------------
+    def render(self, scene: Scene, clips: Sequence[np.ndarray]) -> AudioRender:
+        """Render every source of ``scene`` with its dry clip (1-D, ``round(duration_s * fs)``
+        samples at ``audio.sample_rate``); see the module docstring."""
+        if int(scene.audio.sample_rate) != self.sample_rate:
+            raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
+                             f"built for {self.sample_rate} Hz")
+        n = int(round(float(scene.audio.duration_s) * self.sample_rate))
+        if n < 0:
+            raise ValueError(f"audio.duration_s must be >= 0, got {scene.audio.duration_s!r}")
+        if len(clips) != len(scene.sources):
+            raise ValueError(f"got {len(clips)} clip(s) for {len(scene.sources)} source(s) in scene.sources")
+        xs = []
+        for k, (src, clip) in enumerate(zip(scene.sources, clips)):
+            x = np.asarray(clip, dtype=np.float64)
+            if x.ndim != 1 or x.shape[0] != n:
+                raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) must be 1-D with {n} samples "
+                                 f"(duration_s * sample_rate), got shape {x.shape}")
+            if not np.all(np.isfinite(x)):
+                raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) has non-finite samples")
+            g = src.gain_db
+            if not (isinstance(g, (int, float, np.integer, np.floating)) and np.isfinite(g)):
+                raise ValueError(f"scene.sources[{k}].gain_db must be finite, got {g!r}")
+            xs.append(x * 10.0 ** (float(g) / 20.0))
+        snr = scene.room.noise_snr_db
+        if snr is not None and not (isinstance(snr, (int, float, np.integer, np.floating)) and np.isfinite(snr)):
+            raise ValueError(f"room.noise_snr_db must be a finite number of dB or null, got {snr!r}")
+        model = self.room_model(scene.room)
+        head = self._head(scene.listener)
+        self._check_listener(model, head)
+        _check_seed(scene)
+        lead = head.lead
+        mix = np.zeros((head.n_channels, n))
+        stems, irs = [], []
+        for k, x in enumerate(xs):
+            ir = self._source_response(scene, model, head, k, n)
+            if n > 0:
+                n_fft = sfft.next_fast_len(n + ir.shape[1] - 1, real=True)
+                y = sfft.irfft(sfft.rfft(x, n_fft)[None, :] * sfft.rfft(ir, n_fft, axis=-1), n_fft, axis=-1)
+                stem = y[:, lead:lead + n]
+            else:
+                stem = np.zeros((head.n_channels, 0))
+            mix += stem
+            stems.append(stem.astype(np.float32))
+            irs.append(ir[:, lead:].astype(np.float32))
+        if snr is not None and n > 0:
+            power = float(np.mean(mix ** 2))
+            if power > 0:
+                rng = np.random.default_rng(np.random.SeedSequence(int(scene.render_seed), spawn_key=(2,)))
+                noise = diffuse_noise(n, head.n_channels, self.sample_rate,
+                                      self._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
+                mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
+        return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs)
+
+
+def _check_seed(scene: Scene) -> None:
+    s = scene.render_seed
+    if not (isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0):
+        raise ValueError(f"scene.render_seed must be an integer >= 0, got {s!r}")
+
+
+def make_acoustic_renderer(sample_rate: int, **kwargs) -> RoomRenderer:
+    """The project's acoustic renderer for ``sample_rate`` (one per worker; it handles every
+    room type and head)."""
+    return RoomRenderer(sample_rate, **kwargs)
