@@ -470,7 +470,8 @@ class _RecordAuditor:
         if obj is None:
             return None
         if t.get("object_id") != obj["id"]:
-            self.fail(f"{cond}.target", f"the audio target is object {t.get('object_id')}, the source sits on {obj['id']}")
+            self.fail(f"{cond}.target",
+                      f"the audio target is object {t.get('object_id')}, the source sits on {obj['id']}")
         if not obj.get("sounding"):
             self.fail(f"{cond}.sounding", f"object {obj['id']} carries the source but is not sounding")
         return src, obj
@@ -522,7 +523,8 @@ class _RecordAuditor:
         if loud:
             self.fail("conflict_vcue.silent", f"object(s) {loud} of the audio's category are sounding")
         if sorted(self.semantic) != sorted(same) or not same:
-            self.fail("conflict_vcue.semantic", f"semantic targets {self.semantic}, expected the {c!r} object(s) {same}")
+            self.fail("conflict_vcue.semantic",
+                      f"semantic targets {self.semantic}, expected the {c!r} object(s) {same}")
         self._sized("conflict_vcue", obj, "the audio target")
 
     def _condition_absent_vcue(self) -> None:
@@ -574,7 +576,8 @@ class _RecordAuditor:
         if content not in ("silence", "noise"):
             self.fail("vision_only.audio", f"audio content {content!r}, expected silence or noise")
         if self.targets.get("negative") != content:
-            self.fail("vision_only.negative", f"negative label {self.targets.get('negative')!r} but audio is {content!r}")
+            self.fail("vision_only.negative",
+                      f"negative label {self.targets.get('negative')!r} but audio is {content!r}")
         if r["image_content"] != "rendered":
             self.fail("vision_only.image", f"image_content {r['image_content']!r}, expected 'rendered'")
         loud = [o["id"] for o in r["objects"] if o.get("sounding")]
@@ -739,8 +742,10 @@ def find_datasets(path: Path) -> list[Path]:
         subs = sorted(p for p in path.iterdir() if (p / "dataset.json").is_file())
         if subs:
             return subs
-    raise DatasetNotFound(f"{path}: not a dataset (no dataset.json{' here or in its sub-folders' if path.is_dir() else ''})"
-                          if path.exists() else f"{path}: no such folder")
+    if not path.exists():
+        raise DatasetNotFound(f"{path}: no such folder")
+    where = " here or in its sub-folders" if path.is_dir() else ""
+    raise DatasetNotFound(f"{path}: not a dataset (no dataset.json{where})")
 
 
 def read_dataset_info(root: Path) -> dict[str, Any]:
@@ -873,7 +878,8 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
             except ValueError:
                 n_images = -1
             if n_images != report.samples:
-                dv.append(Violation("dataset.coco", f"the COCO export has {n_images} images for {report.samples} samples"))
+                dv.append(Violation("dataset.coco",
+                                    f"the COCO export has {n_images} images for {report.samples} samples"))
     return report
 
 

@@ -102,7 +102,7 @@ class Sampler:
         room = self._draw_room(rng)
         background = Background(color=tuple(spec.sample("background.color", rng)),
                                 kind=spec.sample("background.kind", rng))
-        if background.kind == "backdrop":
+        if background.kind in ("backdrop", "room"):
             background.texture = spec.sample("background.texture", rng)
             background.texture_seed = int(rng.integers(2**31))
         lighting = Lighting(key_azimuth_deg=spec.sample("lighting.key_azimuth_deg", rng),

@@ -106,10 +106,11 @@ class Lighting:
 class Background:
     """What is behind the objects. Background pixels have instance id 0 and depth 0.
 
-    ``kind``: ``color`` (uniform ``color``, linear RGB in [0, 1]) or ``backdrop`` (a plane facing
+    ``kind``: ``color`` (uniform ``color``, linear RGB in [0, 1]), ``backdrop`` (a plane facing
     the camera at ``distance_m`` along +x, behind every object, filling the view, showing a
     procedural ``texture`` (renderers/visual/textures.py: noise, checker, stripes, gradient)
-    drawn from ``texture_seed`` and tinted with ``color``).
+    drawn from ``texture_seed`` and tinted with ``color``) or ``room`` (the walls, floor and
+    ceiling of the Scene's shoebox room, textured likewise).
     """
 
     color: RGB = (0.5, 0.5, 0.5)

@@ -111,8 +111,8 @@ def compute_stats(root: Path | str, heatmap_bins: int = HEATMAP_BINS, grid: int 
     for rec in read_records(root):
         n += 1
         cond, sb, cat = rec["condition"], rec["size_bin"], planned_category(rec)
-        for key, val in (("condition", cond), ("size_bin", sb), ("category", cat), ("condition/size_bin", f"{cond}/{sb}"),
-                         ("category/size_bin", f"{cat}/{sb}")):
+        for key, val in (("condition", cond), ("size_bin", sb), ("category", cat),
+                         ("condition/size_bin", f"{cond}/{sb}"), ("category/size_bin", f"{cat}/{sb}")):
             counts[key][str(val)] += 1
         w, h = rec["camera"]["width"], rec["camera"]["height"]
         for t in rec["targets"]["audio"]:

@@ -361,3 +361,18 @@ def test_osmesa_renders_the_same_labels_as_egl(renderer):
     v = renderer.render(make_scene([SceneObject(id=7, category="b", mesh="box", position_m=(3.0, 0.3, 0.1))]))
     assert abs(pixels - int((v.instance_ids == 7).sum())) <= 2
     assert depth == pytest.approx(float(v.depth.max()), abs=1e-3)
+
+
+def test_room_background_shows_walls_but_stays_background(renderer):
+    objs = [SceneObject(id=1, category="box", mesh="box", position_m=(2.5, 0.3, -0.2), yaw_deg=20.0)]
+    plain = renderer.render(make_scene(objs))
+    scene = make_scene(objs, room=Room(type="shoebox", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5),
+                                       rt60_s=0.4))
+    scene.background = Background(color=(0.5, 0.4, 0.3), kind="room", texture="checker", texture_seed=2)
+    walls = renderer.render(scene)
+    np.testing.assert_array_equal(walls.instance_ids, plain.instance_ids)
+    np.testing.assert_array_equal(walls.depth, plain.depth)
+    bg = plain.instance_ids == 0
+    assert walls.rgb[bg].std(axis=0).max() > 5.0  # walls, floor and ceiling differ in shading and texture
+    # the floor is below the horizon: the bottom rows differ from the top rows (ceiling)
+    assert not np.allclose(walls.rgb[-5:].mean(axis=(0, 1)), walls.rgb[:5].mean(axis=(0, 1)), atol=2.0)

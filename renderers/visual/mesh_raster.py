@@ -352,6 +352,9 @@ class MeshRasterRenderer:
             self._scene.remove_node(self._backdrop_node)
             self._backdrop_node = None
         bg = scene.background
+        if bg.kind == "room" and wanted:
+            self._backdrop_node = self._room_node(scene)
+            return
         if bg.kind != "backdrop" or not wanted:
             return
         if bg.distance_m is None or bg.texture is None:
@@ -368,6 +371,30 @@ class MeshRasterRenderer:
         pose = np.diag([1.0, 1.05 * d * pin.width / (2 * pin.focal_px), 1.05 * d * pin.height / (2 * pin.focal_px), 1.0])
         pose[:3, 3] = np.asarray(pin.position, float) + np.array([d, 0.0, 0.0])
         self._backdrop_node = self._scene.add(mesh, pose=pose)
+
+    def _room_node(self, scene: Scene) -> Any:
+        """The walls, floor and ceiling of the Scene's shoebox room as one textured mesh node
+        (inward-facing), in the head frame. Colour pass only, like a backdrop."""
+        room, bg = scene.room, scene.background
+        if room.type != "shoebox" or room.size_m is None or room.listener_position_m is None:
+            raise ValueError("a room background needs a shoebox room with size_m and listener_position_m")
+        key = ("room", tuple(room.size_m), tuple(room.listener_position_m), bg.texture, int(bg.texture_seed),
+               tuple(float(c) for c in bg.color))
+        mesh = self._backdrop_meshes.pop(key, None)
+        if mesh is None:
+            mesh = self._pyrender.Mesh(primitives=[
+                p for k, quad in enumerate(_shoebox_quads(np.asarray(room.size_m, float),
+                                                          np.asarray(room.listener_position_m, float)))
+                for p in self._pyrender.Mesh.from_trimesh(_textured_quad(
+                    procedural_texture(bg.texture or "noise", int(bg.texture_seed) + k,
+                                       np.asarray(bg.color) * (0.6 if k == 4 else 1.0)), quad),
+                    smooth=False).primitives])
+        self._backdrop_meshes[key] = mesh
+        while len(self._backdrop_meshes) > 8:
+            self._backdrop_meshes.pop(next(iter(self._backdrop_meshes)))
+        pose = np.eye(4)
+        pose[:3, 3] = 0.0
+        return self._scene.add(mesh, pose=pose)
 
     def _keep_resident(self) -> None:
         """Stop pyrender from deleting the GL buffers of cached meshes that left the scene.
@@ -418,12 +445,30 @@ class MeshRasterRenderer:
         self._resident.clear()
 
 
-def _textured_quad(image: np.ndarray) -> trimesh.Trimesh:
-    """A unit quad in the y-z plane (|y|, |z| <= 1) facing -x, showing ``image`` upright as seen
-    by a camera looking along +x (image left at +y, image top at +z)."""
+def _shoebox_quads(size: np.ndarray, listener: np.ndarray) -> list[np.ndarray]:
+    """The six faces of a shoebox [0, size] as (4, 3) corner arrays in the head frame (room
+    coordinates minus the listener's position), each ordered (top-left, top-right, bottom-right,
+    bottom-left) as seen from inside, so their normals point into the room. Order: east (ahead),
+    west, north (left), south, floor, ceiling."""
+    lx, ly, lz = size
+    c = np.array([[x, y, z] for x in (0, lx) for y in (0, ly) for z in (0, lz)], float) - listener
+    i = lambda x, y, z: 4 * x + 2 * y + z  # noqa: E731
+    return [c[[i(1, 1, 1), i(1, 0, 1), i(1, 0, 0), i(1, 1, 0)]],   # east, seen from inside (looking +x)
+            c[[i(0, 0, 1), i(0, 1, 1), i(0, 1, 0), i(0, 0, 0)]],   # west
+            c[[i(0, 1, 1), i(1, 1, 1), i(1, 1, 0), i(0, 1, 0)]],   # north (+y)
+            c[[i(1, 0, 1), i(0, 0, 1), i(0, 0, 0), i(1, 0, 0)]],   # south
+            c[[i(0, 1, 0), i(1, 1, 0), i(1, 0, 0), i(0, 0, 0)]],   # floor (seen from above)
+            c[[i(1, 1, 1), i(0, 1, 1), i(0, 0, 1), i(1, 0, 1)]]]   # ceiling
+
+
+def _textured_quad(image: np.ndarray, corners: np.ndarray | None = None) -> trimesh.Trimesh:
+    """A quad showing ``image``: by default the unit quad in the y-z plane (|y|, |z| <= 1) facing
+    -x, upright as seen by a camera looking along +x (image left at +y, image top at +z); or the
+    given ``corners`` (top-left, top-right, bottom-right, bottom-left as seen from its front)."""
     from PIL import Image
 
-    vertices = np.array([[0.0, 1.0, 1.0], [0.0, -1.0, 1.0], [0.0, -1.0, -1.0], [0.0, 1.0, -1.0]])
+    vertices = np.array([[0.0, 1.0, 1.0], [0.0, -1.0, 1.0], [0.0, -1.0, -1.0], [0.0, 1.0, -1.0]]) \
+        if corners is None else np.asarray(corners, float)
     faces = np.array([[0, 2, 1], [0, 3, 2]])  # normals along -x, towards the camera
     uv = np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
     visual = trimesh.visual.TextureVisuals(uv=uv, image=Image.fromarray(image))

@@ -282,6 +282,8 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             else:
                 r["library"][key] = str(Path(value).resolve())  # replay finds it from anywhere
     _check_room(r, dists, ctx)
+    if "room" in _support(dists["background.kind"]) and set(_support(dists["room.type"])) != {"shoebox"}:
+        ctx.error(("background", "kind"), "a room background needs room.type: shoebox in every sample")
     sofa = r["listener"]["sofa"]
     if sofa != "default":
         if not Path(sofa).is_file():

@@ -225,13 +225,14 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
                              random=True),
         }),
         "background": Section("Image background (instance id 0, depth 0).", {
-            "kind": Field(enum("color", "backdrop"), "color",
+            "kind": Field(enum("color", "backdrop", "room"), "color",
                           "`color`: uniform colour; `backdrop`: a textured plane behind all objects filling the "
-                          "view.", random=True),
+                          "view; `room`: the walls, floor and ceiling of the shoebox room (needs room.type "
+                          "shoebox).", random=True),
             "color": Field(rgb, {"uniform": [[0.15, 0.15, 0.15], [0.85, 0.85, 0.85]]},
                            "Background colour (and backdrop tint), linear RGB in [0, 1].", random=True),
             "texture": Field(enum(*TEXTURES), {"choice": list(TEXTURES)},
-                             "Backdrop texture (procedural, seeded per sample).", random=True),
+                             "Backdrop or wall texture (procedural, seeded per sample).", random=True),
         }),
         "lighting": Section("Raster lighting.", {
             "key_azimuth_deg": Field(num(-180.0, 180.0), {"uniform": [-60.0, 60.0]},
