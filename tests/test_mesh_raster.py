@@ -366,8 +366,8 @@ def test_osmesa_renders_the_same_labels_as_egl(renderer):
 def test_room_background_shows_walls_but_stays_background(renderer):
     objs = [SceneObject(id=1, category="box", mesh="box", position_m=(2.5, 0.3, -0.2), yaw_deg=20.0)]
     plain = renderer.render(make_scene(objs))
-    scene = make_scene(objs, room=Room(type="shoebox", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5),
-                                       rt60_s=0.4))
+    scene = make_scene(objs)
+    scene.room = Room(type="shoebox", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5), rt60_s=0.4)
     scene.background = Background(color=(0.5, 0.4, 0.3), kind="room", texture="checker", texture_seed=2)
     walls = renderer.render(scene)
     np.testing.assert_array_equal(walls.instance_ids, plain.instance_ids)
