@@ -6,8 +6,11 @@
     simulate spec-reference [--out docs/spec.md]
     simulate bench visual|pipeline
     simulate assets [--sounds DIR] [--meshes DIR]      list or verify an asset library
+    simulate audit DIR [--no-checksums] [--json FILE]  check every sample against its condition
+    simulate stats DIR [--out OUT]                      counts, target-centre heatmaps, angle histograms
 
-Exit status: 0 success, 2 bad input (spec, override, output folder), 1 other failures.
+Exit status: 0 success, 2 bad input (spec, override, output folder, not a dataset), 1 other failures
+(for ``audit``: a sample or the dataset breaks an invariant).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import Sequence
 
 from .spec.errors import SpecError
 
-SUBCOMMANDS = ("run", "replay", "spec-reference", "bench", "assets")
+SUBCOMMANDS = ("run", "replay", "spec-reference", "bench", "assets", "audit", "stats")
 BUNDLED_SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
 
@@ -40,6 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .bench import main as bench_main
 
             return bench_main(argv)
+        if command == "audit":
+            from .audit import main as audit_main
+
+            return audit_main(argv)
+        if command == "stats":
+            from .stats import main as stats_main
+
+            return stats_main(argv)
         return _run(argv)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -85,10 +96,12 @@ def _run(argv: list[str]) -> int:
         for spec, mode in zip(specs, modes):
             print(_plan_text(spec, mode, plan_counts(spec)))
         return 0
+    status = 0
     for spec, mode in zip(specs, modes):
         summary = run_spec(spec, mode, workers=args.workers, progress=not args.quiet)
         print(summary.line())
-    return 0
+        status = 1 if summary.failed else status
+    return status
 
 
 def _plan_text(spec, mode: str, counts: dict) -> str:

@@ -29,11 +29,18 @@ class RunSummary:
     made: int
     skipped: int
     seconds: float
+    failed: list[dict[str, Any]]
 
     def line(self) -> str:
         rate = self.made / self.seconds if self.seconds > 0 and self.made else 0.0
-        return (f"{self.name}: wrote {self.made} samples, skipped {self.skipped} already complete, "
+        text = (f"{self.name}: wrote {self.made} samples, skipped {self.skipped} already complete, "
                 f"in {self.seconds:.1f} s ({rate:.1f} samples/s) -> {self.out_dir}")
+        if self.failed:
+            first = self.failed[0]
+            text += (f"\n{len(self.failed)} sample(s) had no valid layout and were not written (listed in "
+                     f"dataset.json 'failed'); first: {first['reason']}. Relax the spec (objects.max_distance_m, "
+                     f"room size, categories or size bins).")
+        return text
 
 
 _WORKER: dict[str, Any] = {}
@@ -51,8 +58,15 @@ def _init_worker(spec: Spec, single_threaded_gl: bool = False) -> None:
 
 
 def _make_and_write(index: int) -> dict[str, Any]:
+    """Make and write one sample; its manifest entry, or ``{"index", "failed"}`` if no valid
+    layout exists for it (the run goes on; dataset.json lists the failures)."""
+    from .pipeline import SampleFailed
+
     spec: Spec = _WORKER["spec"]
-    sample = _WORKER["maker"].make(index)
+    try:
+        sample = _WORKER["maker"].make(index)
+    except SampleFailed as exc:
+        return {"index": index, "failed": str(exc)}
     r = spec.resolved
     return write_sample_files(spec.output_dir, r["output"], r["audio"], sample)
 
@@ -80,17 +94,18 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> 
     folder = DatasetFolder(spec)
     counts = plan_counts(spec)
     if mode == "complete":
-        return RunSummary(spec.name, str(folder.root), 0, spec.samples, time.perf_counter() - start)
+        return RunSummary(spec.name, str(folder.root), 0, spec.samples, time.perf_counter() - start, [])
     done = folder.open(mode, counts, library_report(spec))
     remove_stale_temporaries(folder.root)
     todo = [i for i in range(spec.samples) if i not in done]
+    failed: list[dict[str, Any]] = []
     bar = _progress(spec, len(done), progress)
     try:
         if workers <= 1 or len(todo) <= 1:
             _init_worker(spec)
             try:
                 for index in todo:
-                    folder.append([_make_and_write(index)])
+                    _collect(_make_and_write(index), folder, failed)
                     bar.update(1)
             finally:
                 _WORKER.pop("maker").close()
@@ -99,15 +114,23 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> 
             chunk = max(1, min(16, len(todo) // (workers * 8)))
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(spec, True)) as pool:
                 for entry in pool.map(_make_and_write, todo, chunksize=chunk):
-                    folder.append([entry])
+                    _collect(entry, folder, failed)
                     bar.update(1)
     finally:
         bar.close()
     if spec.resolved["output"]["coco"]:
         coco = coco_export(folder.records(), spec_library(spec).categories, spec.name)
         write_text_atomic(folder.root / "annotations.coco.json", json.dumps(coco, sort_keys=True) + "\n")
-    folder.write_info("complete", counts, library_report(spec))
-    return RunSummary(spec.name, str(folder.root), len(todo), len(done), time.perf_counter() - start)
+    folder.write_info("incomplete" if failed else "complete", counts, library_report(spec), failed)
+    return RunSummary(spec.name, str(folder.root), len(todo) - len(failed), len(done), time.perf_counter() - start,
+                      failed)
+
+
+def _collect(entry: dict[str, Any], folder: DatasetFolder, failed: list[dict[str, Any]]) -> None:
+    if "failed" in entry:
+        failed.append({"index": entry["index"], "reason": entry["failed"]})
+    else:
+        folder.append([entry])
 
 
 def _progress(spec: Spec, initial: int, enabled: bool):

@@ -41,6 +41,8 @@ from .spec.schema import SIZE_BINS
 OTHER_AREA_RANGE = (0.01, 0.12)
 #: Nearest distance of a backdrop plane, m (it always lies 0.5 m behind the farthest object).
 BACKDROP_MIN_DISTANCE_M = 3.0
+#: How many other pixels an object that does not fit at its drawn pixel may try.
+MAX_RELOCATIONS = 8
 #: How often a yaw is redrawn when the drawn one cannot reach the intended area.
 MAX_YAW_DRAWS = 24
 
@@ -145,13 +147,13 @@ class Sampler:
                 source.object_id = cs.attach_to + 1
                 source.position_m = objects[cs.attach_to].position_m
             elif cs.placement == "point":
-                u, v = self._target_pixel(rng)
                 area = self._bin_area(entry.size_bin, rng)
+                radius = float(np.sqrt(area * self.width * self.height / np.pi))
+                u, v = self._target_pixel(rng, keep_inside=radius)  # the whole disk stays in the image
                 distance = float(option("point_distance_m"))
                 depth = distance * float(pin.ray(u, v)[0])
                 source.position_m = cam.source_at_pixel(camera, u, v, depth)
-                disks.append({"source_id": k + 1, "u": u, "v": v,
-                              "radius_px": float(np.sqrt(area * self.width * self.height / np.pi))})
+                disks.append({"source_id": k + 1, "u": u, "v": v, "radius_px": radius})
             else:
                 source.position_m = self._offscreen_position(camera, room, cs.region,
                                                              self._option("offscreen", "distance_m", rng), rng)
@@ -272,11 +274,13 @@ class Sampler:
         lo = max(lo, r["min_area_fraction"])
         return float(rng.uniform(lo * (1 + BIN_EDGE_MARGIN), hi * (1 - BIN_EDGE_MARGIN)))
 
-    def _target_pixel(self, rng: np.random.Generator) -> tuple[float, float]:
-        """A target centre, uniform over the image inside ``target.margin``."""
+    def _target_pixel(self, rng: np.random.Generator, keep_inside: float = 0.0) -> tuple[float, float]:
+        """A target centre, uniform over the image inside ``target.margin`` and at least
+        ``keep_inside`` pixels from every border."""
         m = self.spec.resolved["target"]["margin"]
-        return (float(rng.uniform(m * self.width, (1 - m) * self.width)),
-                float(rng.uniform(m * self.height, (1 - m) * self.height)))
+        lo_u, hi_u = max(m * self.width, keep_inside), min((1 - m) * self.width, self.width - keep_inside)
+        lo_v, hi_v = max(m * self.height, keep_inside), min((1 - m) * self.height, self.height - keep_inside)
+        return float(rng.uniform(lo_u, max(lo_u, hi_u))), float(rng.uniform(lo_v, max(lo_v, hi_v)))
 
     def _reachable(self, category: str, size_bin: str, hfov_deg: float, reach: float) -> bool:
         r = self.spec.resolved
@@ -355,21 +359,33 @@ class Sampler:
         for oid in order:
             obj = scene.object_by_id(oid)
             intent = draft.intents[oid]
-            depth = float(pin.to_camera(np.asarray(obj.position_m))[0])
+            first_depth = float(pin.to_camera(np.asarray(obj.position_m))[0])
             if oid == draft.sized_object:
-                depth = fit_depth(scene, obj, intent, depth, pin, measure_area)
+                first_depth = fit_depth(scene, obj, intent, first_depth, pin, measure_area)
             radius = intent.mesh.radius_m
-            if target_circle is not None:
-                tu, tv, tr_px, t_depth, t_radius = target_circle
-                if np.hypot(intent.u - tu, intent.v - tv) < tr_px + pin.focal_px * radius / depth:
-                    depth = max(depth, t_depth + t_radius + radius + 0.05)
-            depth = _clear_of(placed, pin, intent, depth, radius)
-            centre = pin.unproject(intent.u, intent.v, depth)
-            obj.position_m = tuple(float(x) for x in centre)
-            vertices = self._posed_vertices(obj)
-            dist = np.linalg.norm(vertices, axis=1)
-            near, far = float(dist.min()), float(dist.max())
-            if near < r["min_distance_m"] or far > r["max_distance_m"] or not self._inside_room(scene.room, vertices):
+            # The drawn pixel first; if the object cannot go there (pushed too far behind the sized
+            # object, out of the room), other pixels drawn from a generator seeded by the Scene.
+            relocate = np.random.Generator(np.random.PCG64([scene.render_seed, oid]))
+            for trial in range(1 + (MAX_RELOCATIONS if oid != draft.sized_object else 0)):
+                if trial:
+                    intent.u = float(relocate.uniform(0, self.width))
+                    intent.v = float(relocate.uniform(0, self.height))
+                depth = first_depth
+                if target_circle is not None:
+                    tu, tv, tr_px, t_depth, t_radius = target_circle
+                    if np.hypot(intent.u - tu, intent.v - tv) < tr_px + pin.focal_px * radius / depth:
+                        depth = max(depth, t_depth + t_radius + radius + 0.05)
+                depth = _clear_of(placed, pin, intent, depth, radius)
+                centre = pin.unproject(intent.u, intent.v, depth)
+                obj.position_m = tuple(float(x) for x in centre)
+                vertices = self._posed_vertices(obj)
+                dist = np.linalg.norm(vertices, axis=1)
+                near, far = float(dist.min()), float(dist.max())
+                fits = near >= r["min_distance_m"] and far <= r["max_distance_m"] and \
+                    self._inside_room(scene.room, vertices)
+                if fits:
+                    break
+            if not fits:
                 if oid == draft.sized_object:
                     raise PlacementError(f"sized object spans {near:.2f}-{far:.2f} m: too near, too far or outside "
                                          "the room")

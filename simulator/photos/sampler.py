@@ -263,6 +263,12 @@ class PhotoSampler:
 
     # -- the draft ----------------------------------------------------------------------------
     def draft(self, entry: PlanEntry, attempt: int = 0) -> Scene:
+        """The Scene of plan entry ``entry`` (final: no placement step follows). Draws, in order,
+        from ``sample_rng(seed, index, attempt)``: the field of view (only without
+        ``photos.assumed_hfov_deg``), the listener, the room, the photo and its sized object, the
+        condition's options, the clip (offset, gain), off-screen positions, negatives, the render
+        seed. Raises PhotoSelectionError if no photo serves the entry, PlacementError if the drawn
+        room cannot hold the sounding object's source (the next attempt draws another room)."""
         spec, r, cfg = self.spec, self.spec.resolved, self.config
         rng = sample_rng(spec.seed, entry.index, attempt)
         hfov = float(cfg.assumed_hfov_deg) if cfg.assumed_hfov_deg is not None else float(
@@ -349,7 +355,7 @@ class PhotoSampler:
             manipulations["negatives"] = neg
         image_source = {"type": "photo", "file": image.file, "image_id": image.image_id,
                         "depth_file": image.depth_file, "width": image.width, "height": image.height,
-                        "resize": cfg.resize, "objects": info}
+                        "crowd": list(image.crowd), "resize": cfg.resize, "objects": info}
         return Scene(index=entry.index, seed=(spec.seed, entry.index, attempt), condition=condition, camera=camera,
                      listener=listener, room=room,
                      audio=AudioSettings(r["audio"]["sample_rate"], r["audio"]["duration"]), objects=objects,

@@ -121,11 +121,13 @@ class DatasetFolder:
         self.root.mkdir(parents=True, exist_ok=True)
         done = self.completed() if mode == "resume" else set()
         self._truncate_manifest(len(done))
+        self.manifest_path.touch()
         self.write_info("incomplete", counts, library)
         return done
 
     def completed(self) -> set[int]:
-        """Indices of the manifest's complete lines whose files all exist with their sizes."""
+        """Indices of the manifest's complete lines whose files all exist with their sizes (the
+        lines are in increasing index order; a sample that could not be made leaves a gap)."""
         done: set[int] = set()
         if not self.manifest_path.exists():
             return done
@@ -137,7 +139,8 @@ class DatasetFolder:
                     entry = json.loads(raw)
                 except ValueError:
                     break
-                if entry.get("index") != len(done) or not self._files_ok(entry):
+                index = entry.get("index")
+                if not isinstance(index, int) or index <= max(done, default=-1) or not self._files_ok(entry):
                     break
                 done.add(entry["index"])
         return done
@@ -158,13 +161,15 @@ class DatasetFolder:
         keep = b"".join(line + b"\n" for line in lines[:n_lines])
         write_bytes_atomic(self.manifest_path, keep)
 
-    def write_info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None) -> None:
-        """dataset.json; ``library`` is a user library's report (files found, used, skipped and why)."""
+    def write_info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None,
+                   failed: list[dict[str, Any]] | None = None) -> None:
+        """dataset.json; ``library`` is a user library's report (files found, used, skipped and
+        why); ``failed`` lists the samples no valid layout was found for (index, reason)."""
         info = {
             "format": DATASET_FORMAT, "format_version": DATASET_FORMAT_VERSION, "name": self.spec.name,
             "status": status, "samples": self.spec.samples, "spec_hash": self.spec.hash(),
             "spec": self.spec.resolved, "versions": package_versions(), "counts": counts,
-            "library": library,
+            "library": library, "failed": failed or [],
             "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json",
                        "sample": "samples/<index // 1000:04d>/<index:07d>.<ext>"},
         }
