@@ -38,9 +38,14 @@ def read_records(root: Path) -> list[dict]:
     return out
 
 
+#: Free field and two omni ears: the set-up whose interaural cues have an exact closed form.
+FREE_FIELD = ("--set", "room.type=free_field", "--set", "listener.head=spaced", "--set", "background.kind=color")
+
+
 @pytest.fixture(scope="session")
 def congruent_dataset(tmp_path_factory) -> Path:
-    """A small congruent dataset made once per session by the CLI (1 worker)."""
+    """A small congruent dataset (free field, spaced ears) made once per session by the CLI."""
     cwd = tmp_path_factory.mktemp("congruent")
-    simulate("--spec", str(CONGRUENT), "--set", "samples=36", "--set", "output.dir=out", "--quiet", cwd=cwd)
+    simulate("--spec", str(CONGRUENT), "--set", "samples=36", "--set", "output.dir=out", *FREE_FIELD, "--quiet",
+             cwd=cwd)
     return cwd / "out"

@@ -18,7 +18,7 @@ from simulator.annotate import decode_rle
 from simulator.geometry import PinholeCamera, azimuth_deg, distance_m, elevation_deg, lateral_deg
 from simulator.spec.schema import SIZE_BINS
 
-from conftest import CONGRUENT, read_records, simulate, tree_digest
+from conftest import CONGRUENT, FREE_FIELD, read_records, simulate, tree_digest
 
 
 def _itd_samples(left: np.ndarray, right: np.ndarray, max_lag: int) -> float:
@@ -125,8 +125,8 @@ def test_dataset_json_counts_and_versions(congruent_dataset: Path):
 def test_rerun_is_a_no_op(congruent_dataset: Path):
     before = {p: p.stat().st_mtime_ns for p in congruent_dataset.rglob("*") if p.is_file()}
     digest = tree_digest(congruent_dataset)
-    proc = simulate("--spec", str(CONGRUENT), "--set", "samples=36", "--set", "output.dir=out", "--quiet",
-                    cwd=congruent_dataset.parent)
+    proc = simulate("--spec", str(CONGRUENT), "--set", "samples=36", "--set", "output.dir=out", *FREE_FIELD,
+                    "--quiet", cwd=congruent_dataset.parent)
     assert "wrote 0 samples" in proc.stdout
     assert tree_digest(congruent_dataset) == digest
     assert {p: p.stat().st_mtime_ns for p in congruent_dataset.rglob("*") if p.is_file()} == before
@@ -214,7 +214,7 @@ def test_screen_projection_puts_sources_behind_their_pixels(tmp_path: Path):
     from simulator.geometry import ScreenProjection
 
     simulate("--spec", str(CONGRUENT), "--set", "samples=8", "--set", "output.dir=out", "--set",
-             "camera.projection=screen", "--quiet", cwd=tmp_path)
+             "camera.projection=screen", *FREE_FIELD, "--quiet", cwd=tmp_path)
     for rec in read_records(tmp_path / "out"):
         cam = rec["camera"]
         screen = ScreenProjection(cam["width"], cam["height"], cam["viewing_distance_m"], cam["pixels_per_inch"],
@@ -230,9 +230,8 @@ def test_screen_projection_puts_sources_behind_their_pixels(tmp_path: Path):
 def test_binaural_room_dataset_keeps_objects_inside_and_decays_as_asked(tmp_path: Path):
     from pyroomacoustics.experimental import measure_rt60
 
-    simulate("--spec", str(CONGRUENT), "--set", "samples=6", "--set", "output.dir=out", "--set", "room.type=shoebox",
-             "--set", "room.rt60_s=0.5", "--set", "listener.head=hrtf", "--set", "output.rirs=true", "--quiet",
-             cwd=tmp_path)
+    simulate("--spec", str(CONGRUENT), "--set", "samples=6", "--set", "output.dir=out",
+             "--set", "room.rt60_s=0.5", "--set", "output.rirs=true", "--quiet", cwd=tmp_path)
     for rec in read_records(tmp_path / "out"):
         room = rec["scene"]["room"]
         listener, size = np.asarray(room["listener_position_m"]), np.asarray(room["size_m"])
