@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install avsim and what it needs on a fresh Debian/Ubuntu machine (no GPU needed).
-#   ./install.sh            system libraries for headless rendering (Mesa EGL) + the package
-#                           with its test extra, editable, into the current Python.
-# Extra pip arguments are passed on, e.g. ./install.sh --user
+#   ./install.sh            system libraries for headless rendering (Mesa EGL, OSMesa) + the
+#                           package with its test extra, editable, into the current Python.
+#   ./install.sh --dev      also the trainer and diffusion extras (torch, diffusers, ...), as CI
+#                           runs them. If torch is not installed yet, the CPU build 2.13.0 is
+#                           taken; on a GPU machine install the torch build for your CUDA first.
+# Further pip arguments are passed on, e.g. ./install.sh --user
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,4 +21,12 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test]" "$@"
+EXTRAS="test"
+TORCH=""
+if [ "${1:-}" = "--dev" ]; then
+  shift
+  EXTRAS="test,trainer,diffusion"
+  # pinned in the same resolve, so pip never pulls a multi-GB CUDA build nor replaces an installed torch
+  python3 -c "import torch" 2>/dev/null || TORCH="torch==2.13.0"
+fi
+python3 -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]" $TORCH "$@"

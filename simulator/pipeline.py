@@ -46,17 +46,33 @@ class Sample:
 class SampleMaker:
     def __init__(self, spec: Spec, library: AssetLibrary | None = None):
         from renderers.acoustic.room_renderer import make_acoustic_renderer
-        from renderers.visual.mesh_raster import MeshRasterRenderer
 
         self.spec = spec
         self.library = library or spec.library or AssetLibrary.default()
         self.sampler = Sampler(spec, self.library)
         self.plan = Plan(spec, self.library)
-        self.visual = MeshRasterRenderer(self.library.load_mesh)
+        self.visual = self._visual_renderer(spec.resolved["image"])
+        self.diffusion = spec.resolved["image"]["renderer"] == "diffusion"
         self.acoustic = make_acoustic_renderer(spec.resolved["audio"]["sample_rate"])
         self.level_db = float(spec.resolved["audio"]["level_db"])
         self.max_occlusion = float(spec.resolved["objects"]["max_occlusion"])
         self._amodal_memo: dict[int, tuple[tuple, np.ndarray]] = {}
+
+    def _visual_renderer(self, image: dict[str, Any]):
+        """The mesh raster, or the diffusion backend (which sizes objects by their boxes: its
+        ``render_amodal`` gives box masks, so the sampler fits the annotated mask's area)."""
+        from renderers.visual.mesh_raster import MeshRasterRenderer
+
+        if image["renderer"] != "diffusion":
+            return MeshRasterRenderer(self.library.load_mesh)
+        from renderers.visual.diffusion import DiffusionRenderer
+
+        d = image["diffusion"]
+        return DiffusionRenderer(d["model"], mode=d["mode"], device=d["device"], dtype=d["dtype"], steps=d["steps"],
+                                 guidance=d["guidance"], batch_size=d["batch_size"], resolution=d["resolution"],
+                                 mesh_loader=self.library.load_mesh, phrase_template=d["phrase_template"],
+                                 prompt_template=d["prompt_template"], negative_prompt=d["negative_prompt"],
+                                 gligen_beta=d["gligen_beta"], background=d["background"])
 
     def close(self) -> None:
         self.visual.close()
@@ -72,12 +88,25 @@ class SampleMaker:
             except PlacementError as exc:
                 problems.append(str(exc))
                 continue
-            vis = self.visual.render(scene)
+            # Diffusion: check the layout (boxes, box masks, depths) before paying for generation.
+            vis = self.visual.layout(scene) if self.diffusion else self.visual.render(scene)
             problem = self._settle_sources(scene, vis, draft.sized_object)
             if problem is None:
+                if self.diffusion:
+                    vis = self._generate(scene, vis)
                 return self._finish(scene, vis)
             problems.append(problem)
         raise SampleFailed(f"sample {index}: no valid layout in {MAX_ATTEMPTS} attempts ({'; '.join(problems[-3:])})")
+
+    def _generate(self, scene: Scene, layout):
+        """The diffusion image of a settled layout; none for images replaced by a manipulation."""
+        from renderers.visual.diffusion import DiffusionRender
+
+        if scene.manipulations.get("image"):
+            h, w = scene.camera.height, scene.camera.width
+            return DiffusionRender(rgb=np.zeros((h, w, 3), np.uint8), depth=layout.depth,
+                                   instance_ids=layout.instance_ids)
+        return self.visual.render(scene)
 
     def _silhouette_area(self, scene: Scene, object_id: int) -> float:
         mask = self._amodal(scene, [object_id])[object_id]
@@ -143,12 +172,20 @@ class SampleMaker:
     # -- rendering ----------------------------------------------------------------------------
     def render_scene(self, scene: Scene) -> Sample:
         """Render a stored Scene as it is (replay)."""
+        if self.diffusion:
+            return self._finish(scene, self._generate(scene, self.visual.layout(scene)))
         return self._finish(scene, self.visual.render(scene))
 
     def _finish(self, scene: Scene, vis) -> Sample:
         vis = self._manipulate_image(scene, vis)
-        amodal = self._amodal(scene, [o.id for o in scene.objects])
+        info = getattr(vis, "info", None)
+        if info and getattr(vis, "mask_source", "box") == "segmenter":
+            amodal = vis.masks  # the segmenter's masks, clipped to their boxes
+        else:
+            amodal = self._amodal(scene, [o.id for o in scene.objects])  # silhouettes, or box masks (diffusion)
         record = annotate(scene, vis.instance_ids, amodal)
+        if info:
+            record["diffusion"] = info  # model, mode, prompt(s), phrases, boxes (xyxy pixel edges), seed
         sr, n = scene.audio.sample_rate, int(round(scene.audio.duration_s * scene.audio.sample_rate))
         channels = 1 if scene.listener.head == "mono" else 2
         kind = scene.manipulations.get("audio")

@@ -367,7 +367,7 @@ class DiffusionRenderer:
         # GLIGEN checkpoints are plain Stable Diffusion components with a gated UNet; loading them
         # with the core StableDiffusionPipeline avoids diffusers' deprecated GLIGEN pipeline class.
         cls = diffusers.StableDiffusionPipeline if self.mode == "gligen" else diffusers.StableDiffusionInpaintPipeline
-        kwargs = {"torch_dtype": self.dtype, **self.load_kwargs}
+        kwargs = {_dtype_keyword(): self.dtype, **self.load_kwargs}
         pipe = cls.from_pretrained(self.model, **kwargs)
         pipe = pipe.to(self.device)
         pipe.set_progress_bar_config(disable=True)
@@ -383,9 +383,10 @@ class DiffusionRenderer:
         return pipe
 
     def _multiple(self) -> int:
-        """Generated sizes are multiples of this: VAE factor times the UNet's downsampling."""
+        """Generated sizes are multiples of this: the VAE factor times the UNet's downsampling
+        (so latents halve evenly), and of 8 (diffusers' pipelines check it): 64 for SD 1.x."""
         pipe = self.pipe
-        return int(pipe.vae_scale_factor) * 2 ** (len(pipe.unet.config.down_block_types) - 1)
+        return int(np.lcm(8, int(pipe.vae_scale_factor) * 2 ** (len(pipe.unet.config.down_block_types) - 1)))
 
     def _generation_size(self, scene: Scene) -> tuple[int, int]:
         pipe = self.pipe
@@ -457,7 +458,7 @@ class DiffusionRenderer:
         overrides = {int(k): str(v) for k, v in (src.get("phrases") or {}).items()}
         phrases = {oid: overrides.get(oid, phrase_for(scene.object_by_id(oid).category, self.phrase_template))
                    for oid in sorted(boxes)}
-        prompt = src.get("prompt") or self.prompt_template.format(objects=join_phrases(list(phrases.values())))
+        prompt = src.get("prompt") or self.prompt_template.format(objects=join_phrases(list(phrases.values()))).strip()
         negative = src.get("negative_prompt", self.negative_prompt)
         masks = {oid: box_mask(b, h, w) for oid, b in boxes.items()}
         ids = paint_instances(masks, order, h, w)
@@ -497,8 +498,8 @@ class DiffusionRenderer:
                 extra: dict[str, Any]) -> DiffusionRender:
         h, w = lay.height, lay.width
         rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-        if self.segmenter is not None and lay.boxes:
-            found = self.segmenter(rgb.copy(), dict(lay.boxes), dict(lay.phrases))
+        if self.segmenter is not None:
+            found = self.segmenter(rgb.copy(), dict(lay.boxes), dict(lay.phrases)) if lay.boxes else {}
             masks = {}
             for oid, b in lay.boxes.items():
                 m = found.get(oid)
@@ -672,6 +673,14 @@ class DiffusionRenderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _dtype_keyword() -> str:
+    """``from_pretrained``'s dtype argument: ``dtype`` in diffusers versions that deprecate
+    ``torch_dtype`` (those with ``_resolve_dtype``, e.g. 0.42), ``torch_dtype`` before."""
+    from diffusers.utils import deprecation_utils
+
+    return "dtype" if hasattr(deprecation_utils, "_resolve_dtype") else "torch_dtype"
 
 
 def _enable_fuser(unet: Any, enabled: bool) -> None:

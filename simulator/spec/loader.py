@@ -317,6 +317,8 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             dists["target.category"] = Choice(values, tuple(1.0 for _ in values))
         if library is not None and not ctx.errors:
             _check_feasible(r, dists, ctx, library, values, explicit)
+    if r["image"]["renderer"] == "diffusion" and not r["image"]["diffusion"]["model"]:
+        ctx.error(("image", "diffusion", "model"), "image.renderer is diffusion: give the model's folder or hub id")
     count = dists["objects.count"]
     low_count = count.value if isinstance(count, Constant) else getattr(count, "low", 1)
     if low_count < 1:

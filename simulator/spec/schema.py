@@ -81,7 +81,37 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
         "image": Section("The rendered image.", {
             "width": Field(integer(16, 4096), 224, "Image width, pixels."),
             "height": Field(integer(16, 4096), 224, "Image height, pixels."),
-            "renderer": Field(enum("mesh"), "mesh", "Image source: `mesh` (pyrender raster of trimesh meshes)."),
+            "renderer": Field(enum("mesh", "diffusion"), "mesh",
+                              "Image source: `mesh` (pyrender raster of trimesh meshes) or `diffusion` (a "
+                              "diffusion model paints the sampled layout; image.diffusion, docs/diffusion.md)."),
+            "diffusion": Section("The diffusion backend (image.renderer: diffusion; needs the `diffusion` extra). "
+                                 "Boxes are the objects' silhouette boxes; masks are the boxes.", {
+                "model": Field(Kind("str"), None, "Local folder (save_pretrained layout) or hub id of the pipeline "
+                               "(required with renderer: diffusion).", nullable=True),
+                "mode": Field(enum("gligen", "inpaint"), "gligen",
+                              "`gligen`: box-conditioned generation (GLIGEN text-box model); `inpaint`: inpaint "
+                              "each box in turn, far to near (Stable Diffusion inpainting model)."),
+                "steps": Field(integer(1, 1000), 30, "Denoising steps."),
+                "guidance": Field(num(0.0, 50.0), 7.5, "Classifier-free guidance scale (<= 1: none)."),
+                "batch_size": Field(integer(1, 1024), 4, "Images generated per model call."),
+                "resolution": Field(integer(64, 4096), None, "Longer side of the generated image, pixels (default: "
+                                    "the model's native size); resized to image.width x image.height.",
+                                    nullable=True),
+                "device": Field(Kind("str"), None, "torch device (default: cuda if available, else cpu).",
+                                nullable=True),
+                "dtype": Field(enum("float16", "bfloat16", "float32"), None,
+                               "Model dtype (default: float16 on cuda, float32 on cpu).", nullable=True),
+                "phrase_template": Field(Kind("str"), "{article} {name}",
+                                         "Phrase of an object: {category}, {name} (underscores as spaces), "
+                                         "{article} (a/an)."),
+                "prompt_template": Field(Kind("str"), "a photo of {objects}",
+                                         "Image prompt ({objects}: the phrases listed); in inpaint mode, the prompt "
+                                         "of each box with its own phrase."),
+                "negative_prompt": Field(Kind("str"), None, "Negative prompt.", nullable=True),
+                "gligen_beta": Field(num(0.0, 1.0), 0.3, "GLIGEN: fraction of the steps the boxes steer."),
+                "background": Field(enum("color", "raster"), "color",
+                                    "inpaint: the starting image, background.color or the mesh raster."),
+            }),
             "gray_level": Field(integer(0, 255), 128, "Pixel value of the uniform gray image (audio_only)."),
             "noise_std": Field(num(0.0, 255.0, ol=True), 64.0,
                                "Gaussian-noise image (audio_only): pixel = clip(round(128 + noise_std * N(0, 1))) "
