@@ -1,0 +1,519 @@
+"""Reading generated datasets for training and evaluation.
+
+Sources
+    ``FolderSource``: a dataset folder written by ``simulate`` (``manifest.jsonl``, per-sample
+    records, PNG images, FLAC/WAV audio with channels L, R, negative-audio files).
+    ``ShardSource``: WebDataset-style ``*.tar`` shards of the same files. A shard member is named
+    ``<key>.<suffix>`` where ``<key>`` is the sample's path without extension (e.g.
+    ``samples/0000/0000042``) and ``<suffix>`` the rest of the folder file name (``json``, ``png``,
+    ``flac``, ``neg_silence.flac``, ``s1.flac``, ...), so a shard is the folder's files grouped by
+    sample. ``open_source`` picks the right one.
+
+Samples for training (``SampleTable``)
+    image ``uint8 (H, W, 3)``, audio ``float32 (2, L)`` (a one-channel dataset is duplicated to
+    L = R), the audio target mask ``bool (H, W)`` (union of the record's audio targets: object
+    masks, or the disk of an audio-only point target; empty for negatives), and the negative-audio
+    files asked for (silence, noise, offscreen). With ``cache`` (the default) everything is decoded
+    once into memory-mapped ``.npy`` files keyed by the dataset's manifest and the options, and
+    shared by every later run.
+
+Augmentation
+    A horizontal flip mirrors the image and the masks, and swaps the left and right audio channels
+    (the camera's principal point is the image centre, so a mirrored scene is a valid scene: its
+    sources sit at the opposite azimuth). Which samples are flipped in an epoch is a function of
+    (seed, epoch, sample index) only, so the data order and the augmentation are reproducible and a
+    resumed run sees the same batches.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+CACHE_VERSION = 2
+IMAGE_MEAN = 0.5
+IMAGE_STD = 0.25
+
+
+class DataError(ValueError):
+    """A dataset that cannot be read (the message names the file)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Sources
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Entry:
+    """One manifest line."""
+
+    index: int
+    id: str
+    condition: str
+    size_bin: str | None
+    category: str | None
+    files: dict[str, str]
+
+
+class FolderSource:
+    """A dataset folder made by ``simulate``."""
+
+    kind = "folder"
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        manifest = self.root / "manifest.jsonl"
+        if not manifest.is_file():
+            raise DataError(f"{self.root}: not a dataset folder (no manifest.jsonl)")
+        self.manifest_bytes = manifest.read_bytes()
+        self.entries = [_entry(json.loads(line)) for line in self.manifest_bytes.decode().splitlines() if line.strip()]
+        info = self.root / "dataset.json"
+        self.info = json.loads(info.read_text()) if info.is_file() else {}
+
+    def read_bytes(self, entry: Entry, kind: str) -> bytes:
+        rel = entry.files.get(kind)
+        if rel is None:
+            raise DataError(f"{self.root}: sample {entry.id} has no '{kind}' file")
+        return (self.root / rel).read_bytes()
+
+    def record(self, entry: Entry) -> dict:
+        return json.loads(self.read_bytes(entry, "record"))
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.manifest_bytes).hexdigest()
+
+
+class ShardSource:
+    """WebDataset-style tar shards (see the module docstring for the member names)."""
+
+    kind = "shards"
+
+    def __init__(self, root: str | Path):
+        root = Path(root)
+        self.tars = sorted(root.glob("*.tar")) if root.is_dir() else [root]
+        if not self.tars or not all(t.is_file() for t in self.tars):
+            raise DataError(f"{root}: no .tar shards")
+        self.root = root
+        self.members: dict[str, tuple[Path, tarfile.TarInfo]] = {}
+        digest = hashlib.sha256()
+        for tpath in self.tars:
+            with tarfile.open(tpath) as tf:
+                for m in tf.getmembers():
+                    if m.isfile():
+                        self.members[m.name] = (tpath, m)
+                        digest.update(f"{tpath.name}:{m.name}:{m.size}\n".encode())
+        self._fingerprint = digest.hexdigest()
+        self._open: dict[Path, tarfile.TarFile] = {}
+        self.entries = []
+        for name in sorted(n for n in self.members if n.endswith(".json")):
+            rec = json.loads(self._read(name))
+            if "index" not in rec or "files" not in rec:
+                continue  # dataset.json and the like
+            self.entries.append(_entry({**rec, "category": _record_category(rec)}))
+        self.entries.sort(key=lambda e: e.index)
+        info = [n for n in self.members if n.endswith("dataset.json")]
+        self.info = json.loads(self._read(info[0])) if info else {}
+
+    def _read(self, name: str) -> bytes:
+        tpath, info = self.members[name]
+        tf = self._open.get(tpath)
+        if tf is None:
+            tf = self._open[tpath] = tarfile.open(tpath)
+        f = tf.extractfile(info)
+        assert f is not None
+        return f.read()
+
+    def _member(self, entry: Entry, kind: str) -> str:
+        rel = entry.files.get(kind)
+        if rel is None:
+            raise DataError(f"{self.root}: sample {entry.id} has no '{kind}' file")
+        rec_rel = entry.files["record"]
+        key = rec_rel[: -len(".json")]
+        if rel in self.members:
+            return rel
+        name = key + rel[len(key):]
+        if name not in self.members:
+            raise DataError(f"{self.root}: shard member {name} missing")
+        return name
+
+    def read_bytes(self, entry: Entry, kind: str) -> bytes:
+        return self._read(self._member(entry, kind))
+
+    def record(self, entry: Entry) -> dict:
+        return json.loads(self.read_bytes(entry, "record"))
+
+    @property
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_open"] = {}
+        return state
+
+
+def _record_category(rec: dict) -> str | None:
+    aud = (rec.get("targets") or {}).get("audio") or []
+    if aud:
+        return aud[0].get("category")
+    srcs = rec.get("sources") or []
+    return srcs[0].get("category") if srcs else None
+
+
+def _entry(d: dict) -> Entry:
+    return Entry(int(d["index"]), str(d["id"]), str(d["condition"]), d.get("size_bin"), d.get("category"),
+                 dict(d["files"]))
+
+
+def open_source(path: str | Path) -> FolderSource | ShardSource:
+    """A folder dataset (has manifest.jsonl) or a shard set (``*.tar`` files, or one tar)."""
+    p = Path(path)
+    if (p / "manifest.jsonl").is_file():
+        return FolderSource(p)
+    if (p.is_dir() and any(p.glob("*.tar"))) or (p.is_file() and p.suffix == ".tar"):
+        return ShardSource(p)
+    raise DataError(f"{p}: neither a dataset folder (manifest.jsonl) nor shards (*.tar)")
+
+
+# ------------------------------------------------------------------------------------------------
+# Decoding
+# ------------------------------------------------------------------------------------------------
+def decode_image(data: bytes, size: tuple[int, int] | None = None) -> np.ndarray:
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(data)).convert("RGB")
+    if size is not None and (img.height, img.width) != tuple(size):
+        img = img.resize((int(size[1]), int(size[0])), Image.BILINEAR)
+    return np.asarray(img, dtype=np.uint8)
+
+
+def decode_audio(data: bytes, length: int | None = None) -> np.ndarray:
+    """(C, L) float32 in [-1, 1]; zero-padded or cut to ``length`` samples."""
+    import soundfile as sf
+
+    x, _sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    x = np.ascontiguousarray(x.T)
+    if length is not None:
+        if x.shape[1] < length:
+            x = np.pad(x, ((0, 0), (0, length - x.shape[1])))
+        x = x[:, :length]
+    return x
+
+
+def audio_info(data: bytes) -> tuple[int, int, int]:
+    """(sample rate, channels, frames) of an audio file."""
+    import soundfile as sf
+
+    info = sf.info(io.BytesIO(data))
+    return int(info.samplerate), int(info.channels), int(info.frames)
+
+
+def decode_rle(rle: dict) -> np.ndarray:
+    """COCO RLE (counts as str) -> bool (H, W) mask (as simulator.annotate.decode_rle)."""
+    from simulator.annotate import decode_rle as _decode
+
+    return _decode(rle)
+
+
+def resize_mask(mask: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    if size is None or mask.shape == tuple(size):
+        return mask
+    from PIL import Image
+
+    img = Image.fromarray(mask.astype(np.uint8) * 255).resize((int(size[1]), int(size[0])), Image.NEAREST)
+    return np.asarray(img) > 127
+
+
+def object_masks(record: dict) -> dict[int, np.ndarray]:
+    """{object id: visible mask} of a record."""
+    return {int(o["id"]): decode_rle(o["mask"]) for o in record.get("objects", []) if o.get("mask")}
+
+
+def target_masks(record: dict, masks: dict[int, np.ndarray] | None = None) -> list[np.ndarray]:
+    """One mask per audio target: its object's visible mask, or the disk of a point target."""
+    masks = object_masks(record) if masks is None else masks
+    h, w = record["camera"]["height"], record["camera"]["width"]
+    out = []
+    for t in (record.get("targets") or {}).get("audio") or []:
+        if t.get("disk") and t["disk"].get("mask"):
+            out.append(decode_rle(t["disk"]["mask"]))
+        elif t.get("object_id") is not None and int(t["object_id"]) in masks:
+            out.append(masks[int(t["object_id"])])
+        else:
+            out.append(np.zeros((h, w), bool))
+    return out
+
+
+def is_negative(record: dict) -> bool:
+    """True for samples whose own audio has no target in the image (vision_only, offscreen)."""
+    t = record.get("targets") or {}
+    return bool(t.get("negative")) or not (t.get("audio") or [])
+
+
+# ------------------------------------------------------------------------------------------------
+# The training table
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class TableSpec:
+    """What a ``SampleTable`` holds: image size, audio length, negatives."""
+
+    image_size: tuple[int, int]
+    length: int
+    sample_rate: int
+    negatives: tuple[str, ...] = ()
+
+    def key(self, fingerprint: str) -> str:
+        blob = json.dumps([CACHE_VERSION, fingerprint, list(self.image_size), self.length, self.sample_rate,
+                           list(self.negatives)]).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass
+class SampleTable:
+    """Decoded training arrays for the entries of a source (in ``entries`` order)."""
+
+    source: Any
+    entries: list[Entry]
+    spec: TableSpec
+    images: Any = None            # (N, H, W, 3) uint8
+    audio: Any = None             # (N, C, L) int16 or float32
+    targets: Any = None           # (N, H, W) uint8 (0/1)
+    has_target: Any = None        # (N,) bool
+    negatives: dict[str, Any] = field(default_factory=dict)
+    audio_scale: float = 1.0      # int16 -> float
+
+    @property
+    def n(self) -> int:
+        return len(self.entries)
+
+    # -- decoding one sample (the uncached path and the cache builder) --
+    def decode(self, i: int) -> dict[str, np.ndarray]:
+        e = self.entries[i]
+        src = self.source
+        rec = src.record(e)
+        size = self.spec.image_size
+        image = decode_image(src.read_bytes(e, "image"), size)
+        audio = decode_audio(src.read_bytes(e, "audio"), self.spec.length)
+        masks = target_masks(rec)
+        h, w = rec["camera"]["height"], rec["camera"]["width"]
+        tgt = np.logical_or.reduce(masks) if masks and not is_negative(rec) else np.zeros((h, w), bool)
+        out = {"image": image, "audio": audio, "target": resize_mask(tgt, size),
+               "has_target": np.bool_(bool(masks) and not is_negative(rec))}
+        for kind in self.spec.negatives:
+            key = f"negative_{kind}"
+            if key in e.files:
+                out[kind] = decode_audio(src.read_bytes(e, key), self.spec.length)
+            else:
+                raise DataError(f"sample {e.id} has no {kind} negative audio: generate the dataset with "
+                                f"negatives.{kind}: true, or remove '{kind}' from data.negatives")
+        return out
+
+    # -- the cache --
+    def build_cache(self, cache_dir: Path, progress: bool = False) -> None:
+        key = self.spec.key(self.source.fingerprint)
+        final = cache_dir / key
+        if not (final / "meta.json").is_file():
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache_dir))
+            try:
+                self._write_cache(tmp, progress)
+                try:
+                    os.replace(tmp, final)
+                except OSError:  # another process won the race
+                    shutil.rmtree(tmp, ignore_errors=True)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+        self._open_cache(final)
+
+    def _write_cache(self, d: Path, progress: bool) -> None:
+        n = self.n
+        h, w = self.spec.image_size
+        first = self.decode(0)
+        c = first["audio"].shape[0]
+        audio_dtype = np.int16 if self._pcm16() else np.float32
+        mm = np.lib.format.open_memmap
+        images = mm(d / "images.npy", "w+", np.uint8, (n, h, w, 3))
+        audio = mm(d / "audio.npy", "w+", audio_dtype, (n, c, self.spec.length))
+        targets = mm(d / "targets.npy", "w+", np.uint8, (n, h, w))
+        has_target = np.zeros(n, bool)
+        negs = {k: mm(d / f"neg_{k}.npy", "w+", audio_dtype, (n, c, self.spec.length)) for k in self.spec.negatives}
+        it: Iterator[int] = iter(range(n))
+        if progress:
+            try:
+                from tqdm import tqdm
+                import sys
+                it = iter(tqdm(range(n), desc="decoding dataset into the cache", leave=False,
+                               disable=not sys.stderr.isatty()))
+            except ImportError:
+                pass
+        for i in it:
+            s = first if i == 0 else self.decode(i)
+            images[i] = s["image"]
+            audio[i] = _to_store(s["audio"], audio_dtype)
+            targets[i] = s["target"]
+            has_target[i] = s["has_target"]
+            for k in self.spec.negatives:
+                negs[k][i] = _to_store(s[k], audio_dtype)
+        for arr in (images, audio, targets, *negs.values()):
+            arr.flush()
+        np.save(d / "has_target.npy", has_target)
+        (d / "meta.json").write_text(json.dumps({"ids": [e.id for e in self.entries], "audio_dtype":
+                                                 np.dtype(audio_dtype).name, "version": CACHE_VERSION}))
+
+    def _pcm16(self) -> bool:
+        import soundfile as sf
+
+        try:
+            info = sf.info(io.BytesIO(self.source.read_bytes(self.entries[0], "audio")))
+            return info.subtype == "PCM_16"
+        except Exception:
+            return False
+
+    def _open_cache(self, d: Path) -> None:
+        meta = json.loads((d / "meta.json").read_text())
+        if meta["ids"] != [e.id for e in self.entries]:
+            raise DataError(f"{d}: cache does not match the dataset (delete it)")
+        self.images = np.load(d / "images.npy", mmap_mode="r")
+        self.audio = np.load(d / "audio.npy", mmap_mode="r")
+        self.targets = np.load(d / "targets.npy", mmap_mode="r")
+        self.has_target = np.load(d / "has_target.npy")
+        self.negatives = {k: np.load(d / f"neg_{k}.npy", mmap_mode="r") for k in self.spec.negatives}
+        self.audio_scale = 1.0 / 32768.0 if meta["audio_dtype"] == "int16" else 1.0
+
+    @property
+    def cached(self) -> bool:
+        return self.images is not None
+
+    # -- batches --
+    def batch(self, rows: Sequence[int], flips: Sequence[bool]) -> dict[str, np.ndarray]:
+        """Arrays for table rows ``rows``; ``flips[i]`` mirrors row i (and swaps its channels)."""
+        rows = list(rows)
+        if self.cached:
+            order = np.argsort(rows, kind="stable")       # sorted reads from the memmaps
+            srt = np.asarray(rows)[order]
+            inv = np.empty_like(order)
+            inv[order] = np.arange(len(order))
+            image = np.asarray(self.images[srt])[inv]
+            audio = np.asarray(self.audio[srt], dtype=np.float32)[inv] * self.audio_scale
+            target = np.asarray(self.targets[srt])[inv].astype(bool)
+            has_target = self.has_target[srt][inv]
+            negs = {k: np.asarray(v[srt], dtype=np.float32)[inv] * self.audio_scale for k, v in self.negatives.items()}
+        else:
+            samples = [self.decode(r) for r in rows]
+            image = np.stack([s["image"] for s in samples])
+            audio = np.stack([s["audio"] for s in samples]).astype(np.float32)
+            target = np.stack([s["target"] for s in samples])
+            has_target = np.array([bool(s["has_target"]) for s in samples])
+            negs = {k: np.stack([s[k] for s in samples]).astype(np.float32) for k in self.spec.negatives}
+        audio = _stereo(audio)
+        negs = {k: _stereo(v) for k, v in negs.items()}
+        flips = np.asarray(flips, bool)
+        if flips.any():
+            image = image.copy()
+            target = target.copy()
+            audio = audio.copy()
+            image[flips] = image[flips][:, :, ::-1]
+            target[flips] = target[flips][:, :, ::-1]
+            audio[flips] = audio[flips][:, ::-1]
+            for k in negs:
+                negs[k] = negs[k].copy()
+                negs[k][flips] = negs[k][flips][:, ::-1]
+        return {"image": image, "audio": audio, "target": target, "has_target": has_target,
+                "rows": np.asarray(rows), "flipped": flips, **{f"neg_{k}": v for k, v in negs.items()}}
+
+
+def _stereo(x: np.ndarray) -> np.ndarray:
+    """(B, C, L) -> (B, 2, L): a one-channel dataset is duplicated to both ears."""
+    if x.shape[1] == 2:
+        return x
+    if x.shape[1] == 1:
+        return np.repeat(x, 2, axis=1)
+    return x[:, :2]
+
+
+def _to_store(x: np.ndarray, dtype) -> np.ndarray:
+    if dtype == np.int16:
+        return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+    return x.astype(np.float32)
+
+
+def flip_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Mirror along an axis (images: the width axis)."""
+    return np.flip(x, axis=axis)
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The permutation of table rows for ``epoch`` (a function of seed and epoch only)."""
+    return np.random.default_rng([int(seed), int(epoch), 0x0D0E]).permutation(n)
+
+
+def epoch_flips(n: int, seed: int, epoch: int, p: float) -> np.ndarray:
+    """Which table rows are flipped in ``epoch`` (a function of seed, epoch and row only)."""
+    if p <= 0:
+        return np.zeros(n, bool)
+    return np.random.default_rng([int(seed), int(epoch), 0xF11F]).random(n) < p
+
+
+def held_out(entry_id: str, fraction: float) -> bool:
+    """Deterministic split by the sample id's hash."""
+    if fraction <= 0:
+        return False
+    h = int(hashlib.sha256(entry_id.encode()).hexdigest()[:8], 16) / 2**32
+    return h < fraction
+
+
+def dataset_geometry(source) -> tuple[tuple[int, int], int, float]:
+    """((H, W), sample rate, duration) from the first sample of a dataset."""
+    e = source.entries[0]
+    rec = source.record(e)
+    sr, _c, frames = audio_info(source.read_bytes(e, "audio"))
+    return (int(rec["camera"]["height"]), int(rec["camera"]["width"])), sr, frames / sr
+
+
+def make_table(source, cfg_data: dict, entries: list[Entry] | None = None, progress: bool = False,
+               build_cache: bool | None = None) -> SampleTable:
+    """A ``SampleTable`` over ``entries`` (default: all, filtered by ``data.conditions`` and
+    ``data.max_samples``), cached when ``data.cache``."""
+    if not source.entries:
+        raise DataError(f"{source.root}: the dataset has no samples")
+    (h, w), sr, dur = dataset_geometry(source)
+    size = tuple(cfg_data["image_size"]) if cfg_data.get("image_size") else (h, w)
+    duration = float(cfg_data.get("duration_s") or dur)
+    spec = TableSpec((int(size[0]), int(size[1])), int(round(duration * sr)), sr, tuple(cfg_data.get("negatives") or ()))
+    if entries is None:
+        entries = select_entries(source, cfg_data)
+    table = SampleTable(source, entries, spec)
+    use_cache = cfg_data.get("cache", True) if build_cache is None else build_cache
+    if use_cache:
+        cache_dir = Path(cfg_data.get("cache_dir") or (Path(source.root) / ".training_cache"))
+        if source.kind == "shards" and not cfg_data.get("cache_dir"):
+            cache_dir = (Path(source.root) if Path(source.root).is_dir() else Path(source.root).parent) / ".training_cache"
+        # a table over a subset caches under the key of that subset
+        table.build_cache(cache_dir / _subset_key(entries), progress=progress)
+    return table
+
+
+def _subset_key(entries: list[Entry]) -> str:
+    return hashlib.sha256(",".join(e.id for e in entries).encode()).hexdigest()[:12]
+
+
+def select_entries(source, cfg_data: dict) -> list[Entry]:
+    entries = list(source.entries)
+    conds = cfg_data.get("conditions")
+    if conds:
+        entries = [e for e in entries if e.condition in set(conds)]
+    if cfg_data.get("max_samples"):
+        entries = entries[: int(cfg_data["max_samples"])]
+    if not entries:
+        raise DataError(f"{source.root}: no samples left after data.conditions / data.max_samples")
+    return entries

@@ -1,0 +1,817 @@
+"""The ``evaluate`` command: seeds' metrics per condition and size bin, baselines, tables, plots.
+
+    evaluate --data DATASET --model RUN [RUN ...] [--names A B ...] [--baselines random center]
+             [--vision-prior RUN] [--compare A:B ...] [--n-deg 6] [--out DIR]
+
+For every model (a run folder with ``model.safetensors``, or a checkpoint) and baseline it computes,
+per (condition, size bin) and over all samples:
+
+* seeds/000: A-Acc, V-Acc, horizontal and vertical precision within ``--n-deg`` degrees of visual
+  angle (geometry of the dataset's camera: pinhole or screen mode);
+* seeds/001: cIoU (top-50 % area), adaptive cIoU (top-B area), their AUCs, and IIoU/IAUC on
+  multi-source (``mixed``) samples from the per-source stems;
+* seeds/003-004: the universal threshold (3rd quartile of the negative pairs' map maxima), cIoU and
+  AUC at that threshold, pIA and AUCN per negative kind (silence, noise, off-screen: the
+  ``negatives.*`` files and the ``vision_only``/``offscreen`` samples), FLOC, FAUC, separability;
+* retrieval P@k and A@k (image -> audio, audio -> image; labels: the sound's category), alignment
+  and modality-gap magnitude.
+
+Baselines: ``random`` (a uniformly random map: a random point), ``center`` (the image centre),
+and ``vision_prior`` (a ``model.variant: vision`` model, given with ``--vision-prior``: where
+sounding objects usually are, without audio).
+
+Writes ``tables.md`` (Table S1-style: rows = models, columns = condition x size bin, one table per
+metric), ``metrics.csv`` (long format), ``metrics.json``, ``per_sample.csv``, ``margins.csv`` and
+PNG plots (``hv_precision.png`` as seeds/000 Fig. 6, ``a_acc_by_size.png``, ``max_similarity.png``
+as seeds/003 Fig. 1).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import metrics as M
+from .checkpoint import load_model_files
+from .config import DEFAULTS, ConfigError, load_config
+from .data import DataError, decode_audio, decode_image, is_negative, object_masks, open_source, target_masks
+from .models import build_model, normalise_image
+
+NEG_KINDS = ("silence", "noise", "offscreen")
+SIZE_BINS = ("size1", "size2", "size3")
+
+
+# ------------------------------------------------------------------------------------------------
+# Predictors: models and baselines
+# ------------------------------------------------------------------------------------------------
+class Predictor:
+    """Maps (at any resolution) for a batch of images paired with lists of audios."""
+
+    name: str = "predictor"
+    image_size: tuple[int, int] | None = None
+    length: int | None = None
+
+    def image_features(self, images: np.ndarray, indices: Sequence[int]) -> Any:
+        raise NotImplementedError
+
+    def maps(self, feats: Any, audio: np.ndarray, key: str) -> np.ndarray:
+        """(B, h, w) maps of the batch's images paired with ``audio`` (B, 2, L)."""
+        raise NotImplementedError
+
+    def embeddings(self, feats: Any, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+
+class ModelPredictor(Predictor):
+    def __init__(self, path: Path, name: str | None, device: torch.device):
+        tensors, meta = load_model_files(path)
+        stored = _fill_defaults(meta["config"])
+        stored["model"]["pretrained"] = {"image": None, "audio": None}   # the weights come from the run
+        cfg = load_config(None, base=stored)
+        self.cfg = cfg
+        self.variant = cfg["model"]["variant"]
+        self.sample_rate = int(meta.get("sample_rate", 16000))
+        self.model = build_model(cfg, self.sample_rate)
+        missing, unexpected = self.model.load_state_dict(tensors, strict=False)
+        if missing:
+            raise ValueError(f"{path}: weights missing for {missing[:3]}")
+        self.model.to(device).eval()
+        self.device = device
+        self.name = name or cfg.get("name") or Path(path).stem
+        self.image_size = tuple(meta["image_size"]) if meta.get("image_size") else None
+        self.length = int(meta["length"]) if meta.get("length") else None
+
+    @torch.no_grad()
+    def image_features(self, images, indices):
+        x = normalise_image(torch.from_numpy(np.ascontiguousarray(images)).to(self.device))
+        return self.model.encode_image(x)
+
+    @torch.no_grad()
+    def _audio(self, audio):
+        return self.model.encode_audio(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)).to(self.device))
+
+    @torch.no_grad()
+    def maps(self, feats, audio, key):
+        return self.model.similarity(feats, self._audio(audio)).cpu().numpy()
+
+    @torch.no_grad()
+    def embeddings(self, feats, audio):
+        pv, pa = self.model.embeddings(feats, self._audio(audio))
+        return pv.cpu().numpy(), pa.cpu().numpy()
+
+
+class RandomPredictor(Predictor):
+    """A random point: an i.i.d. uniform map, seeded by (sample index, which audio)."""
+
+    name = "random"
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def image_features(self, images, indices):
+        return (images.shape[1:3], list(indices))
+
+    def maps(self, feats, audio, key):
+        (h, w), idx = feats
+        salt = sum(key.encode()) * 1009
+        return np.stack([np.random.default_rng([self.seed, int(i), salt]).random((h, w)) for i in idx]).astype(np.float32)
+
+    def embeddings(self, feats, audio):
+        (_, idx) = feats
+        v = np.stack([np.random.default_rng([self.seed, int(i), 1]).normal(size=16) for i in idx])
+        a = np.stack([np.random.default_rng([self.seed, int(i), 2]).normal(size=16) for i in idx])
+        return v, a
+
+
+class CenterPredictor(Predictor):
+    """The image centre: a map decreasing with the distance from the centre pixel (H//2, W//2)."""
+
+    name = "center"
+
+    def image_features(self, images, indices):
+        return (images.shape[1:3], len(indices))
+
+    def maps(self, feats, audio, key):
+        (h, w), n = feats
+        rr, cc = np.mgrid[0:h, 0:w]
+        m = -np.hypot(rr - h // 2, cc - w // 2).astype(np.float32)
+        return np.repeat(m[None], n, axis=0)
+
+    def embeddings(self, feats, audio):
+        (_, n) = feats
+        return np.ones((n, 4)), np.ones((n, 4))
+
+
+def _fill_defaults(cfg: dict) -> dict:
+    """A stored config on top of the current defaults (keys added later get their defaults)."""
+    def merge(base, upd):
+        out = dict(base)
+        for k, v in upd.items():
+            if k in base and isinstance(base[k], dict) and isinstance(v, dict) and k != "pretrained":
+                out[k] = merge(base[k], v)
+            elif k in base:
+                out[k] = v
+        return out
+    return merge(DEFAULTS, cfg)
+
+
+# ------------------------------------------------------------------------------------------------
+# Per-sample evaluation
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Sample:
+    index: int
+    id: str
+    condition: str
+    size_bin: str | None
+    category: str | None
+    record: dict
+    image: np.ndarray
+    audio: np.ndarray
+    negatives: dict[str, np.ndarray]
+    stems: dict[int, np.ndarray]
+    target_mask: np.ndarray | None          # union of audio targets (None for negatives)
+    target_masks: list[np.ndarray]
+    source_ids: list[int]
+    semantic_mask: np.ndarray | None
+    own_negative: str | None                # the sample's own audio is negative (vision_only/offscreen)
+    gt_uv: tuple[float, float] | None
+
+
+def load_sample(source, entry, length: int | None) -> Sample:
+    rec = source.record(entry)
+    image = decode_image(source.read_bytes(entry, "image"))
+    audio = _stereo(decode_audio(source.read_bytes(entry, "audio"), length))
+    negs = {}
+    for k in NEG_KINDS:
+        if f"negative_{k}" in entry.files:
+            negs[k] = _stereo(decode_audio(source.read_bytes(entry, f"negative_{k}"), length))
+    masks = object_masks(rec)
+    tms = target_masks(rec, masks)
+    targets = (rec.get("targets") or {})
+    src_ids = [int(t["source_id"]) for t in targets.get("audio") or []]
+    stems = {}
+    if len(src_ids) > 1:
+        for sid in src_ids:
+            key = f"stem_s{sid}"
+            if key in entry.files:
+                stems[sid] = _stereo(decode_audio(source.read_bytes(entry, key), length))
+    neg = is_negative(rec)
+    own_negative = None
+    if neg:
+        own_negative = targets.get("negative") or "offscreen"
+    sem_ids = [int(i) for i in targets.get("semantic") or []]
+    if rec["condition"] == "vision_only":
+        # seeds/000: in VOnly, V-Acc counts any object of a sound-emitting category (every
+        # category of the asset library makes sound)
+        sem_ids = [int(o["id"]) for o in rec.get("objects", []) if o.get("visible")]
+    sem = [masks[i] for i in sem_ids if i in masks]
+    gt_uv = None
+    aud = targets.get("audio") or []
+    if aud and aud[0].get("pixel") is not None:
+        gt_uv = (float(aud[0]["pixel"][0]), float(aud[0]["pixel"][1]))
+    return Sample(entry.index, entry.id, rec["condition"], entry.size_bin, entry.category, rec, image, audio, negs,
+                  stems, None if neg or not tms else np.logical_or.reduce(tms), tms, src_ids,
+                  np.logical_or.reduce(sem) if sem else None, own_negative, gt_uv)
+
+
+def _stereo(x: np.ndarray) -> np.ndarray:
+    return np.repeat(x, 2, axis=0) if x.shape[0] == 1 else x[:2]
+
+
+def visual_angle_fn(camera: dict):
+    from simulator.geometry import PinholeCamera, ScreenProjection
+
+    if camera.get("projection") == "screen":
+        return ScreenProjection(camera["width"], camera["height"], camera.get("viewing_distance_m", 0.76),
+                                camera.get("pixels_per_inch", 90.0), camera.get("depth_scale", 0.5)).visual_angle_deg
+    return PinholeCamera(camera["width"], camera["height"], camera["hfov_deg"],
+                         tuple(camera.get("position_m", (0.0, 0.0, 0.0)))).visual_angle_deg
+
+
+def upsample(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear (align_corners=False) upsampling of a (h, w) map to the image size."""
+    if m.shape == tuple(size):
+        return m.astype(np.float32)
+    t = torch.from_numpy(np.ascontiguousarray(m, dtype=np.float32))[None, None]
+    return F.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False)[0, 0].numpy()
+
+
+@dataclass
+class ModelResult:
+    name: str
+    rows: list[dict] = field(default_factory=list)            # positives
+    neg_rows: list[dict] = field(default_factory=list)        # negative pairs
+    lowres: dict[tuple, np.ndarray] = field(default_factory=dict)   # (index, key) -> map for Uth metrics
+    emb_v: list[np.ndarray] = field(default_factory=list)
+    emb_a: list[np.ndarray] = field(default_factory=list)
+    emb_labels: list[str] = field(default_factory=list)
+    mixed: list[dict] = field(default_factory=list)
+
+
+def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_deg: float) -> None:
+    size = pred.image_size
+    images = np.stack([s.image if size is None or s.image.shape[:2] == tuple(size) else
+                       decode_resize(s.image, size) for s in samples])
+    feats = pred.image_features(images, [s.index for s in samples])
+    audio = np.stack([s.audio for s in samples])
+    main = pred.maps(feats, audio, "main")
+    pos = [i for i, s in enumerate(samples) if s.target_mask is not None]
+    if pos:
+        ev, ea = pred.embeddings(_take(feats, pos), audio[pos])
+        res.emb_v.extend(list(ev))
+        res.emb_a.extend(list(ea))
+        res.emb_labels.extend([samples[i].category for i in pos])
+    for i, s in enumerate(samples):
+        hw = s.image.shape[:2]
+        full = upsample(main[i], hw)
+        pk = M.peak(full)
+        if s.own_negative:
+            res.neg_rows.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin, "kind": s.own_negative,
+                                 "source": "sample", "max_sim": float(full.max()),
+                                 "v_acc": M.peak_in_mask(pk, s.semantic_mask)})
+            res.lowres[(s.index, "main")] = main[i]
+            continue
+        if s.target_mask is None:
+            continue
+        row = {"index": s.index, "id": s.id, "condition": s.condition, "size_bin": s.size_bin, "category": s.category,
+               "a_acc": M.peak_in_mask(pk, s.target_mask), "v_acc": M.peak_in_mask(pk, s.semantic_mask),
+               "iou50": M.iou_top50(full, s.target_mask), "iou_adap": M.iou_adaptive(full, s.target_mask),
+               "max_sim": float(full.max()), "peak_u": pk[1] + 0.5, "peak_v": pk[0] + 0.5}
+        if s.gt_uv is not None and len(s.target_masks) == 1:
+            h_err, v_err = M.axis_errors_deg(M.pixel_center(pk), s.gt_uv, visual_angle_fn(s.record["camera"]))
+            row.update(h_err=h_err, v_err=v_err, h_prec=M.within_deg(h_err, n_deg), v_prec=M.within_deg(v_err, n_deg))
+        res.rows.append(row)
+        res.lowres[(s.index, "main")] = main[i]
+    for kind in NEG_KINDS:
+        idx = [i for i, s in enumerate(samples) if kind in s.negatives]
+        if not idx:
+            continue
+        neg_audio = np.stack([samples[i].negatives[kind] for i in idx])
+        nm = pred.maps(_take(feats, idx), neg_audio, kind)
+        for j, i in enumerate(idx):
+            s = samples[i]
+            full = upsample(nm[j], s.image.shape[:2])
+            res.neg_rows.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin, "kind": kind,
+                                 "source": "file", "max_sim": float(full.max()), "v_acc": float("nan")})
+            res.lowres[(s.index, kind)] = nm[j]
+    for i, s in enumerate(samples):
+        if not s.stems:
+            continue
+        ious50, iousad = [], []
+        for sid, tm in zip(s.source_ids, s.target_masks):
+            if sid not in s.stems or not tm.any():
+                continue
+            m = pred.maps(_take(feats, [i]), s.stems[sid][None], f"stem{sid}")[0]
+            full = upsample(m, s.image.shape[:2])
+            ious50.append(M.iou_top50(full, tm))
+            iousad.append(M.iou_adaptive(full, tm))
+        if ious50:
+            res.mixed.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin,
+                              "ious50": ious50, "ious_adap": iousad})
+
+
+def decode_resize(image: np.ndarray, size) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize((int(size[1]), int(size[0])), Image.BILINEAR))
+
+
+def _take(feats, idx):
+    if isinstance(feats, torch.Tensor):
+        return feats[idx]
+    if isinstance(feats, tuple) and isinstance(feats[1], list):
+        return (feats[0], [feats[1][i] for i in idx])
+    if isinstance(feats, tuple):
+        return (feats[0], len(idx))
+    raise TypeError(type(feats))
+
+
+# ------------------------------------------------------------------------------------------------
+# Aggregation
+# ------------------------------------------------------------------------------------------------
+def finalize(res: ModelResult, samples_by_index: dict[int, dict], ks=(1, 5, 10)) -> dict[str, Any]:
+    """Per-group metrics and the negative/global metrics of one model."""
+    out: dict[str, Any] = {"groups": {}, "negatives": {}, "global": {}}
+    neg_max = [r["max_sim"] for r in res.neg_rows]
+    uth = M.universal_threshold(neg_max) if neg_max else float("nan")
+    out["global"]["uth"] = uth
+    # threshold-dependent per-sample values
+    for r in res.rows:
+        if np.isfinite(uth):
+            hw = samples_by_index[r["index"]]["hw"]
+            full = upsample(res.lowres[(r["index"], "main")], hw)
+            r["iou_uth"] = M.iou_threshold(full, samples_by_index[r["index"]]["target"], uth)
+        else:
+            r["iou_uth"] = float("nan")
+    for r in res.neg_rows:
+        key = (r["index"], "main" if r["source"] == "sample" else r["kind"])
+        hw = samples_by_index[r["index"]]["hw"]
+        r["pia"] = M.pia(upsample(res.lowres[key], hw), uth) if np.isfinite(uth) else float("nan")
+
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in res.rows:
+        groups[(r["condition"], r["size_bin"] or "-")].append(r)
+        groups[(r["condition"], "all")].append(r)
+        groups[("all", "all")].append(r)
+    for (cond, sb), rows in sorted(groups.items()):
+        g = {"n": len(rows)}
+        for key in ("a_acc", "v_acc", "h_prec", "v_prec"):
+            vals = np.array([r.get(key, np.nan) for r in rows], float)
+            vals = vals[np.isfinite(vals)]
+            g[key] = float(vals.mean()) if vals.size else float("nan")
+            g[f"{key}_n"] = int(vals.size)
+        g["ciou"] = M.success_rate([r["iou50"] for r in rows])
+        g["auc"] = M.auc([r["iou50"] for r in rows])
+        g["ciou_adap"] = M.success_rate([r["iou_adap"] for r in rows])
+        g["auc_adap"] = M.auc([r["iou_adap"] for r in rows])
+        g["ciou_uth"] = M.success_rate([r["iou_uth"] for r in rows])
+        g["auc_uth"] = M.auc([r["iou_uth"] for r in rows])
+        out["groups"][f"{cond}/{sb}"] = g
+    # vision_only V-Acc (its own audio is silence or noise)
+    vo = defaultdict(list)
+    for r in res.neg_rows:
+        if r["source"] == "sample" and r["condition"] == "vision_only" and np.isfinite(r["v_acc"]):
+            vo[(r["size_bin"] or "-")].append(r["v_acc"])
+            vo["all"].append(r["v_acc"])
+    for sb, vals in vo.items():
+        out["groups"].setdefault(f"vision_only/{sb}", {"n": len(vals)})["v_acc"] = float(np.mean(vals))
+        out["groups"][f"vision_only/{sb}"]["v_acc_n"] = len(vals)
+    # negatives
+    by_kind = defaultdict(list)
+    for r in res.neg_rows:
+        by_kind[r["kind"]].append(r)
+    pias, aucns = [], []
+    for kind in NEG_KINDS:
+        rows = by_kind.get(kind)
+        if not rows:
+            continue
+        p = [r["pia"] for r in rows]
+        out["negatives"][kind] = {"n": len(rows), "pia": float(np.mean(p)), "aucn": M.aucn(p),
+                                  "activated": float(np.mean(np.asarray(p) > 0)),
+                                  "max_sim_median": float(np.median([r["max_sim"] for r in rows]))}
+        pias.append(out["negatives"][kind]["pia"])
+        aucns.append(out["negatives"][kind]["aucn"])
+    allg = out["groups"].get("all/all", {})
+    if pias and allg:
+        out["global"]["floc"] = M.floc(allg["ciou_uth"], float(np.mean(pias)))
+        out["global"]["fauc"] = M.fauc(allg["auc_uth"], float(np.mean(aucns)))
+    out["global"]["separability"] = M.separability([r["max_sim"] for r in res.rows], neg_max)
+    # mixed: IIoU
+    if res.mixed:
+        out["global"]["iiou"] = M.iiou([m["ious50"] for m in res.mixed])
+        out["global"]["iiou_adap"] = M.iiou([m["ious_adap"] for m in res.mixed])
+        out["global"]["iauc"] = M.iauc([m["ious50"] for m in res.mixed])
+        out["global"]["iauc_adap"] = M.iauc([m["ious_adap"] for m in res.mixed])
+        out["global"]["iiou_n"] = len(res.mixed)
+    # retrieval
+    if len(res.emb_v) > 1:
+        v = np.stack(res.emb_v)
+        a = np.stack(res.emb_a)
+        labels = np.array(res.emb_labels, dtype=object)
+        ia = M.precision_accuracy_at_k(v, a, labels, labels, ks)
+        ai = M.precision_accuracy_at_k(a, v, labels, labels, ks)
+        out["global"].update({f"I2A {k}": x for k, x in ia.items()})
+        out["global"].update({f"A2I {k}": x for k, x in ai.items()})
+        out["global"]["alignment"] = M.alignment(a, v)
+        out["global"]["magnitude"] = M.magnitude(a, v)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Tables and plots
+# ------------------------------------------------------------------------------------------------
+GROUP_METRICS = [("a_acc", "A-Acc"), ("v_acc", "V-Acc"), ("h_prec", "Horizontal precision"),
+                 ("v_prec", "Vertical precision"), ("ciou", "cIoU (top 50 %)"), ("ciou_adap", "Adaptive cIoU"),
+                 ("auc", "AUC"), ("auc_adap", "Adaptive AUC"), ("ciou_uth", "cIoU (universal threshold)"),
+                 ("auc_uth", "AUC (universal threshold)")]
+
+
+def _pct(x, digits: int = 1) -> str:
+    return "-" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}"
+
+
+def group_columns(results: dict[str, dict]) -> list[str]:
+    keys = set()
+    for r in results.values():
+        keys.update(r["groups"])
+    conds = sorted({k.split("/")[0] for k in keys} - {"all"})
+    cols = []
+    for c in conds:
+        for sb in (*SIZE_BINS, "all"):
+            if f"{c}/{sb}" in keys:
+                cols.append(f"{c}/{sb}")
+    if len(conds) > 1 and "all/all" in keys:
+        cols.append("all/all")
+    return cols
+
+
+def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict]) -> str:
+    cols = group_columns(results)
+    lines = []
+    for key, title in GROUP_METRICS:
+        if not any(np.isfinite(r["groups"].get(c, {}).get(key, np.nan)) for r in results.values() for c in cols):
+            continue
+        t = title + (f" within {n_deg:g} degrees of visual angle" if key in ("h_prec", "v_prec") else "")
+        lines += [f"### {t} (%)", "", "| model | " + " | ".join(c.replace("/", " ") for c in cols) + " |",
+                  "|---|" + "---:|" * len(cols)]
+        for name, r in results.items():
+            lines.append(f"| {name} | " + " | ".join(_pct(r["groups"].get(c, {}).get(key)) for c in cols) + " |")
+        lines.append("")
+    ns = [results[next(iter(results))]["groups"].get(c, {}).get("n", 0) for c in cols]
+    lines += ["Samples per column: " + ", ".join(f"{c.replace('/', ' ')} {n}" for c, n in zip(cols, ns)), ""]
+    # negatives
+    kinds = [k for k in NEG_KINDS if any(k in r["negatives"] for r in results.values())]
+    if kinds:
+        hdr = (["Uth"] + [f"pIA {k}" for k in kinds] + [f"AUCN {k}" for k in kinds] + ["FLOC", "FAUC", "separability"]
+               + [f"activated {k}" for k in kinds])
+        lines += ["### Negative audio (seeds/003-004; pIA, AUCN, FLOC, FAUC in %)", "",
+                  "| model | " + " | ".join(hdr) + " |", "|---|" + "---:|" * len(hdr)]
+        for name, r in results.items():
+            g = r["global"]
+            cells = [f"{g.get('uth', float('nan')):.3f}"]
+            cells += [_pct(r["negatives"].get(k, {}).get("pia"), 2) for k in kinds]
+            cells += [_pct(r["negatives"].get(k, {}).get("aucn"), 2) for k in kinds]
+            cells += [_pct(g.get("floc")), _pct(g.get("fauc")), f"{g.get('separability', float('nan')):.3f}"]
+            cells += [_pct(r["negatives"].get(k, {}).get("activated")) for k in kinds]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["", "(activated: the share of negative trials with any pixel above Uth, pIA > 0; not a seed metric)", ""]
+    # retrieval
+    rk = [k for k in ("I2A P@1", "I2A P@5", "I2A P@10", "I2A A@5", "I2A A@10", "A2I P@1", "A2I P@5", "A2I P@10",
+                      "A2I A@5", "A2I A@10") if any(k in r["global"] for r in results.values())]
+    if rk:
+        lines += ["### Cross-modal retrieval (%; labels: the sound's category; P@1 = A@1)", "",
+                  "| model | " + " | ".join(rk) + " | alignment | magnitude |", "|---|" + "---:|" * (len(rk) + 2)]
+        for name, r in results.items():
+            g = r["global"]
+            lines.append(f"| {name} | " + " | ".join(_pct(g.get(k)) for k in rk) +
+                         f" | {g.get('alignment', float('nan')):.3f} | {g.get('magnitude', float('nan')):.3f} |")
+        lines.append("")
+    if any("iiou" in r["global"] for r in results.values()):
+        lines += ["### Interactive localisation on multi-source samples (seeds/001; %)", "",
+                  "| model | IIoU | IIoU adaptive | IAUC | IAUC adaptive | samples |", "|---|---:|---:|---:|---:|---:|"]
+        for name, r in results.items():
+            g = r["global"]
+            lines.append(f"| {name} | {_pct(g.get('iiou'))} | {_pct(g.get('iiou_adap'))} | {_pct(g.get('iauc'))} | "
+                         f"{_pct(g.get('iauc_adap'))} | {g.get('iiou_n', 0)} |")
+        lines.append("")
+    if margins:
+        lines += ["### Margins (paired difference of per-trial outcomes, percentage points +- standard error)", "",
+                  "| comparison | metric | " + " | ".join(sorted({m['group'] for m in margins}, key=_group_order)) + " |"]
+        groups = sorted({m["group"] for m in margins}, key=_group_order)
+        lines.append("|---|---|" + "---:|" * len(groups))
+        seen = []
+        for m in margins:
+            if (m["comparison"], m["metric"]) not in seen:
+                seen.append((m["comparison"], m["metric"]))
+        for comp, met in seen:
+            cells = []
+            for gname in groups:
+                mm = next((m for m in margins if m["comparison"] == comp and m["metric"] == met and m["group"] == gname), None)
+                cells.append("-" if mm is None else f"{100 * mm['diff']:+.1f} +- {100 * mm['se']:.1f}")
+            lines.append(f"| {comp} | {met} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _group_order(g: str):
+    c, sb = g.split("/")
+    return (c == "all", c, (*SIZE_BINS, "all").index(sb) if sb in (*SIZE_BINS, "all") else 9)
+
+
+def paired_margins(rows: dict[str, list[dict]], comparisons: list[tuple[str, str]],
+                   metric_keys=("a_acc", "h_prec", "v_prec")) -> list[dict]:
+    """A - B per group, paired by sample index: mean difference and its standard error."""
+    out = []
+    for a, b in comparisons:
+        if a not in rows or b not in rows:
+            raise ValueError(f"--compare {a}:{b}: unknown model (have {', '.join(rows)})")
+        ra = {r["index"]: r for r in rows[a]}
+        rb = {r["index"]: r for r in rows[b]}
+        common = sorted(set(ra) & set(rb))
+        for key in metric_keys:
+            groups = defaultdict(list)
+            for i in common:
+                x, y = ra[i].get(key, np.nan), rb[i].get(key, np.nan)
+                if not (np.isfinite(x) and np.isfinite(y)):
+                    continue
+                d = x - y
+                groups[f"{ra[i]['condition']}/{ra[i]['size_bin'] or '-'}"].append(d)
+                groups[f"{ra[i]['condition']}/all"].append(d)
+            for g, ds in groups.items():
+                ds = np.asarray(ds)
+                se = float(ds.std(ddof=1) / np.sqrt(ds.size)) if ds.size > 1 else float("nan")
+                out.append({"comparison": f"{a} - {b}", "metric": key, "group": g, "diff": float(ds.mean()),
+                            "se": se, "n": int(ds.size)})
+    return out
+
+
+def plots(results: dict[str, dict], res_rows: dict[str, ModelResult], out: Path, n_deg: float,
+          audio_models: Sequence[str] | None = None) -> list[Path]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    names = list(results)
+    cond = _main_condition(results)
+    bins = [sb for sb in SIZE_BINS if any(f"{cond}/{sb}" in r["groups"] for r in results.values())]
+    if bins:
+        # seeds/000 Fig. 6: horizontal (textured) vs vertical (plain) precision per model
+        fig, axes = plt.subplots(1, len(bins), figsize=(4.2 * len(bins), 3.6), squeeze=False, sharey=True)
+        x = np.arange(len(names))
+        for ax, sb in zip(axes[0], bins):
+            hp = [100 * _nan0(results[n]["groups"].get(f"{cond}/{sb}", {}).get("h_prec")) for n in names]
+            vp = [100 * _nan0(results[n]["groups"].get(f"{cond}/{sb}", {}).get("v_prec")) for n in names]
+            ax.bar(x - 0.2, hp, 0.4, label="horizontal", hatch="//", edgecolor="black", color="#9ecae1")
+            ax.bar(x + 0.2, vp, 0.4, label="vertical", edgecolor="black", color="#9ecae1")
+            ax.set_xticks(x, names, rotation=35, ha="right", fontsize=8)
+            ax.set_title(f"{cond} {sb}")
+        axes[0][0].set_ylabel(f"% within {n_deg:g} deg of visual angle")
+        axes[0][0].legend(fontsize=8)
+        fig.tight_layout()
+        p = out / "hv_precision.png"
+        fig.savefig(p, dpi=120)
+        plt.close(fig)
+        written.append(p)
+        # seeds/000 Fig. 4: A-Acc by size bin
+        fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(names), 3.6))
+        w = 0.8 / len(bins)
+        for j, sb in enumerate(bins):
+            vals = [100 * _nan0(results[n]["groups"].get(f"{cond}/{sb}", {}).get("a_acc")) for n in names]
+            ax.bar(np.arange(len(names)) + (j - (len(bins) - 1) / 2) * w, vals, w, label=sb)
+        ax.set_xticks(np.arange(len(names)), names, rotation=35, ha="right", fontsize=8)
+        ax.set_ylabel("A-Acc (%)")
+        ax.set_title(f"A-Acc by size bin ({cond})")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        p = out / "a_acc_by_size.png"
+        fig.savefig(p, dpi=120)
+        plt.close(fig)
+        written.append(p)
+    # seeds/003 Fig. 1: distribution of map maxima, positives vs negatives
+    have_neg = [n for n in (names if audio_models is None else audio_models) if res_rows[n].neg_rows]
+    if have_neg:
+        fig, axes = plt.subplots(1, len(have_neg), figsize=(3.2 * len(have_neg), 3.4), squeeze=False)
+        for ax, n in zip(axes[0], have_neg):
+            r = res_rows[n]
+            data = [[x["max_sim"] for x in r.rows]]
+            labels = ["positive"]
+            for k in NEG_KINDS:
+                vals = [x["max_sim"] for x in r.neg_rows if x["kind"] == k]
+                if vals:
+                    data.append(vals)
+                    labels.append(k)
+            ax.boxplot(data, showfliers=False)
+            ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, fontsize=8)
+            uth = results[n]["global"].get("uth")
+            if uth is not None and np.isfinite(uth):
+                ax.axhline(uth, color="red", ls="--", lw=1, label="Uth")
+                ax.legend(fontsize=7)
+            ax.set_title(n, fontsize=9)
+        axes[0][0].set_ylabel("max of similarity map")
+        fig.tight_layout()
+        p = out / "max_similarity.png"
+        fig.savefig(p, dpi=120)
+        plt.close(fig)
+        written.append(p)
+    return written
+
+
+def _nan0(x):
+    return 0.0 if x is None or not np.isfinite(x) else float(x)
+
+
+def _main_condition(results: dict[str, dict]) -> str:
+    counts = defaultdict(int)
+    for r in results.values():
+        for k, g in r["groups"].items():
+            c, sb = k.split("/")
+            if c != "all" and sb == "all":
+                counts[c] += g.get("n", 0)
+    return max(counts, key=counts.get) if counts else "all"
+
+
+def write_outputs(out: Path, results: dict[str, dict], res_rows: dict[str, ModelResult], n_deg: float,
+                  margins: list[dict], meta: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps({"meta": meta, "models": results, "margins": margins}, indent=1,
+                                                 default=_json_default))
+    with (out / "metrics.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["model", "condition", "size_bin", "metric", "value", "n"])
+        for name, r in results.items():
+            for gk, g in r["groups"].items():
+                c, sb = gk.split("/")
+                for k, v in g.items():
+                    if k == "n" or k.endswith("_n"):
+                        continue
+                    w.writerow([name, c, sb, k, v, g.get(f"{k}_n", g.get("n"))])
+            for kind, g in r["negatives"].items():
+                for k, v in g.items():
+                    if k != "n":
+                        w.writerow([name, f"negative_{kind}", "all", k, v, g["n"]])
+            for k, v in r["global"].items():
+                w.writerow([name, "all", "all", k, v, ""])
+    with (out / "per_sample.csv").open("w", newline="") as f:
+        fields = ["model", "index", "id", "condition", "size_bin", "category", "a_acc", "v_acc", "h_err", "v_err",
+                  "h_prec", "v_prec", "iou50", "iou_adap", "iou_uth", "max_sim", "peak_u", "peak_v"]
+        w = csv.DictWriter(f, fields, extrasaction="ignore")
+        w.writeheader()
+        for name, r in res_rows.items():
+            for row in r.rows:
+                w.writerow({"model": name, **row})
+    with (out / "negatives.csv").open("w", newline="") as f:
+        fields = ["model", "index", "condition", "size_bin", "kind", "source", "max_sim", "pia", "v_acc"]
+        w = csv.DictWriter(f, fields, extrasaction="ignore")
+        w.writeheader()
+        for name, r in res_rows.items():
+            for row in r.neg_rows:
+                w.writerow({"model": name, **row})
+    if margins:
+        with (out / "margins.csv").open("w", newline="") as f:
+            w = csv.DictWriter(f, ["comparison", "metric", "group", "diff", "se", "n"])
+            w.writeheader()
+            w.writerows(margins)
+    md = [f"# Evaluation: {meta['data']}", "", f"{meta['samples']} samples; models: {', '.join(results)}.", "",
+          markdown_tables(results, n_deg, margins)]
+    (out / "tables.md").write_text("\n".join(md))
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    raise TypeError(type(o))
+
+
+# ------------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="evaluate", description="Evaluate localization models on a generated dataset.")
+    ap.add_argument("--data", required=True, help="dataset folder or shards")
+    ap.add_argument("--model", nargs="*", default=[], help="run folders, model.safetensors files or checkpoints")
+    ap.add_argument("--names", nargs="*", default=None, help="display names of the models (default: config name)")
+    ap.add_argument("--baselines", nargs="*", default=["random", "center"], choices=["random", "center", "vision_prior"],
+                    help="baselines to add (vision_prior needs --vision-prior)")
+    ap.add_argument("--vision-prior", help="run folder of a model.variant: vision model (the vision-only prior)")
+    ap.add_argument("--compare", nargs="*", default=[], metavar="A:B", help="paired margins A - B per size bin")
+    ap.add_argument("--n-deg", type=float, default=6.0, help="precision radius in degrees of visual angle (seeds/000: 6)")
+    ap.add_argument("--conditions", nargs="*", default=None, help="only these conditions")
+    ap.add_argument("--max-samples", type=int, default=None)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
+    ap.add_argument("--out", default="out/eval", help="output folder")
+    ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return run(args)
+    except (DataError, ConfigError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run(args) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from .ddp import pick_device
+
+    device = pick_device(args.device)
+    source = open_source(args.data)
+    entries = [e for e in source.entries if not args.conditions or e.condition in args.conditions]
+    if args.max_samples:
+        entries = entries[: args.max_samples]
+    if not entries:
+        raise DataError(f"{args.data}: no samples to evaluate")
+    preds: list[Predictor] = []
+    names = list(args.names or [])
+    if names and len(names) != len(args.model):
+        raise ValueError("--names needs one name per --model")
+    for i, m in enumerate(args.model):
+        preds.append(ModelPredictor(Path(m), names[i] if names else None, device))
+    if "vision_prior" in args.baselines:
+        if not args.vision_prior:
+            raise ValueError("--baselines vision_prior needs --vision-prior RUN (a model.variant: vision model; "
+                             "configs/vision_prior.yaml trains one)")
+    if args.vision_prior:
+        vp = ModelPredictor(Path(args.vision_prior), "vision prior", device)
+        if vp.variant != "vision":
+            raise ValueError(f"--vision-prior {args.vision_prior}: model.variant is {vp.variant}, not vision")
+        preds.append(vp)
+    if "random" in args.baselines:
+        preds.append(RandomPredictor(args.seed))
+    if "center" in args.baselines:
+        preds.append(CenterPredictor())
+    if not preds:
+        raise ValueError("nothing to evaluate: give --model and/or --baselines")
+    seen = set()
+    for p in preds:
+        if p.name in seen:
+            raise ValueError(f"two models are named {p.name!r}: use --names")
+        seen.add(p.name)
+    lengths = {p.length for p in preds if p.length}
+    length = max(lengths) if lengths else None
+    results_rows = {p.name: ModelResult(p.name) for p in preds}
+    sample_info: dict[int, dict] = {}
+    t0 = time.perf_counter()
+    it = range(0, len(entries), args.batch_size)
+    if not args.quiet:
+        try:
+            from tqdm import tqdm
+            it = tqdm(it, desc="evaluating", leave=False)
+        except ImportError:
+            pass
+    for start in it:
+        batch = [load_sample(source, e, length) for e in entries[start:start + args.batch_size]]
+        for s in batch:
+            sample_info[s.index] = {"hw": s.image.shape[:2], "target": s.target_mask}
+        for p in preds:
+            sub = batch
+            if p.length and length and p.length != length:
+                sub = [_with_length(s, p.length) for s in batch]
+            evaluate_batch(p, sub, results_rows[p.name], args.n_deg)
+    results = {name: finalize(r, sample_info) for name, r in results_rows.items()}
+    comparisons = []
+    for c in args.compare:
+        if ":" not in c:
+            raise ValueError(f"--compare {c}: expected A:B")
+        comparisons.append(tuple(c.split(":", 1)))
+    margins = paired_margins({n: r.rows for n, r in results_rows.items()}, comparisons) if comparisons else []
+    out = Path(args.out)
+    meta = {"data": str(args.data), "samples": len(entries), "n_deg": args.n_deg,
+            "models": {p.name: getattr(p, "variant", p.name) for p in preds}, "eval_time_s": time.perf_counter() - t0}
+    write_outputs(out, results, results_rows, args.n_deg, margins, meta)
+    if not args.no_plots:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("warning: matplotlib is not installed: no plots (pip install matplotlib)", file=sys.stderr)
+            args.no_plots = True
+    if not args.no_plots:
+        audio_models = [p.name for p in preds if isinstance(p, ModelPredictor) and p.variant != "vision"]
+        plots(results, results_rows, out, args.n_deg, audio_models or None)
+    if not args.quiet:
+        print((out / "tables.md").read_text())
+    return 0
+
+
+def _with_length(s: Sample, length: int) -> Sample:
+    def fit(x):
+        return x[:, :length] if x.shape[1] >= length else np.pad(x, ((0, 0), (0, length - x.shape[1])))
+    return Sample(**{**s.__dict__, "audio": fit(s.audio), "negatives": {k: fit(v) for k, v in s.negatives.items()},
+                     "stems": {k: fit(v) for k, v in s.stems.items()}})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
