@@ -118,6 +118,14 @@ def _plan_text(spec, mode: str, counts: dict) -> str:
         lines.append(f"  sweep point: {json.dumps(spec.sweep_point)}")
     for key in ("condition", "size_bin", "category", "condition/size_bin"):
         lines.append(f"  per {key}: " + ", ".join(f"{k}={v}" for k, v in counts[key].items()))
+    if r["image"]["renderer"] == "photos":
+        from .photos.sampler import PhotoConfig
+
+        index = PhotoConfig.from_spec(r).load_index(categories=r["objects"]["categories"])
+        lines.append(f"  photos: {index.summary()}")
+        if r["photos"]["resize"] == "native" and index.images:
+            image_b = sum(im.width * im.height for im in index.images) / len(index.images) * 3 * 0.35
+            per_sample = image_b + audio_b + 6000
     lines.append(f"  estimated size: {per_sample * spec.samples / 1e6:.1f} MB (~{per_sample / 1e3:.0f} kB a sample)")
     return "\n".join(lines)
 

@@ -85,7 +85,12 @@ def library_report(spec: Spec) -> dict[str, Any] | None:
 
 
 def plan_counts(spec: Spec) -> dict[str, Any]:
-    return Plan(spec, spec_library(spec)).counts()
+    library, pool = spec_library(spec), None
+    if spec.resolved["image"]["renderer"] == "photos":
+        from .photos.sampler import category_pool_for_spec
+
+        pool = category_pool_for_spec(spec, library)
+    return Plan(spec, library, category_pool=pool).counts()
 
 
 def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> RunSummary:
@@ -119,7 +124,12 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True) -> 
     finally:
         bar.close()
     if spec.resolved["output"]["coco"]:
-        coco = coco_export(folder.records(), spec_library(spec).categories, spec.name)
+        categories = spec_library(spec).categories
+        if spec.resolved["image"]["renderer"] == "photos":
+            from .photos.sampler import photo_categories
+
+            categories = sorted(set(categories) | photo_categories(spec))  # COCO names left unmapped too
+        coco = coco_export(folder.records(), categories, spec.name)
         write_text_atomic(folder.root / "annotations.coco.json", json.dumps(coco, sort_keys=True) + "\n")
     folder.write_info("incomplete" if failed else "complete", counts, library_report(spec), failed)
     return RunSummary(spec.name, str(folder.root), len(todo) - len(failed), len(done), time.perf_counter() - start,

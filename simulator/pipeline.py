@@ -49,9 +49,16 @@ class SampleMaker:
 
         self.spec = spec
         self.library = library or spec.library or AssetLibrary.default()
-        self.sampler = Sampler(spec, self.library)
-        self.plan = Plan(spec, self.library)
-        self.visual = self._visual_renderer(spec.resolved["image"])
+        self.photos = spec.resolved["image"]["renderer"] == "photos"
+        if self.photos:
+            from .photos.sampler import build_photo_backend
+
+            self.sampler, self.visual = build_photo_backend(spec, self.library)
+            self.plan = Plan(spec, self.library, category_pool=self.sampler.category_pool)
+        else:
+            self.sampler = Sampler(spec, self.library)
+            self.plan = Plan(spec, self.library)
+            self.visual = self._visual_renderer(spec.resolved["image"])
         self.diffusion = spec.resolved["image"]["renderer"] == "diffusion"
         self.acoustic = make_acoustic_renderer(spec.resolved["audio"]["sample_rate"])
         self.level_db = float(spec.resolved["audio"]["level_db"])
@@ -80,6 +87,8 @@ class SampleMaker:
     # -- sampling -----------------------------------------------------------------------------
     def make(self, index: int) -> Sample:
         entry = self.plan.entry(index)
+        if self.photos:
+            return self._make_photo(entry)
         problems = []
         for attempt in range(MAX_ATTEMPTS):
             draft = self.sampler.draft(entry, attempt)
@@ -107,6 +116,25 @@ class SampleMaker:
             return DiffusionRender(rgb=np.zeros((h, w, 3), np.uint8), depth=layout.depth,
                                    instance_ids=layout.instance_ids)
         return self.visual.render(scene)
+
+    def _make_photo(self, entry) -> Sample:
+        """A photo draft is final (objects, masks and source pixels come from the photo's
+        annotations, simulator/photos); an attempt is redrawn only when a drawn room cannot hold
+        the sounding object's source."""
+        from .photos.sampler import PhotoSelectionError
+
+        problems = []
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                scene = self.sampler.draft(entry, attempt)
+            except PlacementError as exc:
+                problems.append(str(exc))
+                continue
+            except PhotoSelectionError as exc:
+                raise SampleFailed(f"sample {entry.index}: {exc}") from None
+            return self._finish(scene, self.visual.render(scene))
+        raise SampleFailed(f"sample {entry.index}: no valid photo scene in {MAX_ATTEMPTS} attempts "
+                           f"({'; '.join(problems[-3:])})")
 
     def _silhouette_area(self, scene: Scene, object_id: int) -> float:
         mask = self._amodal(scene, [object_id])[object_id]

@@ -54,21 +54,29 @@ class Plan:
     (validation has checked it is feasible).
     """
 
-    def __init__(self, spec: Spec, library):
+    def __init__(self, spec: Spec, library, category_pool=None):
+        """``category_pool(condition, size_bin, values) -> categories``: which planned categories
+        each (condition, size bin) can take when ``target.category`` is unset (default: those real
+        sizes allow, :mod:`simulator.feasibility`; photo specs pass the photos' own)."""
         self.n = spec.samples
+        self._category_pool = category_pool
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([spec.seed, _PLAN_TAG])))
         groups: list[tuple[tuple, int]] = [((), self.n)]
         for key in STRATA:
             groups = [(prefix + (v,), c) for prefix, total in groups
-                      for v, c in allocate(total, self._dist(spec, library, key, prefix), rng) if c]
+                      for v, c in allocate(total, self._dist(spec, library, key, prefix, self._category_pool), rng)
+                      if c]
         labels = [g for g, c in groups for _ in range(c)]
         perm = rng.permutation(self.n)
         self._labels = [labels[j] for j in perm]
 
     @staticmethod
-    def _dist(spec: Spec, library, key: str, prefix: tuple) -> Distribution:
+    def _dist(spec: Spec, library, key: str, prefix: tuple, category_pool=None) -> Distribution:
         if key != "target.category" or spec.resolved["target"]["category"] is not None:
             return spec.dist(key)
+        if category_pool is not None:
+            pool = tuple(category_pool(prefix[0], prefix[1], spec.dist(key).values))
+            return Choice(pool, tuple(1.0 for _ in pool))
         from .conditions import get_rule
         from .feasibility import planned_category_pool
         from .spec.loader import numeric_range, room_reach_m

@@ -35,6 +35,16 @@ def annotation_id(mesh: str) -> int:
     return int(mesh[len(MESH_PREFIX):])
 
 
+def _relabel(ann_ids: np.ndarray, lut: dict[int, int]) -> np.ndarray:
+    """Annotation-id image -> SceneObject-id image (0 for annotations not in ``lut``)."""
+    keys = np.array(sorted(lut), dtype=np.int64)
+    if keys.size == 0:
+        return np.zeros(ann_ids.shape, np.int32)
+    values = np.array([lut[k] for k in keys], dtype=np.int32)
+    pos = np.clip(np.searchsorted(keys, ann_ids), 0, keys.size - 1)
+    return np.where(keys[pos] == ann_ids, values[pos], 0).astype(np.int32)
+
+
 class PhotoRenderer:
     """Renders photo Scenes from a :class:`simulator.photos.index.PhotoIndex` (and, for depth
     images, a :class:`simulator.photos.depth.DepthProvider`)."""
@@ -67,12 +77,7 @@ class PhotoRenderer:
 
             rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR), dtype=np.uint8)
         layout = self.index.layout(image, size)
-        lut = {annotation_id(o.mesh): o.id for o in scene.objects}
-        ids = np.zeros((size[1], size[0]), np.int32)
-        for aid, oid in lut.items():
-            lo = layout.objects.get(aid)
-            if lo is not None:
-                ids[lo.visible] = oid
+        ids = _relabel(layout.ids, {annotation_id(o.mesh): o.id for o in scene.objects})
         depth = self.depth.depth_image(image, size) if self.depth is not None else None
         if depth is None:
             depth = np.zeros((size[1], size[0]), np.float32)

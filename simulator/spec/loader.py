@@ -21,7 +21,7 @@ import yaml
 
 from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution
 from .errors import SpecError, SpecErrors
-from .schema import REQUIRED, Field, ListField, MapField, Section, build_schema
+from .schema import REQUIRED, Field, ListField, MapField, Section, StrMapField, build_schema
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
 
 
@@ -220,6 +220,15 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
         present = name in data
         if isinstance(spec_field, Section):
             out[name] = _walk(data.get(name), spec_field, here, ctx, dists)
+        elif isinstance(spec_field, StrMapField):
+            value = data.get(name, spec_field.default)
+            if value is None:
+                value = {}
+            if not isinstance(value, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str))
+                                                      for k, v in value.items()):
+                ctx.error(here, f"expected a mapping of names to names (or null), got {value!r}")
+                continue
+            out[name] = dict(sorted(value.items()))
         elif isinstance(spec_field, MapField):
             if not path and name == "sweep":
                 continue  # expanded before validation
@@ -316,7 +325,10 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             values = tuple(categories)
             dists["target.category"] = Choice(values, tuple(1.0 for _ in values))
         if library is not None and not ctx.errors:
-            _check_feasible(r, dists, ctx, library, values, explicit)
+            if r["image"]["renderer"] == "photos":
+                _check_photos(r, dists, ctx, library)
+            else:
+                _check_feasible(r, dists, ctx, library, values, explicit)
     if r["image"]["renderer"] == "diffusion" and not r["image"]["diffusion"]["model"]:
         ctx.error(("image", "diffusion", "model"), "image.renderer is diffusion: give the model's folder or hub id")
     count = dists["objects.count"]
@@ -391,6 +403,42 @@ def numeric_range(dist: Distribution) -> tuple[float, float]:
     if isinstance(dist, Choice):
         return min(dist.values), max(dist.values)
     return dist.low, dist.high
+
+
+def _check_photos(r: dict, dists: dict, ctx: _Context, library) -> None:
+    """``image.renderer: photos``: the files exist (paths stored resolved), the index loads (and is
+    cached for the workers), and some photo serves every (condition, size bin) for the planned
+    categories (docs/photos.md)."""
+    from simulator.photos.index import PhotoIndexError
+    from simulator.photos.sampler import PhotoConfig, check_photo_spec
+
+    p = r["photos"]
+    for key, test, what in (("annotations", Path.is_file, "file"), ("images", Path.is_dir, "folder"),
+                            ("depth", Path.is_dir, "folder")):
+        if p[key] is None:
+            if key != "depth":
+                ctx.error(("photos", key), "required with image.renderer: photos")
+        elif not test(Path(p[key])):
+            ctx.error(("photos", key), f"{what} not found: {p[key]}")
+        else:
+            p[key] = str(Path(p[key]).resolve())  # replay finds it from anywhere
+    if p["estimator"] is not None:
+        try:
+            import transformers  # noqa: F401
+        except ImportError:
+            ctx.error(("photos", "estimator"), "needs transformers and torch (pip install transformers torch)")
+    if not p["min_distance_m"] <= p["default_distance_m"] <= p["max_distance_m"]:
+        ctx.error(("photos", "default_distance_m"), "need min_distance_m <= default_distance_m <= max_distance_m")
+    if ctx.errors:
+        return
+    config = PhotoConfig.from_spec(r)
+    try:
+        index = config.load_index(categories=r["objects"]["categories"])
+    except PhotoIndexError as exc:
+        ctx.error(("photos", "annotations"), str(exc))
+        return
+    for path, message in check_photo_spec(r, dists, index, config):
+        ctx.error(path, message)
 
 
 def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, explicit: bool) -> None:

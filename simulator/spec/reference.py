@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .schema import REQUIRED, Field, ListField, MapField, Section, build_schema
+from .schema import REQUIRED, Field, ListField, MapField, Section, StrMapField, build_schema
 
 INTRO = """# Spec reference
 
@@ -54,6 +54,8 @@ def _section(section: Section, prefix: str, out: list[str]) -> None:
         key = prefix + name
         if isinstance(f, Section):
             subsections.append((key, f))
+        elif isinstance(f, StrMapField):
+            rows.append(f"| `{key}` | mapping of names | {_default(f.default)} | {f.doc} |")
         elif isinstance(f, MapField):
             rows.append(f"| `{key}` | mapping | | {f.doc} |")
         elif isinstance(f, ListField):

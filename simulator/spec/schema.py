@@ -41,6 +41,14 @@ class ListField:
 
 
 @dataclass(frozen=True)
+class StrMapField:
+    """A mapping of names to names (or null), e.g. ``photos.category_map``; not random."""
+
+    default: Any
+    doc: str
+
+
+@dataclass(frozen=True)
 class MapField:
     """A free mapping of dotted key paths to lists (the ``sweep`` block)."""
 
@@ -81,9 +89,11 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
         "image": Section("The rendered image.", {
             "width": Field(integer(16, 4096), 224, "Image width, pixels."),
             "height": Field(integer(16, 4096), 224, "Image height, pixels."),
-            "renderer": Field(enum("mesh", "diffusion"), "mesh",
-                              "Image source: `mesh` (pyrender raster of trimesh meshes) or `diffusion` (a "
-                              "diffusion model paints the sampled layout; image.diffusion, docs/diffusion.md)."),
+            "renderer": Field(enum("mesh", "diffusion", "photos"), "mesh",
+                              "Image source: `mesh` (pyrender raster of trimesh meshes), `diffusion` (a "
+                              "diffusion model paints the sampled layout; image.diffusion, docs/diffusion.md) or "
+                              "`photos` (real photos of a COCO-format dataset, `photos.*`, docs/photos.md; "
+                              "width/height then apply only with `photos.resize: stretch`)."),
             "diffusion": Section("The diffusion backend (image.renderer: diffusion; needs the `diffusion` extra). "
                                  "Boxes are the objects' silhouette boxes; masks are the boxes.", {
                 "model": Field(Kind("str"), None, "Local folder (save_pretrained layout) or hub id of the pipeline "
@@ -116,6 +126,42 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
             "noise_std": Field(num(0.0, 255.0, ol=True), 64.0,
                                "Gaussian-noise image (audio_only): pixel = clip(round(128 + noise_std * N(0, 1))) "
                                "per pixel and channel, i.e. mean 0 and std 1 in units of (p - 128) / noise_std."),
+        }),
+        "photos": Section("Real photos (`image.renderer: photos`; docs/photos.md). Paths are stored resolved.", {
+            "annotations": Field(Kind("str"), None, "COCO instances JSON (images, instance masks, categories).",
+                                 nullable=True),
+            "images": Field(Kind("str"), None, "Folder the annotations' `file_name` values are relative to.",
+                            nullable=True),
+            "depth": Field(Kind("str"), None, "Folder of per-photo depth maps `<file stem>.npy` or `.png` (unset: "
+                           "estimator or ground-plane prior).", nullable=True),
+            "depth_kind": Field(enum("metric", "relative_inverse"), "relative_inverse",
+                                "Convention of the depth maps: `metric` (metres along +x; 16-bit PNG in mm) or "
+                                "`relative_inverse` (DepthAnything; seeds/000's d_norm = d_max - d_p)."),
+            "depth_png_scale": Field(num(0.0, None, ol=True), None, "Map units per PNG step (default: 16-bit metric "
+                                     "PNG = mm; relative PNG scaled to 0-10).", nullable=True),
+            "category_map": StrMapField({}, "COCO category name -> library category name (null drops the category); "
+                                        "built in: motorcycle -> motorbike, cell phone -> telephone."),
+            "assumed_hfov_deg": Field(num(1.0, 179.0), 60.0, "Horizontal field of view assumed for the photos (COCO "
+                                      "has no intrinsics); replaces camera.hfov_deg."),
+            "resize": Field(enum("native", "stretch"), "native", "`native`: each photo at its own size; `stretch`: "
+                            "resized to image.width x image.height (masks follow)."),
+            "margin": Field(num(0.0, 0.45), 0.0, "Fraction of width/height at each border kept free of sized "
+                            "objects' source pixels."),
+            "estimator": Field(Kind("str"), None, "Monocular depth model for photos without a map: a local folder or "
+                               "hub id for transformers' depth-estimation pipeline.", nullable=True),
+            "estimator_kind": Field(enum("metric", "relative_inverse"), "relative_inverse",
+                                    "Convention of the estimator's output."),
+            "camera_height_m": Field(num(0.1, 100.0), 1.5, "Ground-plane prior: camera height above the ground, m."),
+            "default_distance_m": Field(num(0.1, 1000.0), 10.0, "Ground-plane prior: distance of objects above the "
+                                        "horizon or hanging from the top edge, m."),
+            "min_distance_m": Field(num(0.1, 1000.0), 0.5, "Ground-plane prior: nearest distance, m."),
+            "max_distance_m": Field(num(0.1, 1000.0), 50.0, "Ground-plane prior: farthest distance, m."),
+            "relative_near_m": Field(num(0.0, 100.0), 0.76, "Pinhole depth (m along +x) of d_norm = 0 for relative "
+                                     "depth."),
+            "relative_unit_m": Field(num(0.0, 100.0, ol=True), 0.5, "Metres per unit of d_norm for relative depth "
+                                     "(pinhole)."),
+            "cache": Field(Kind("str"), "auto", "Where the photo index is cached: `auto` (beside the annotations, "
+                           "else ~/.cache/avsim/photos), a folder, or `none`."),
         }),
         "audio": Section("The rendered audio.", {
             "sample_rate": Field(integer(8000, 192000), 16000, "Output sample rate, Hz."),
