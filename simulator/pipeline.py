@@ -91,8 +91,8 @@ class SampleMaker:
             return self._make_photo(entry)
         problems = []
         for attempt in range(MAX_ATTEMPTS):
-            draft = self.sampler.draft(entry, attempt)
-            try:
+            try:  # a layout that cannot be realised (no room behind the head, ...) is redrawn
+                draft = self.sampler.draft(entry, attempt)
                 scene = self.sampler.place(draft, self._silhouette_area)
             except PlacementError as exc:
                 problems.append(str(exc))
