@@ -18,7 +18,7 @@ import pytest
 from simulator.audit import audit_dataset, planned_category
 from simulator.spec.schema import SIZE_BINS
 
-from conftest import CONGRUENT, read_records, simulate
+from conftest import FREE_FIELD, CONGRUENT, read_records, simulate
 
 ALL_CONDITIONS = ["congruent", "conflict_vcue", "absent_vcue", "audio_only", "vision_only", "multi_instance",
                   "offscreen", "mixed"]
@@ -37,7 +37,7 @@ def dataset(tmp_path_factory) -> Path:
     cwd = tmp_path_factory.mktemp("conditions")
     simulate("--spec", str(CONGRUENT), "--set", f"condition={{choice: [{', '.join(ALL_CONDITIONS)}]}}",
              "--set", f"samples={PER_CONDITION * len(ALL_CONDITIONS)}", "--set", "image.width=96",
-             "--set", "image.height=96", "--set", "audio.duration=0.5", *FAR,
+             "--set", "image.height=96", "--set", "audio.duration=0.5", *FAR, *FREE_FIELD,
              "--set", "output.dir=out", "--workers", "2", "--quiet", cwd=cwd, timeout=1200)
     return cwd / "out"
 
