@@ -46,7 +46,7 @@ def bench_visual(sizes=(224, 512), frames: int = 60, seed: int = 0) -> list[dict
     return out
 
 
-def bench_pipeline(spec_path: str, samples: int, workers=(1, 2)) -> list[dict]:
+def bench_pipeline(spec_path: str, samples: int, workers=(1, 2), overrides=()) -> list[dict]:
     """Generate ``samples`` samples of the spec into a temporary folder with each worker count."""
     from .assets.library import AssetLibrary
     from .executor import run_spec
@@ -56,7 +56,7 @@ def bench_pipeline(spec_path: str, samples: int, workers=(1, 2)) -> list[dict]:
     tmp = Path(tempfile.mkdtemp(prefix="avsim-bench-"))
     try:
         for w in workers:
-            spec = load_spec(spec_path, [f"samples={samples}", f"output.dir={tmp / f'w{w}'}"],
+            spec = load_spec(spec_path, [*overrides, f"samples={samples}", f"output.dir={tmp / f'w{w}'}"],
                              library=AssetLibrary.default())[0]
             start = time.perf_counter()
             run_spec(spec, "new", workers=w, progress=False)
@@ -73,13 +73,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--spec", default=str(Path(__file__).resolve().parent.parent / "scenes" / "congruent.yaml"))
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--frames", type=int, default=60)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                    help="pipeline: spec overrides, as for simulate")
     args = ap.parse_args(argv)
     if args.what == "visual":
         for row in bench_visual(frames=args.frames):
             print(f"mesh raster {row['size']}x{row['size']} (rgb + depth + ids): {row['frames_per_s']:.1f} frames/s "
                   f"({1000 / row['frames_per_s']:.1f} ms a frame, {row['frames']} frames)")
     else:
-        rows = bench_pipeline(args.spec, args.samples)
+        rows = bench_pipeline(args.spec, args.samples, overrides=args.overrides)
         for row in rows:
             print(f"pipeline {Path(args.spec).name}, {row['workers']} worker(s): {row['samples_per_s']:.1f} samples/s "
                   f"({row['samples']} samples in {row['seconds']:.1f} s, start-up included)")

@@ -71,7 +71,7 @@ class SampleMaker:
         from renderers.visual.mesh_raster import MeshRasterRenderer
 
         if image["renderer"] != "diffusion":
-            return MeshRasterRenderer(self.library.load_mesh)
+            return MeshRasterRenderer(self.library.load_mesh, antialias=image["antialias"])
         from renderers.visual.diffusion import DiffusionRenderer
 
         d = image["diffusion"]

@@ -31,6 +31,7 @@ from .conditions.base import Cast, CastContext
 from .assets.silhouette import YAWS_DEG, at_yaw
 from .feasibility import BIN_EDGE_MARGIN, feasible, reachable
 from .geometry import spherical_to_cartesian
+from renderers.visual.textures import SEED_VARIANTS
 from .plan import PlanEntry
 from .scene import (AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
                     Targets, to_plain)
@@ -106,7 +107,7 @@ class Sampler:
                                 kind=spec.sample("background.kind", rng))
         if background.kind in ("backdrop", "room"):
             background.texture = spec.sample("background.texture", rng)
-            background.texture_seed = int(rng.integers(2**31))
+            background.texture_seed = int(rng.integers(SEED_VARIANTS))
         lighting = Lighting(key_azimuth_deg=spec.sample("lighting.key_azimuth_deg", rng),
                             key_elevation_deg=spec.sample("lighting.key_elevation_deg", rng),
                             key_intensity=spec.sample("lighting.key_intensity", rng),

@@ -376,3 +376,10 @@ def test_room_background_shows_walls_but_stays_background(renderer):
     assert walls.rgb[bg].std(axis=0).max() > 5.0  # walls, floor and ceiling differ in shading and texture
     # the floor is below the horizon: the bottom rows differ from the top rows (ceiling)
     assert not np.allclose(walls.rgb[-5:].mean(axis=(0, 1)), walls.rgb[:5].mean(axis=(0, 1)), atol=2.0)
+
+
+def test_spec_texture_names_are_the_renderer_kinds():
+    from renderers.visual.textures import KINDS
+    from simulator.spec.schema import TEXTURES
+
+    assert TEXTURES == KINDS

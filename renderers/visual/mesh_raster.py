@@ -158,8 +158,8 @@ class MeshRasterRenderer:
         self._seg_flags = pr.RenderFlags.SEG
         self._color_flags = pr.RenderFlags.NONE
         self._resident: dict[Any, None] = {}  # pyrender.Mesh uploaded to the context, LRU order
-        self._backdrop_node: Any = None
-        self._backdrop_meshes: dict[tuple, Any] = {}  # (texture, seed, colour) -> pyrender.Mesh, small LRU
+        self._backdrop_nodes: list[Any] = []  # backdrop or room-wall nodes of the current scene
+        self._quad_meshes: dict[tuple, Any] = {}  # (texture, seed) -> textured unit quad, LRU
 
     # ------------------------------------------------------------------ public API
 
@@ -342,59 +342,56 @@ class MeshRasterRenderer:
                 self._seg_colors[pool[i]] = id_to_rgb(obj.id)
 
     def _sync_backdrop(self, scene: Scene, pin: PinholeCamera, wanted: bool) -> None:
-        """Show the Scene's backdrop plane (``Background.kind == 'backdrop'``), or none.
+        """Show the Scene's backdrop plane or room walls (``Background.kind``), or nothing.
 
-        The plane faces the camera at ``distance_m`` along +x and overfills the view by 5 %. It
-        is drawn in the colour pass only: it is background (id 0, depth 0) and, lying behind every
-        object, never hides one.
+        A backdrop faces the camera at ``distance_m`` along +x and overfills the view by 5 %; room
+        walls are the six inward faces of the shoebox. Both are drawn in the colour pass only: they
+        are background (id 0, depth 0) and, lying behind every object, never hide one. Each surface
+        is a cached unit quad textured with a tint-free pattern (``procedural_texture``), placed by
+        its pose and tinted through its material's base colour, so a sample costs no texture work
+        once its (texture, seed) pairs have been seen.
         """
-        if self._backdrop_node is not None:
-            self._scene.remove_node(self._backdrop_node)
-            self._backdrop_node = None
+        for node in self._backdrop_nodes:
+            self._scene.remove_node(node)
+        self._backdrop_nodes = []
         bg = scene.background
-        if bg.kind == "room" and wanted:
-            self._backdrop_node = self._room_node(scene)
+        if not wanted or bg.kind not in ("backdrop", "room"):
             return
-        if bg.kind != "backdrop" or not wanted:
-            return
-        if bg.distance_m is None or bg.texture is None:
-            raise ValueError("a backdrop background needs distance_m and texture")
-        key = (bg.texture, int(bg.texture_seed), tuple(float(c) for c in bg.color))
-        mesh = self._backdrop_meshes.pop(key, None)
-        if mesh is None:
-            mesh = self._pyrender.Mesh.from_trimesh(_textured_quad(
-                procedural_texture(bg.texture, int(bg.texture_seed), bg.color)), smooth=False)
-        self._backdrop_meshes[key] = mesh  # most recent last
-        while len(self._backdrop_meshes) > 8:
-            self._backdrop_meshes.pop(next(iter(self._backdrop_meshes)))
-        d = float(bg.distance_m)
-        pose = np.diag([1.0, 1.05 * d * pin.width / (2 * pin.focal_px), 1.05 * d * pin.height / (2 * pin.focal_px), 1.0])
-        pose[:3, 3] = np.asarray(pin.position, float) + np.array([d, 0.0, 0.0])
-        self._backdrop_node = self._scene.add(mesh, pose=pose)
+        if bg.texture is None:
+            raise ValueError(f"a {bg.kind} background needs a texture")
+        tint = np.clip(np.asarray(bg.color, float), 0.0, 1.0)
+        if bg.kind == "backdrop":
+            if bg.distance_m is None:
+                raise ValueError("a backdrop background needs distance_m")
+            d = float(bg.distance_m)
+            pose = np.diag([1.0, 1.05 * d * pin.width / (2 * pin.focal_px),
+                            1.05 * d * pin.height / (2 * pin.focal_px), 1.0])
+            pose[:3, 3] = np.asarray(pin.position, float) + np.array([d, 0.0, 0.0])
+            surfaces = [(int(bg.texture_seed), pose, tint)]
+        else:
+            room = scene.room
+            if room.type != "shoebox" or room.size_m is None or room.listener_position_m is None:
+                raise ValueError("a room background needs a shoebox room with size_m and listener_position_m")
+            quads = _shoebox_quads(np.asarray(room.size_m, float), np.asarray(room.listener_position_m, float))
+            surfaces = [(int(bg.texture_seed) + k, _quad_pose(quad), tint * (0.6 if k == 4 else 1.0))
+                        for k, quad in enumerate(quads)]  # the floor a little darker
+        for seed, pose, color in surfaces:
+            mesh = self._textured_quad_mesh(bg.texture, seed)
+            mesh.primitives[0].material.baseColorFactor = np.append(color, 1.0)
+            self._backdrop_nodes.append(self._scene.add(mesh, pose=pose))
 
-    def _room_node(self, scene: Scene) -> Any:
-        """The walls, floor and ceiling of the Scene's shoebox room as one textured mesh node
-        (inward-facing), in the head frame. Colour pass only, like a backdrop."""
-        room, bg = scene.room, scene.background
-        if room.type != "shoebox" or room.size_m is None or room.listener_position_m is None:
-            raise ValueError("a room background needs a shoebox room with size_m and listener_position_m")
-        key = ("room", tuple(room.size_m), tuple(room.listener_position_m), bg.texture, int(bg.texture_seed),
-               tuple(float(c) for c in bg.color))
-        mesh = self._backdrop_meshes.pop(key, None)
+    def _textured_quad_mesh(self, texture: str, seed: int) -> Any:
+        """The unit quad showing pattern (texture, seed), cached (LRU of ``_MAX_TEXTURED_QUADS``).
+        A room uses six at once, so each mesh appears at most once per scene."""
+        key = (texture, seed)
+        mesh = self._quad_meshes.pop(key, None)
         if mesh is None:
-            mesh = self._pyrender.Mesh(primitives=[
-                p for k, quad in enumerate(_shoebox_quads(np.asarray(room.size_m, float),
-                                                          np.asarray(room.listener_position_m, float)))
-                for p in self._pyrender.Mesh.from_trimesh(_textured_quad(
-                    procedural_texture(bg.texture or "noise", int(bg.texture_seed) + k,
-                                       np.asarray(bg.color) * (0.6 if k == 4 else 1.0)), quad),
-                    smooth=False).primitives])
-        self._backdrop_meshes[key] = mesh
-        while len(self._backdrop_meshes) > 8:
-            self._backdrop_meshes.pop(next(iter(self._backdrop_meshes)))
-        pose = np.eye(4)
-        pose[:3, 3] = 0.0
-        return self._scene.add(mesh, pose=pose)
+            mesh = self._pyrender.Mesh.from_trimesh(_textured_quad(procedural_texture(texture, seed)), smooth=False)
+            mesh.primitives[0].material.doubleSided = True
+        self._quad_meshes[key] = mesh  # most recent last
+        while len(self._quad_meshes) > _MAX_TEXTURED_QUADS:
+            self._quad_meshes.pop(next(iter(self._quad_meshes)))
+        return mesh
 
     def _keep_resident(self) -> None:
         """Stop pyrender from deleting the GL buffers of cached meshes that left the scene.
@@ -443,6 +440,25 @@ class MeshRasterRenderer:
         inner._meshes = set()
         inner._mesh_textures = set()
         self._resident.clear()
+
+
+#: How many textured background quads stay cached (a few textures per sample, 4 kinds x 256 seeds).
+_MAX_TEXTURED_QUADS = 256
+
+
+def _quad_pose(corners: np.ndarray) -> np.ndarray:
+    """4x4 transform taking :func:`_textured_quad`'s unit quad (corners (0, 1, 1), (0, -1, 1),
+    (0, -1, -1), (0, 1, -1)) onto a rectangle with corners (top-left, top-right, bottom-right,
+    bottom-left as seen from its front)."""
+    tl, tr, br, bl = np.asarray(corners, float)
+    u = (tl - tr) / 2.0          # image of the unit quad's +y
+    w = (tl - bl) / 2.0          # image of +z
+    n = np.cross(u, w)
+    n /= np.linalg.norm(n)       # the unit quad faces -x: x maps to the normal's opposite side
+    pose = np.eye(4)
+    pose[:3, 0], pose[:3, 1], pose[:3, 2] = n, u, w
+    pose[:3, 3] = (tl + br) / 2.0
+    return pose
 
 
 def _shoebox_quads(size: np.ndarray, listener: np.ndarray) -> list[np.ndarray]:

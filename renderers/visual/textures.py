@@ -1,6 +1,8 @@
 """Procedural textures for backdrops and walls: numpy only, seeded, no global state.
 
-Every function returns an (H, W, 3) uint8 sRGB image; ``color`` is a linear RGB tint in [0, 1].
+``procedural_texture`` returns an (H, W, 3) uint8 sRGB pattern between white and a random
+shade; the renderer tints it with the background colour (material base colour), so one pattern
+serves every colour and can be cached by (kind, seed).
 """
 from __future__ import annotations
 
@@ -10,14 +12,18 @@ from scipy.ndimage import gaussian_filter
 KINDS = ("noise", "checker", "stripes", "gradient")
 
 
-def procedural_texture(kind: str, seed: int, color=(0.5, 0.5, 0.5), size: int = 256) -> np.ndarray:
-    """A ``size`` x ``size`` texture of ``kind`` drawn from ``seed``."""
+#: Texture seeds are drawn from range(SEED_VARIANTS) (and room walls use seed + 0..5).
+SEED_VARIANTS = 256
+
+
+def procedural_texture(kind: str, seed: int, size: int = 128) -> np.ndarray:
+    """A ``size`` x ``size`` pattern of ``kind`` drawn from ``seed``, from white to a shade."""
     rng = np.random.Generator(np.random.PCG64(seed))
-    base = np.asarray(color, dtype=float)
-    other = np.clip(base * rng.uniform(0.4, 1.6, size=3) + rng.uniform(-0.15, 0.15, size=3), 0.0, 1.0)
+    base = np.ones(3)
+    other = rng.uniform(0.35, 0.85) * np.clip(1.0 + rng.uniform(-0.25, 0.25, size=3), 0.0, 1.2)
     y, x = np.mgrid[0:size, 0:size] / size
     if kind == "noise":
-        field = gaussian_filter(rng.standard_normal((size, size)), sigma=rng.uniform(3.0, 20.0), mode="wrap")
+        field = gaussian_filter(rng.standard_normal((size, size)), sigma=rng.uniform(1.5, 10.0), mode="wrap")
         t = (field - field.min()) / (np.ptp(field) or 1.0)
     elif kind == "checker":
         n = int(rng.integers(4, 16))

@@ -122,6 +122,8 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
                 "background": Field(enum("color", "raster"), "color",
                                     "inpaint: the starting image, background.color or the mesh raster."),
             }),
+            "antialias": Field(Kind("bool"), True, "4x multisampled colour pass (mesh renderer). Off: about half "
+                               "the colour-pass time on CPU rendering, aliased edges that follow the masks."),
             "gray_level": Field(integer(0, 255), 128, "Pixel value of the uniform gray image (audio_only)."),
             "noise_std": Field(num(0.0, 255.0, ol=True), 64.0,
                                "Gaussian-noise image (audio_only): pixel = clip(round(128 + noise_std * N(0, 1))) "
