@@ -149,14 +149,7 @@ class FreeFieldRenderer:
         if scene.room.type != "free_field":
             raise ValueError(f"room.type must be 'free_field' for FreeFieldRenderer, got {scene.room.type!r}")
         _check_head(scene.listener)
-        if int(scene.audio.sample_rate) != self.sample_rate:
-            raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
-                             f"built for {self.sample_rate} Hz")
-        n = int(round(float(scene.audio.duration_s) * self.sample_rate))
-        if n < 0:
-            raise ValueError(f"audio.duration_s must be >= 0, got {scene.audio.duration_s!r}")
-        if len(clips) != len(scene.sources):
-            raise ValueError(f"got {len(clips)} clip(s) for {len(scene.sources)} source(s) in scene.sources")
+        n = output_length(scene, clips, self.sample_rate)
         n_ch = self.ear_positions(scene.listener).shape[0]
         lead = self.design.half_width - 1  # keep the interpolator's taps before t = 0
         c = scene.room.speed_of_sound_m_s
@@ -198,3 +191,17 @@ def _check_head(listener: Listener) -> None:
     if listener.head not in _SUPPORTED_HEADS:
         raise ValueError(f"listener.head must be one of {_SUPPORTED_HEADS} for FreeFieldRenderer, "
                          f"got {listener.head!r}")
+
+
+def output_length(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> int:
+    """Samples of the rendered output, after checking the Scene's rate and duration and that
+    there is one clip per source (ValueError naming the field otherwise)."""
+    if int(scene.audio.sample_rate) != sample_rate:
+        raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
+                         f"built for {sample_rate} Hz")
+    n = int(round(float(scene.audio.duration_s) * sample_rate))
+    if n < 0:
+        raise ValueError(f"audio.duration_s must be >= 0, got {scene.audio.duration_s!r}")
+    if len(clips) != len(scene.sources):
+        raise ValueError(f"got {len(clips)} clip(s) for {len(scene.sources)} source(s) in scene.sources")
+    return n

@@ -50,7 +50,7 @@ from simulator.geometry import rotation_zyx
 from simulator.scene import Listener, Scene
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
-from .free_field import MIN_EAR_DISTANCE_M, AudioRender
+from .free_field import MIN_EAR_DISTANCE_M, AudioRender, output_length
 from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
 from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
 from .kernels import accumulate_hrir, accumulate_omni, trace_rays
@@ -415,14 +415,7 @@ class RoomRenderer:
     def render(self, scene: Scene, clips: Sequence[np.ndarray]) -> AudioRender:
         """Render every source of ``scene`` with its dry clip (1-D, ``round(duration_s * fs)``
         samples at ``audio.sample_rate``); see the module docstring."""
-        if int(scene.audio.sample_rate) != self.sample_rate:
-            raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
-                             f"built for {self.sample_rate} Hz")
-        n = int(round(float(scene.audio.duration_s) * self.sample_rate))
-        if n < 0:
-            raise ValueError(f"audio.duration_s must be >= 0, got {scene.audio.duration_s!r}")
-        if len(clips) != len(scene.sources):
-            raise ValueError(f"got {len(clips)} clip(s) for {len(scene.sources)} source(s) in scene.sources")
+        n = output_length(scene, clips, self.sample_rate)
         xs = []
         for k, (src, clip) in enumerate(zip(scene.sources, clips)):
             x = np.asarray(clip, dtype=np.float64)
