@@ -209,3 +209,38 @@ def test_simulate_with_a_broken_user_sound_folder_completes(sound_dir, tmp_path)
     clips = {r["sources"][0]["clip"].rsplit("/", 1)[-1] for r in read_records(tmp_path / "out")}
     assert clips <= {"good.wav", "hires_48k.flac", "six_channels.wav", "good.ogg"}
     assert info["spec"]["library"]["sounds"] == str(sound_dir.resolve())
+
+
+def _cutout(h: int = 80, w: int = 60) -> np.ndarray:
+    rows, cols = np.mgrid[0:h, 0:w]
+    rgba = np.zeros((h, w, 4), np.uint8)
+    rgba[..., :3] = (180, 120, 60)
+    rgba[..., 3] = np.where(((rows - h / 2) / (h / 2)) ** 2 + ((cols - w / 2) / (w / 2)) ** 2 <= 1, 255, 0)
+    return rgba
+
+
+def test_rgba_cutouts_are_meshes_at_their_real_size(tmp_path):
+    """Object cutouts (RGBA images, optional depth map beside them) become relief meshes; an
+    image without transparency is reported, not fatal; a run with the cutouts completes."""
+    from PIL import Image
+
+    from conftest import CONGRUENT, read_records, simulate
+
+    root = tmp_path / "meshes"
+    (root / "dog").mkdir(parents=True)
+    Image.fromarray(_cutout()).save(root / "dog" / "spot.png")
+    np.save(root / "dog" / "spot.depth.npy", np.tile(np.linspace(0, 1, 60), (80, 1)))
+    Image.fromarray(_cutout()[..., :3]).save(root / "dog" / "opaque.png")  # no alpha: skipped
+    (root / "sizes.yaml").write_text("dog: {height_m: 0.7}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserLibraryWarning)
+        lib = scan_meshes(root)
+    assert [m.key.rsplit("/", 1)[-1] for m in lib.meshes["dog"]] == ["spot.png"]
+    assert "opaque.png" in _reasons(lib) and "alpha" in _reasons(lib)["opaque.png"]
+    mesh = lib.load_mesh(lib.meshes["dog"][0].key)
+    assert mesh.extents[2] == pytest.approx(0.7, rel=1e-3) and mesh.is_watertight
+    proc = simulate("--spec", str(CONGRUENT), "--set", "samples=3", "--set", f"library.meshes={root}",
+                    "--set", "objects.categories=[dog]", "--set", "target.size_bin=size2", "--set", "output.dir=out",
+                    "--set", "room.type=free_field", "--set", "background.kind=color", "--quiet", cwd=tmp_path)
+    assert "wrote 3 samples" in proc.stdout
+    assert all(r["objects"][0]["mesh"].endswith("spot.png") for r in read_records(tmp_path / "out"))

@@ -180,8 +180,11 @@ class AssetLibrary:
         if mesh is None:
             import trimesh
 
+            from .cutouts import is_cutout, load_cutout_mesh
+
             source, rel = self._source(key)
-            mesh = trimesh.load(source.root / rel, force="mesh")
+            path = source.root / rel
+            mesh = load_cutout_mesh(path) if is_cutout(path) else trimesh.load(path, force="mesh")
             transform = (source.mesh_transforms or {}).get(rel)
             if transform is not None:
                 mesh.apply_transform(np.asarray(transform, float))

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cutouts import is_cutout, load_cutout_mesh
 from .library import AssetLibrary, SourceLibrary
 
 SOUNDS_LIBRARY = "user_sounds"
@@ -333,7 +334,8 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
     categories: dict[str, dict] = {}
     transforms: dict[str, list] = {}
     for category, rel, path in _category_files(root):
-        if path.suffix.lower() not in MESH_EXTENSIONS:
+        cutout = is_cutout(path)
+        if path.suffix.lower() not in MESH_EXTENSIONS and not cutout:
             continue
         report.meshes_found += 1
         if category is None:
@@ -353,7 +355,7 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                mesh = trimesh.load(str(path), force="mesh")
+                mesh = load_cutout_mesh(path) if cutout else trimesh.load(str(path), force="mesh")
         except Exception as exc:  # noqa: BLE001
             _skip(report, "mesh", path, f"unreadable: {_short(exc)}", warn)
             continue
