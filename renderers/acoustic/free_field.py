@@ -149,7 +149,8 @@ class FreeFieldRenderer:
         if scene.room.type != "free_field":
             raise ValueError(f"room.type must be 'free_field' for FreeFieldRenderer, got {scene.room.type!r}")
         _check_head(scene.listener)
-        n = output_length(scene, clips, self.sample_rate)
+        xs = dry_signals(scene, clips, self.sample_rate)
+        n = int(round(float(scene.audio.duration_s) * self.sample_rate))
         n_ch = self.ear_positions(scene.listener).shape[0]
         lead = self.design.half_width - 1  # keep the interpolator's taps before t = 0
         c = scene.room.speed_of_sound_m_s
@@ -159,22 +160,13 @@ class FreeFieldRenderer:
         mix = np.zeros((n_ch, n))
         stems: list[np.ndarray] = []
         irs: list[np.ndarray] = []
-        for k, (src, clip) in enumerate(zip(scene.sources, clips)):
-            x = np.asarray(clip, dtype=np.float64)
-            if x.ndim != 1 or x.shape[0] != n:
-                raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) must be 1-D with {n} samples "
-                                 f"(duration_s * sample_rate), got shape {x.shape}")
-            if not np.all(np.isfinite(x)):
-                raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) has non-finite samples")
-            gain_db = float(src.gain_db)
-            if not np.isfinite(gain_db):
-                raise ValueError(f"scene.sources[{k}].gain_db must be finite, got {src.gain_db!r}")
+        for k, (src, x) in enumerate(zip(scene.sources, xs)):
             try:
                 ir = self._responses(scene.listener, src.position_m, c, lead=lead)
             except ValueError as err:
                 raise ValueError(f"scene.sources[{k}].position_m: {err}") from None
             if n > 0:
-                y = oaconvolve((10.0 ** (gain_db / 20.0)) * x[None, :], ir, axes=-1)
+                y = oaconvolve(x[None, :], ir, axes=-1)
                 stem = y[:, lead:lead + n]
             else:
                 stem = np.zeros((n_ch, 0))
@@ -193,9 +185,10 @@ def _check_head(listener: Listener) -> None:
                          f"got {listener.head!r}")
 
 
-def output_length(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> int:
-    """Samples of the rendered output, after checking the Scene's rate and duration and that
-    there is one clip per source (ValueError naming the field otherwise)."""
+def dry_signals(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> list[np.ndarray]:
+    """Each source's clip times its gain (float64, 1-D, ``round(duration_s * fs)`` samples),
+    after checking the Scene's rate and duration, one clip per source, clip shapes, finite
+    samples and gains (ValueError naming the field otherwise)."""
     if int(scene.audio.sample_rate) != sample_rate:
         raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
                          f"built for {sample_rate} Hz")
@@ -204,4 +197,16 @@ def output_length(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -
         raise ValueError(f"audio.duration_s must be >= 0, got {scene.audio.duration_s!r}")
     if len(clips) != len(scene.sources):
         raise ValueError(f"got {len(clips)} clip(s) for {len(scene.sources)} source(s) in scene.sources")
-    return n
+    out = []
+    for k, (src, clip) in enumerate(zip(scene.sources, clips)):
+        x = np.asarray(clip, dtype=np.float64)
+        if x.ndim != 1 or x.shape[0] != n:
+            raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) must be 1-D with {n} samples "
+                             f"(duration_s * sample_rate), got shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) has non-finite samples")
+        g = src.gain_db
+        if not (isinstance(g, (int, float, np.integer, np.floating)) and np.isfinite(g)):
+            raise ValueError(f"scene.sources[{k}].gain_db must be finite, got {g!r}")
+        out.append(x * 10.0 ** (float(g) / 20.0))
+    return out

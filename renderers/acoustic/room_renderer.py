@@ -50,7 +50,7 @@ from simulator.geometry import rotation_zyx
 from simulator.scene import Listener, Scene
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
-from .free_field import MIN_EAR_DISTANCE_M, AudioRender, output_length
+from .free_field import MIN_EAR_DISTANCE_M, AudioRender, dry_signals
 from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
 from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
 from .kernels import accumulate_hrir, accumulate_omni, trace_rays
@@ -415,19 +415,8 @@ class RoomRenderer:
     def render(self, scene: Scene, clips: Sequence[np.ndarray]) -> AudioRender:
         """Render every source of ``scene`` with its dry clip (1-D, ``round(duration_s * fs)``
         samples at ``audio.sample_rate``); see the module docstring."""
-        n = output_length(scene, clips, self.sample_rate)
-        xs = []
-        for k, (src, clip) in enumerate(zip(scene.sources, clips)):
-            x = np.asarray(clip, dtype=np.float64)
-            if x.ndim != 1 or x.shape[0] != n:
-                raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) must be 1-D with {n} samples "
-                                 f"(duration_s * sample_rate), got shape {x.shape}")
-            if not np.all(np.isfinite(x)):
-                raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) has non-finite samples")
-            g = src.gain_db
-            if not (isinstance(g, (int, float, np.integer, np.floating)) and np.isfinite(g)):
-                raise ValueError(f"scene.sources[{k}].gain_db must be finite, got {g!r}")
-            xs.append(x * 10.0 ** (float(g) / 20.0))
+        xs = dry_signals(scene, clips, self.sample_rate)
+        n = int(round(float(scene.audio.duration_s) * self.sample_rate))
         snr = scene.room.noise_snr_db
         if snr is not None and not (isinstance(snr, (int, float, np.integer, np.floating)) and np.isfinite(snr)):
             raise ValueError(f"room.noise_snr_db must be a finite number of dB or null, got {snr!r}")
