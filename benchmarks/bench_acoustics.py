@@ -1,21 +1,27 @@
 """Binaural room rendering: this project's RoomRenderer against pyroomacoustics, side by side.
 
-    python benchmarks/bench_acoustics.py [--repeats 5] [--order 6] [--fs 16000] [--duration 3]
+    python benchmarks/bench_acoustics.py [--repeats 10] [--order 6] [--fs 16000] [--duration 3]
 
 Same room (shoebox 6 x 5 x 3 m, every wall absorbing ``alpha`` of the energy), same listener and
 source, same HRTF (the bundled MIT KEMAR SOFA file, resampled once with scipy's resample_poly
-for both), same image-source order, sample rate and clip (3 s of noise):
+for both), same image-source order, sample rate and clip (3 s of noise, the main job's length):
 
-* ours: ``RoomRenderer.render`` with ``listener.head = 'hrtf'`` and ``room.late = 'none'``
-  (image sources only, like pyroomacoustics without ray tracing), with the default barycentric
-  HRTF interpolation and with ``hrtf_interpolation='nearest'`` (pyroomacoustics' choice), and,
-  for information, the default ``late = 'stochastic'``;
+* ours: ``RoomRenderer`` with ``listener.head = 'hrtf'`` and ``room.late = 'none'`` (image
+  sources only, like pyroomacoustics without ray tracing): the responses alone
+  (``impulse_responses``) and the render of the clip (``render``), with the default barycentric
+  HRTF interpolation; for information also with the room model rebuilt every call, with
+  ``hrtf_interpolation='nearest'`` (pyroomacoustics' choice) and with the default
+  ``late = 'stochastic'``;
 * pyroomacoustics 0.10: ``ShoeBox`` + ``MeasuredDirectivityFile(interp_order=None)`` for the
-  two ears at the head centre (nearest measured direction per image source), ``simulate()``.
-  Its database download is never triggered: the SOFA file is read by our h5py reader through
+  two ears at the head centre (nearest measured direction per image source): ``compute_rir()``
+  for the responses, ``simulate()`` for the render (responses + convolution). Its database
+  download is never triggered: the SOFA file is read by our h5py reader through
   ``file_reader_callback``. Building the ears' directivities for a head orientation
   (``get_mic_directivity``) is timed apart: a dataset with a random head yaw per sample pays it
-  every sample ("cold"), one with a fixed head once ("warm").
+  every sample, one with a fixed head once.
+
+The two are timed alternately in one loop (median and minimum over the repeats), so that the
+machine's speed changes affect both alike.
 
 Cue check (the two renderers must agree): ITD (cross-correlation lag, sub-sample) and ILD
 (energy ratio) of the direct path within 1 sample and 1 dB, and the normalised correlation of
@@ -89,13 +95,16 @@ def pra_render(pra, dirs, fs: int, order: int, clip: np.ndarray):
     room.add_source(np.add(LISTENER, SOURCE), signal=clip)
     room.add_microphone(list(LISTENER), directivity=dirs[0])
     room.add_microphone(list(LISTENER), directivity=dirs[1])
-    room.simulate()
+    if clip is None:
+        room.compute_rir()  # the responses only
+    else:
+        room.simulate()  # the responses, then the convolution with the clip
     return room
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--order", type=int, default=6)
     ap.add_argument("--fs", type=int, default=16000)
     ap.add_argument("--duration", type=float, default=3.0)
@@ -103,37 +112,51 @@ def main(argv=None) -> int:
     fs, order = args.fs, args.order
     clip = np.random.default_rng(0).standard_normal(int(round(args.duration * fs)))
 
-    # -- ours ---------------------------------------------------------------------------------
-    def timed(renderer, scene):
-        renderer.render(scene, [clip])  # warm: HRTF prepared, Numba kernels loaded
-        times = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            out = renderer.render(scene, [clip])
-            times.append(time.perf_counter() - t)
-        return out, times
-
+    # Both renderers are timed in the same loop, alternating, so that the machine's drift hits
+    # both alike. Per repeat:
+    #   response: the binaural room impulse responses only (ours: impulse_responses; pra: build
+    #             the ShoeBox with source and ears, compute_rir)
+    #   render:   the same plus the convolution with the clip (ours: render; pra: ShoeBox + simulate)
+    #   ours with the room model rebuilt every call (a dataset whose samples each have their own
+    #   room), and pra's ears rebuilt for a head pose (a dataset with a head pose per sample).
+    scene = make_scene(fs, order, args.duration, "none")
     t = time.perf_counter()
     bary = RoomRenderer(fs)
-    bary.render(make_scene(fs, order, args.duration, "none"), [clip])
+    bary.render(scene, [clip])  # HRTF prepared, Numba kernels loaded
     t_first = time.perf_counter() - t
-    ours, ours_t = timed(bary, make_scene(fs, order, args.duration, "none"))
-    _, stoch_t = timed(bary, make_scene(fs, order, args.duration, "stochastic"))
-    ours_nn, nn_t = timed(RoomRenderer(fs, hrtf_interpolation="nearest"), make_scene(fs, order, args.duration, "none"))
-
-    # -- pyroomacoustics ------------------------------------------------------------------------
+    nearest = RoomRenderer(fs, hrtf_interpolation="nearest")
+    stoch_scene = make_scene(fs, order, args.duration, "stochastic")
+    nearest.render(scene, [clip])
+    bary.render(stoch_scene, [clip])
     t = time.perf_counter()
     pra, hrtf_file, orientation = pra_setup(fs)
     t_file = time.perf_counter() - t
-    dir_t, sim_t = [], []
+    dirs = (hrtf_file.get_mic_directivity("left", orientation=orientation()),
+            hrtf_file.get_mic_directivity("right", orientation=orientation()))
+    pra_render(pra, dirs, fs, order, clip)
+
+    times: dict[str, list[float]] = {}
+
+    def clock(name, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        times.setdefault(name, []).append(time.perf_counter() - t0)
+        return out
+
+    def rebuilt_room():
+        bary._rooms.clear()
+        return bary.render(scene, [clip])
+
     for _ in range(args.repeats):
-        t = time.perf_counter()
-        dirs = (hrtf_file.get_mic_directivity("left", orientation=orientation()),
-                hrtf_file.get_mic_directivity("right", orientation=orientation()))
-        dir_t.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        room = pra_render(pra, dirs, fs, order, clip)
-        sim_t.append(time.perf_counter() - t)
+        clock("ours response", lambda: bary.impulse_responses(scene))
+        clock("pra response", lambda: pra_render(pra, dirs, fs, order, None))
+        ours = clock("ours render", lambda: bary.render(scene, [clip]))
+        room = clock("pra render", lambda: pra_render(pra, dirs, fs, order, clip))
+        clock("ours render, room rebuilt", rebuilt_room)
+        ours_nn = clock("ours render, nearest HRTF", lambda: nearest.render(scene, [clip]))
+        clock("ours render, stochastic tail", lambda: bary.render(stoch_scene, [clip]))
+        clock("pra ears", lambda: (hrtf_file.get_mic_directivity("left", orientation=orientation()),
+                                   hrtf_file.get_mic_directivity("right", orientation=orientation())))
 
     # -- cues -----------------------------------------------------------------------------------
     ir_pra = np.array([np.asarray(room.rir[0][0], float), np.asarray(room.rir[1][0], float)])
@@ -165,28 +188,30 @@ def main(argv=None) -> int:
     (itd_o, ild_o), (itd_p, ild_p), corr_bary, shift = compare(ours.impulse_responses[0].astype(np.float64))
     _, _, corr_nn, _ = compare(ours_nn.impulse_responses[0].astype(np.float64))
 
-    def ms(ts):
-        return 1e3 * float(np.median(ts)), 1e3 * float(np.min(ts))
-
-    ours_ms, ours_min = ms(ours_t)
-    nn_ms, nn_min = ms(nn_t)
-    stoch_ms, stoch_min = ms(stoch_t)
-    warm_ms, warm_min = ms(sim_t)
-    dir_ms, dir_min = ms(dir_t)
-    cold_ms, cold_min = warm_ms + dir_ms, warm_min + dir_min
+    med = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+    low = {k: 1e3 * float(np.min(v)) for k, v in times.items()}
+    cold = med["pra render"] + med["pra ears"]
     print(f"binaural room rendering: shoebox {SIZE} m, alpha {ALPHA}, order {order}, {fs} Hz, "
-          f"{args.duration:g} s clip, MIT KEMAR HRTF, {args.repeats} repeats (median / min)")
-    print(f"  ours, ISM only, barycentric HRTF               {ours_ms:8.1f} / {ours_min:7.1f} ms"
-          f"   (first call in the process {1e3 * t_first:.0f} ms)")
-    print(f"  ours, ISM only, nearest HRTF (as pra)          {nn_ms:8.1f} / {nn_min:7.1f} ms")
-    print(f"  ours, ISM + stochastic binaural tail (default) {stoch_ms:8.1f} / {stoch_min:7.1f} ms")
-    print(f"  pyroomacoustics simulate(), ears reused        {warm_ms:8.1f} / {warm_min:7.1f} ms")
-    print(f"  pyroomacoustics ears for the head pose         {dir_ms:8.1f} / {dir_min:7.1f} ms"
-          f"   (MeasuredDirectivityFile: {1e3 * t_file:.0f} ms once)")
-    print(f"  pyroomacoustics per sample with a new pose     {cold_ms:8.1f} / {cold_min:7.1f} ms")
-    print(f"  speed-up (pra / ours, ISM only, barycentric; median, min): {warm_ms / ours_ms:.1f}x, "
-          f"{warm_min / ours_min:.1f}x with the ears reused; {cold_ms / ours_ms:.0f}x, {cold_min / ours_min:.0f}x "
-          "when each sample has its own head pose")
+          f"{args.duration:g} s clip, MIT KEMAR HRTF, image sources only, {args.repeats} interleaved repeats "
+          "(median / min ms)")
+    rows = [("ours response (impulse_responses)", "ours response"),
+            ("pra response (ShoeBox + compute_rir)", "pra response"),
+            ("ours render (response + convolution)", "ours render"),
+            ("pra render (ShoeBox + simulate)", "pra render"),
+            ("ours render, room model rebuilt per call", "ours render, room rebuilt"),
+            ("ours render, nearest HRTF (as pra)", "ours render, nearest HRTF"),
+            ("ours render, + stochastic binaural tail", "ours render, stochastic tail"),
+            ("pra ears for a new head pose (2 x get_mic_directivity)", "pra ears")]
+    for label, key in rows:
+        print(f"  {label:<56s}{med[key]:8.2f} / {low[key]:7.2f}")
+    print(f"  (ours: first call in the process {1e3 * t_first:.0f} ms; pra MeasuredDirectivityFile "
+          f"{1e3 * t_file:.0f} ms once)")
+    print("  speed-up, pra / ours (medians), same head pose throughout (pra's ears reused):")
+    print(f"    room response                 {med['pra response'] / med['ours response']:6.1f}x")
+    print(f"    render                        {med['pra render'] / med['ours render']:6.1f}x"
+          f"   ({med['pra render'] / med['ours render, room rebuilt']:.1f}x with our room model rebuilt per call)")
+    print(f"  speed-up when every sample has its own head pose (pra rebuilds its ears): "
+          f"{cold / med['ours render']:.0f}x")
     print(f"  direct path ITD: ours {itd_o:.3f} ms, pra {itd_p:.3f} ms (difference "
           f"{abs(itd_o - itd_p) * fs / 1e3:.2f} samples)")
     print(f"  direct path ILD: ours {ild_o:.2f} dB, pra {ild_p:.2f} dB")
