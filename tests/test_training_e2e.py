@@ -108,6 +108,41 @@ def test_train_then_evaluate_on_a_generated_dataset(tiny, tmp_path):
         assert (ev / png).stat().st_size > 1000
 
 
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_and_tensorboard_run_on_the_cpu(tiny, tmp_path, amp):
+    # the CUDA code path (autocast, fp16 loss scaling, TensorBoard) exercised on the CPU: it must
+    # train to finite losses in reduced precision, so its weights differ from the fp32 run's
+    pytest.importorskip("tensorboard")
+    runs = {}
+    for mode in ("off", amp):
+        runs[mode] = tmp_path / mode
+        run_cli("training.train", *train_args(tiny, runs[mode], "train.max_steps=3", "train.device=cpu",
+                                              f"train.amp={mode}", "train.tensorboard=true"), cwd=tmp_path)
+    summary = json.loads((runs[amp] / "summary.json").read_text())
+    assert summary["amp"] == {"bf16": "bfloat16", "fp16": "float16"}[amp] and summary["device"] == "cpu"
+    assert json.loads((runs["off"] / "summary.json").read_text())["amp"] == "off"
+    log = (runs[amp] / "train_log.csv").read_text().splitlines()
+    col = log[0].split(",").index("loss")
+    losses = [float(row.split(",")[col]) for row in log[1:]]
+    assert len(losses) == 3 and np.all(np.isfinite(losses))
+    a, b = load_weights(runs["off"]), load_weights(runs[amp])
+    assert a.keys() == b.keys()
+    assert all(torch.isfinite(v).all() for v in b.values())
+    assert any(not torch.equal(a[k], b[k]) for k in a)
+    events = list((runs[amp] / "tensorboard").glob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 100
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none on the CI machine)")
+def test_trains_on_the_gpu_with_automatic_mixed_precision(tiny, tmp_path):
+    run = tmp_path / "gpu"
+    run_cli("training.train", *train_args(tiny, run, "train.max_steps=3", "train.device=auto", "train.amp=auto"),
+            cwd=tmp_path)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["device"].startswith("cuda") and summary["amp"] in ("bfloat16", "float16")
+    assert all(torch.isfinite(v).all() for v in load_weights(run).values())
+
+
 def test_bad_config_exits_with_status_2(tiny, tmp_path):
     proc = run_cli("training.train", *train_args(tiny, tmp_path / "r", "model.varient=mono"), cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "model.varient" in proc.stderr

@@ -137,7 +137,8 @@ class Trainer:
         else:
             self.opt = torch.optim.Adam(groups, lr=o["lr"], weight_decay=o["weight_decay"])
         self.amp_dtype = self._amp_dtype()
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        # fp16 needs loss scaling on any device (CUDA, or the CPU's autocast); bf16 and fp32 do not
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
 
         b = t["batch_size"]
         if self.table.n < b:
@@ -317,7 +318,8 @@ class Trainer:
         self.save()
         summary = {"is_main": main_proc, "out_dir": str(self.out), "steps": self.progress["global_step"],
                    "epochs": self.progress["epoch"], "train_time_s": round(self.train_time, 1),
-                   "finished": self.progress["global_step"] >= self.total_steps}
+                   "finished": self.progress["global_step"] >= self.total_steps,
+                   "device": str(self.device), "amp": str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else "off"}
         if main_proc and summary["finished"]:
             ckpt.save_model(self.out, self.model, self.cfg, self._extra())
             (self.out / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "is_main"}, indent=1))
