@@ -64,6 +64,26 @@ class SampleMaker:
         self.level_db = float(spec.resolved["audio"]["level_db"])
         self.max_occlusion = float(spec.resolved["objects"]["max_occlusion"])
         self._amodal_memo: dict[int, tuple[tuple, np.ndarray]] = {}
+        self._hull_points: dict[str, np.ndarray] = {}  # mesh key -> its convex hull's vertices (own frame)
+
+    def _occluders(self, scene: Scene) -> list:
+        """The objects' hulls that may block direct sound (``room.occlusion``; photos have no meshes)."""
+        if not scene.room.occlusion or (scene.image_source or {}).get("type") == "photo":
+            return []
+        from renderers.acoustic.occlusion import scene_occluders
+
+        def hull_points(key: str) -> np.ndarray:
+            pts = self._hull_points.get(key)
+            if pts is None:
+                mesh = self.library.load_mesh(key)
+                try:
+                    pts = np.asarray(mesh.convex_hull.vertices, float)
+                except Exception:  # a flat or degenerate mesh: its vertices (it cannot occlude)
+                    pts = np.asarray(mesh.vertices, float)
+                self._hull_points[key] = pts
+            return pts
+
+        return scene_occluders(scene.objects, hull_points)
 
     def _visual_renderer(self, image: dict[str, Any]):
         """The mesh raster, or the diffusion backend (which sizes objects by their boxes: its
@@ -218,7 +238,7 @@ class SampleMaker:
         channels = 1 if scene.listener.head == "mono" else 2
         kind = scene.manipulations.get("audio")
         if kind is None:
-            audio = self.acoustic.render(scene, self._clips(scene.sources, sr, n))
+            audio = self.acoustic.render(scene, self._clips(scene.sources, sr, n), self._occluders(scene))
             mixture, stems, irs = audio.mixture, audio.stems, audio.impulse_responses
         else:
             mixture, stems, irs = self._negative_audio(scene, kind, channels, n, stream=1), [], []
@@ -226,6 +246,8 @@ class SampleMaker:
         record["audio"] = {"sample_rate": sr, "duration_s": scene.audio.duration_s, "channels": channels,
                            "head": scene.listener.head, "content": kind or "rendered",
                            "output_gain_db": float(20.0 * np.log10(gain))}
+        if scene.room.occlusion and kind is None:
+            record["audio"]["occlusion"] = audio.occlusion  # one entry per source whose direct path is blocked
         negatives: dict[str, np.ndarray] = {}
         neg_spec = scene.manipulations.get("negatives")
         if neg_spec:
@@ -236,7 +258,7 @@ class SampleMaker:
                 if name == "offscreen":
                     src = source_from_dict(neg_spec["offscreen"]["source"])
                     alone = dataclasses.replace(scene, sources=[src])
-                    signal = self.acoustic.render(alone, self._clips([src], sr, n)).mixture
+                    signal = self.acoustic.render(alone, self._clips([src], sr, n), self._occluders(alone)).mixture
                     info = {"kind": name, "region": neg_spec["offscreen"]["region"],
                             "source": annotate_source(scene.camera, src)}
                 else:

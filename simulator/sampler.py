@@ -194,7 +194,7 @@ class Sampler:
         maybe = lambda key: spec.sample(key, rng) if key in spec.dists else None  # noqa: E731
         room = Room(type=spec.sample("room.type", rng), speed_of_sound_m_s=r["speed_of_sound_m_s"],
                     max_order=r["max_order"], late=r["late"], air_absorption=r["air_absorption"],
-                    noise_snr_db=maybe("room.noise_snr_db"))
+                    noise_snr_db=maybe("room.noise_snr_db"), occlusion=r["occlusion"])
         if room.type == "free_field":
             return room
         room.rt60_s = maybe("room.rt60_s")

@@ -74,7 +74,8 @@ class Room:
     turned into one uniform absorption coefficient (inverse Sabine/Eyring). ``max_order`` is the
     image-source order; ``late`` the late-reverberation model (``none``, ``stochastic``,
     ``raytrace``); ``air_absorption`` adds frequency-dependent air attenuation;
-    ``noise_snr_db`` adds diffuse background noise at that SNR (None: none).
+    ``noise_snr_db`` adds diffuse background noise at that SNR (None: none); ``occlusion``: objects
+    between a source and the head block its direct sound (renderers/acoustic/occlusion.py).
     """
 
     type: str = "free_field"
@@ -87,6 +88,7 @@ class Room:
     late: str = "stochastic"
     air_absorption: bool = False
     noise_snr_db: float | None = None
+    occlusion: bool = False
     mesh: str | None = None
     floor_plan: list[tuple[float, float]] | None = None
     height_m: float | None = None

@@ -30,7 +30,7 @@ starts at t = 0, does not hold them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -56,12 +56,14 @@ class AudioRender:
     ``mixture``: (C, n) float32; channel 0 = LEFT ear (+y), 1 = RIGHT ear (-y); C = 1 for head
     ``mono``. ``stems``: one (C, n) float32 per scene source, in ``scene.sources`` order; they sum
     to the mixture. ``impulse_responses``: one (C, L) float32 per source, the source-to-ear
-    responses used (without the source's gain).
+    responses used (without the source's gain). ``occlusion``: one plain dict per source whose
+    direct path an object blocks (:mod:`renderers.acoustic.occlusion`; room renderer only).
     """
 
     mixture: np.ndarray
     stems: list[np.ndarray]
     impulse_responses: list[np.ndarray]
+    occlusion: list[dict] = field(default_factory=list)
 
 
 def to_head_frame(listener: Listener, position_m) -> np.ndarray:

@@ -54,7 +54,8 @@ from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
 from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
 from .kernels import accumulate_hrir, accumulate_omni, trace_rays
 from .late import band_masks, diffuse_mixing, diffuse_noise, fade_weights, stochastic_tail
-from .rooms import RoomModel, build_room
+from .occlusion import Occluder, OccludedPath, occluded_direct_path
+from .rooms import RoomModel, band_centres, build_room
 
 __all__ = ["RoomRenderer", "make_acoustic_renderer", "HEADS", "LATE_MODELS"]
 
@@ -245,8 +246,11 @@ class RoomRenderer:
             raise ValueError(f"room.listener_position_m {tuple(model.listener.tolist())} puts the listener's head "
                              f"(centre or ears) outside the {model.type} room")
 
-    def _source_response(self, scene: Scene, model: RoomModel, head: _Head, k: int, n: int) -> np.ndarray:
-        """Response (C, lead + L) of source k, index 0 = t = -lead samples."""
+    def _source_response(self, scene: Scene, model: RoomModel, head: _Head, k: int, n: int,
+                         occluders: Sequence[Occluder] = (), occlusion: list | None = None) -> np.ndarray:
+        """Response (C, lead + L) of source k, index 0 = t = -lead samples. With ``occluders`` the
+        direct path goes round those blocking it (:mod:`.occlusion`); an :class:`OccludedPath`
+        is then appended to ``occlusion``."""
         src = scene.sources[k]
         where = f"scene.sources[{k}].position_m"
         try:
@@ -294,6 +298,24 @@ class RoomRenderer:
             ims = shoebox_image_sources(model, src_room, int(order))
         else:
             ims = polyhedron_image_sources(model, src_room, receivers, int(order), fs, self.polyhedron_max_images)
+        occluded = None  # (apparent source in room coordinates, (1, B_oct) gains, (R, 1) visibility)
+        if occluders:
+            path = occluded_direct_path(p, occluders, band_centres(fs), c, exclude=src.object_id)
+            direct = np.flatnonzero(ims.orders == 0)
+            if path is not None and direct.size:
+                if occlusion is not None:
+                    occlusion.append((k, path))
+                j = int(direct[0])
+                if model.flat:  # one band: the direct path gets its own octave bands below
+                    occluded = (model.listener + path.apparent_position_m, ims.gains[j:j + 1, :1] * path.band_gains,
+                                ims.visible[:, j:j + 1].copy())
+                    ims.gains = ims.gains.copy()
+                    ims.gains[j] = 0.0
+                else:  # the model's bands are the octave bands
+                    ims.positions = ims.positions.copy()
+                    ims.gains = ims.gains.copy()
+                    ims.positions[j] = model.listener + path.apparent_position_m
+                    ims.gains[j] = ims.gains[j] * path.band_gains
 
         if late == "none":
             t_a = t_b = np.inf
@@ -328,6 +350,10 @@ class RoomRenderer:
             t_direct_end = t_direct + taps_after / fs + 0.001
             tail_scale = self._tail_scale(early, lead, t_direct_end, t_a, model, head)
         early = self._combine_bands(early, model.centres)
+        if occluded is not None:
+            bands = np.zeros((occluded[1].shape[1], head.n_channels, early_len))
+            self._accumulate(bands, head, model, model.listener, occluded[0][None, :], occluded[1], occluded[2], lead)
+            early = early + self._combine_bands(bands, band_centres(fs))
         ir = np.zeros((head.n_channels, total))
         if late == "none":
             ir[:, :early_len] = early
@@ -394,11 +420,12 @@ class RoomRenderer:
         self._accumulate_directional(bands, head, model, times, dirs, amps, lead)
         return self._combine_bands(bands, model.centres)
 
-    def impulse_responses(self, scene: Scene, n: int | None = None) -> tuple[list[np.ndarray], int]:
+    def impulse_responses(self, scene: Scene, n: int | None = None, occluders: Sequence[Occluder] = ()
+                          ) -> tuple[list[np.ndarray], int]:
         """Per-source responses (C, lead + L) float64 and the lead (samples before t = 0).
 
         ``n``: cut the responses at this many samples after t = 0 (default: the clip length
-        ``round(duration_s * sample_rate)``; 0 or less: no cut)."""
+        ``round(duration_s * sample_rate)``; 0 or less: no cut). ``occluders``: see :meth:`render`."""
         if int(scene.audio.sample_rate) != self.sample_rate:
             raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
                              f"built for {self.sample_rate} Hz")
@@ -408,12 +435,14 @@ class RoomRenderer:
         _check_seed(scene)
         if n is None:
             n = int(round(float(scene.audio.duration_s) * self.sample_rate))
-        return [self._source_response(scene, model, head, k, n) for k in range(len(scene.sources))], head.lead
+        return [self._source_response(scene, model, head, k, n, occluders) for k in range(len(scene.sources))], head.lead
 
     # -- rendering ------------------------------------------------------------------------------
-    def render(self, scene: Scene, clips: Sequence[np.ndarray]) -> AudioRender:
+    def render(self, scene: Scene, clips: Sequence[np.ndarray], occluders: Sequence[Occluder] = ()) -> AudioRender:
         """Render every source of ``scene`` with its dry clip (1-D, ``round(duration_s * fs)``
-        samples at ``audio.sample_rate``); see the module docstring."""
+        samples at ``audio.sample_rate``); see the module docstring. ``occluders``: object hulls
+        (:func:`renderers.acoustic.occlusion.scene_occluders`) that may block direct paths; each
+        blocked one is described in ``AudioRender.occlusion``."""
         xs = dry_signals(scene, clips, self.sample_rate)
         n = int(round(float(scene.audio.duration_s) * self.sample_rate))
         snr = scene.room.noise_snr_db
@@ -426,8 +455,9 @@ class RoomRenderer:
         lead = head.lead
         mix = np.zeros((head.n_channels, n))
         stems, irs = [], []
+        occlusion: list[tuple[int, OccludedPath]] = []
         for k, x in enumerate(xs):
-            ir = self._source_response(scene, model, head, k, n)
+            ir = self._source_response(scene, model, head, k, n, occluders, occlusion)
             if n > 0:
                 stem = _convolve(x, ir, lead, n)
             else:
@@ -442,7 +472,12 @@ class RoomRenderer:
                 noise = diffuse_noise(n, head.n_channels, self.sample_rate,
                                       self._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
                 mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
-        return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs)
+        centres = band_centres(self.sample_rate)
+        notes = [{"source_id": int(scene.sources[k].id), "object_ids": [int(i) for i in path.object_ids],
+                  "distance_m": round(path.distance_m, 6), "detour_m": round(path.detour_m, 6),
+                  "band_centres_hz": [float(f) for f in centres],
+                  "attenuation_db": [round(float(a), 3) for a in path.attenuation_db]} for k, path in occlusion]
+        return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs, occlusion=notes)
 
 
 def _convolve(x: np.ndarray, ir: np.ndarray, lead: int, n: int) -> np.ndarray:

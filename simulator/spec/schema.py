@@ -232,6 +232,9 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
                           "Late reverberation: none, a binaural stochastic tail matched to the room's decay "
                           "(fast), or directional ray tracing."),
             "air_absorption": Field(Kind("bool"), False, "Frequency-dependent air absorption."),
+            "occlusion": Field(Kind("bool"), False,
+                               "Objects between a source and the head block its direct sound, which then "
+                               "diffracts round them (per-band barrier loss, longer path; docs/acoustics.md)."),
             "noise_snr_db": Field(num(-20.0, 100.0), None, "Diffuse background noise at this SNR, dB (null: none).",
                                   random=True, nullable=True),
         }),
