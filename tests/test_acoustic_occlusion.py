@@ -104,6 +104,9 @@ def test_rendered_direct_sound_loses_the_barrier_attenuation_per_band_and_arrive
     i = int(np.argmax(xc))
     lag = lags[i] + 0.5 * (xc[i - 1] - xc[i + 1]) / (xc[i - 1] - 2 * xc[i] + xc[i + 1])
     assert lag == pytest.approx(delta / C * FS, abs=0.3)
+    # the response keeps the band filters' ringing: it ends at silence
+    ir = r.impulse_responses(scene(src), n=0, occluders=[occ])[0][0]
+    assert np.max(np.abs(ir[:, -8:])) < 1e-4 * np.max(np.abs(ir))
     # an object off the path changes nothing
     beside = plate((2.0, 1.5, 0.0), (0.3, 0.5, 0.5))
     assert np.array_equal(r.render(scene(src), [x], [beside]).mixture, clear.astype(np.float32))

@@ -65,6 +65,8 @@ LATE_MODELS = ("none", "stochastic", "raytrace")
 MIN_HRTF_DISTANCE_M = 0.1
 #: Half the distance between the KEMAR's ear microphones: the ``hrtf`` head's ears must be in the room.
 HRTF_EAR_OFFSET_M = 0.09
+#: Extra response length (s) kept after an occluded direct path, for its octave-band filters' ringing.
+OCCLUDED_RING_S = 0.02
 #: The stochastic tail's level is matched to the image sources' energy over this window before t_a.
 TAIL_MATCH_WINDOW_S = 0.02
 
@@ -299,6 +301,7 @@ class RoomRenderer:
         else:
             ims = polyhedron_image_sources(model, src_room, receivers, int(order), fs, self.polyhedron_max_images)
         occluded = None  # (apparent source in room coordinates, (1, B_oct) gains, (R, 1) visibility)
+        heard = p  # where the direct sound seems to come from (head frame): the source, or an occluder's edge
         if occluders:
             path = occluded_direct_path(p, occluders, band_centres(fs), c, exclude=src.object_id)
             direct = np.flatnonzero(ims.orders == 0)
@@ -306,6 +309,7 @@ class RoomRenderer:
                 if occlusion is not None:
                     occlusion.append((k, path))
                 j = int(direct[0])
+                heard = path.apparent_position_m
                 if model.flat:  # one band: the direct path gets its own octave bands below
                     occluded = (model.listener + path.apparent_position_m, ims.gains[j:j + 1, :1] * path.band_gains,
                                 ims.visible[:, j:j + 1].copy())
@@ -322,10 +326,12 @@ class RoomRenderer:
             positions, gains, visible = ims.positions, ims.gains, ims.visible
             if model.type == "free_field" and head.kind != "hrtf":  # exactly FreeFieldRenderer's length
                 ears = head.ears_head @ head.rotation.T
-                needed = int(np.floor(np.max(np.linalg.norm(p[None, :] - ears, axis=1)) * fs / c)) + h + 1
+                needed = int(np.floor(np.max(np.linalg.norm(heard[None, :] - ears, axis=1)) * fs / c)) + h + 1
             else:
                 r_max = (float(np.max(np.linalg.norm(positions - model.listener, axis=1))) if positions.size else 0.0)
                 needed = int(np.floor((r_max + head.spacing) * fs / c)) + taps_after
+            if heard is not p:  # an occluded direct path is band-filtered: keep its filters' ringing
+                needed += int(np.ceil(OCCLUDED_RING_S * fs))
         else:
             if model.type == "shoebox":
                 t_b = shoebox_completeness_distance(model, src_room, model.listener, int(order)) / c
