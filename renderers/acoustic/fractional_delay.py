@@ -47,6 +47,7 @@ __all__ = [
     "FractionalDelayDesign",
     "DEFAULT_DESIGN",
     "fractional_delay_taps",
+    "sinc_taps",
     "accumulate_arrivals",
     "accumulate_arrivals_numpy",
     "delay_signal",
@@ -134,42 +135,54 @@ def fractional_delay_taps(delays: np.ndarray, design: FractionalDelayDesign = DE
 
 
 @njit(cache=True, nogil=True)
+def sinc_taps(d, half_width, table, oversampling, taps):  # pragma: no cover - compiled
+    """Fill ``taps`` (2H) with the interpolator for delay ``d`` samples (window from ``table``);
+    return (index of the first tap, single): ``single`` for an integer delay, whose only tap
+    (1 at index ``floor(d)``) is not written. The one place the Numba kernels compute taps."""
+    n0f = np.floor(d)
+    frac = d - n0f
+    n0 = int(n0f)
+    if frac == 0.0:
+        return n0, True
+    # sinc(k - frac) = -(-1)^k sin(pi frac) / (pi (k - frac)); sin(pi frac) is taken as
+    # sin(pi (1 - frac)) above 0.5 (1 - frac is exact there) so that delays a hair below an
+    # integer keep full relative precision in their main tap.
+    pi = np.pi
+    if frac <= 0.5:
+        s = np.sin(pi * frac) / pi
+    else:
+        s = np.sin(pi * (1.0 - frac)) / pi
+    for i in range(2 * half_width):
+        k = i - half_width + 1
+        t = k - frac
+        u = abs(t) * oversampling
+        j = int(u)
+        r = u - j
+        w = table[j] + r * (table[j + 1] - table[j])
+        v = s * w / t
+        if k % 2 == 0:
+            taps[i] = -v
+        else:
+            taps[i] = v
+    return n0 - half_width + 1, False
+
+
+@njit(cache=True, nogil=True)
 def _accumulate_kernel(out, delays, amplitudes, half_width, table, oversampling):  # pragma: no cover - compiled
     n_out = out.shape[0]
-    pi = np.pi
     for i in range(delays.shape[0]):
         if not (np.isfinite(delays[i]) and np.isfinite(amplitudes[i])):
             raise ValueError("delays and amplitudes must be finite")
+    taps = np.empty(2 * half_width)
     for i in range(delays.shape[0]):
-        d = delays[i]
         a = amplitudes[i]
-        n0f = np.floor(d)
-        frac = d - n0f
-        n0 = int(n0f)
-        if frac == 0.0:
-            if 0 <= n0 < n_out:
-                out[n0] += a
+        start, single = sinc_taps(delays[i], half_width, table, oversampling, taps)
+        if single:
+            if 0 <= start < n_out:
+                out[start] += a
             continue
-        # sinc(k - frac) = -(-1)^k sin(pi frac) / (pi (k - frac)); sin(pi frac) is taken as
-        # sin(pi (1 - frac)) above 0.5 (1 - frac is exact there) so that delays a hair below an
-        # integer keep full relative precision in their main tap.
-        if frac <= 0.5:
-            s = a * np.sin(pi * frac) / pi
-        else:
-            s = a * np.sin(pi * (1.0 - frac)) / pi
-        kmin = max(-half_width + 1, -n0)
-        kmax = min(half_width, n_out - 1 - n0)
-        for k in range(kmin, kmax + 1):
-            t = k - frac
-            u = abs(t) * oversampling
-            j = int(u)
-            r = u - j
-            w = table[j] + r * (table[j + 1] - table[j])
-            v = s * w / t
-            if k % 2 == 0:
-                out[n0 + k] -= v
-            else:
-                out[n0 + k] += v
+        for j in range(max(0, -start), min(2 * half_width, n_out - start)):
+            out[start + j] += a * taps[j]
 
 
 def accumulate_arrivals(out: np.ndarray, delays: np.ndarray, amplitudes: np.ndarray,

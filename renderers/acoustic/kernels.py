@@ -6,8 +6,8 @@
 * :func:`shoebox_images`: image sources of a shoebox up to an order, with per-band wall gains.
 * :func:`trace_rays`: a directional ray tracer over a triangle mesh with a receiver sphere.
 
-Fractional delays use the windowed-sinc interpolator of :mod:`.fractional_delay` (same window
-table, same tap formula), so an arrival at ``d`` samples contributes ``a * h_d[n]`` for
+Fractional delays use the windowed-sinc interpolator of :mod:`.fractional_delay` (its
+:func:`~.fractional_delay.sinc_taps`), so an arrival at ``d`` samples contributes ``a * h_d[n]`` for
 ``n = floor(d) - H + 1 .. floor(d) + H``; taps outside the output are dropped.
 """
 from __future__ import annotations
@@ -15,36 +15,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .fractional_delay import sinc_taps as _sinc_taps
+
 __all__ = ["accumulate_omni", "accumulate_hrir", "hrtf_lookup", "shoebox_images", "shoebox_image_count",
            "trace_rays"]
-
-
-@njit(cache=True, nogil=True)
-def _sinc_taps(d, half_width, table, oversampling, taps):  # pragma: no cover - compiled
-    """Fill ``taps`` (2H) with the interpolator for delay ``d``; return (first index, single)."""
-    n0f = np.floor(d)
-    frac = d - n0f
-    n0 = int(n0f)
-    if frac == 0.0:
-        return n0, True
-    pi = np.pi
-    if frac <= 0.5:
-        s = np.sin(pi * frac) / pi
-    else:
-        s = np.sin(pi * (1.0 - frac)) / pi
-    for i in range(2 * half_width):
-        k = i - half_width + 1
-        t = k - frac
-        u = abs(t) * oversampling
-        j = int(u)
-        r = u - j
-        w = table[j] + r * (table[j + 1] - table[j])
-        v = s * w / t
-        if k % 2 == 0:
-            taps[i] = -v
-        else:
-            taps[i] = v
-    return n0 - half_width + 1, False
 
 
 @njit(cache=True, nogil=True)
