@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from scipy.signal import oaconvolve
+from scipy import fft as sfft
 
 from simulator.geometry import rotation_zyx
 from simulator.scene import Listener, Scene
@@ -168,8 +168,7 @@ class FreeFieldRenderer:
             except ValueError as err:
                 raise ValueError(f"scene.sources[{k}].position_m: {err}") from None
             if n > 0:
-                y = oaconvolve(x[None, :], ir, axes=-1)
-                stem = y[:, lead:lead + n]
+                stem = convolve_clip(x, ir, lead, n)
             else:
                 stem = np.zeros((n_ch, 0))
             mix += stem
@@ -212,3 +211,32 @@ def dry_signals(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> 
             raise ValueError(f"scene.sources[{k}].gain_db must be finite, got {g!r}")
         out.append(x * 10.0 ** (float(g) / 20.0))
     return out
+
+
+def convolve_clip(x: np.ndarray, ir: np.ndarray, lead: int, n: int) -> np.ndarray:
+    """Samples ``lead .. lead + n`` of the linear convolution ``x (*) ir`` per channel (x (N,),
+    ir (C, L)) as float64, computed in single precision (relative error ~3e-7, below a 24-bit
+    output's step) by FFT overlap-add: blocks of ``B = F - L + 1`` samples with an FFT of
+    ``F = max(1024, next power of two >= 4 L)`` (one FFT of the whole clip when that is shorter).
+    How both acoustic renderers apply a response to a clip."""
+    c, length = ir.shape
+    full = x.shape[0] + length - 1
+    f = max(1024, 1 << int(np.ceil(np.log2(4 * length))))
+    if f >= full:
+        f = sfft.next_fast_len(full, real=True)
+        y = sfft.irfft(sfft.rfft(x.astype(np.float32), f)[None, :] * sfft.rfft(ir.astype(np.float32), f, axis=-1),
+                       f, axis=-1)
+        return y[:, lead:lead + n].astype(np.float64)
+    b = f - length + 1
+    nb = -(-x.shape[0] // b)
+    blocks = np.zeros(nb * b, np.float32)
+    blocks[:x.shape[0]] = x
+    spec = sfft.rfft(blocks.reshape(nb, b), f, axis=-1)[None, :, :] \
+        * sfft.rfft(ir.astype(np.float32), f, axis=-1)[:, None, :]
+    y = sfft.irfft(spec, f, axis=-1)  # (C, nb, F): block j's output starts at j B
+    out = np.zeros((c, (nb + 1) * b), np.float64)
+    out[:, :nb * b] += y[:, :, :b].reshape(c, -1)
+    tails = np.zeros((c, nb, b), np.float32)
+    tails[:, :, :f - b] = y[:, :, b:]  # F - B = L - 1 <= B: a block's tail only reaches the next block
+    out[:, b:] += tails.reshape(c, -1)
+    return out[:, lead:lead + n]

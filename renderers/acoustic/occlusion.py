@@ -71,7 +71,8 @@ class OccludedPath:
     ``object_ids``: the occluding objects; ``distance_m``: the straight distance D; ``detour_m``:
     the extra path length delta; ``edge_m`` (3,): the diffracting edge (world frame);
     ``apparent_position_m`` (3,): where a point source would have to be to arrive along the edge's
-    direction after ``D + delta``; ``attenuation_db`` (B,): the barrier loss per band;
+    direction after ``D + delta``; ``centres_hz`` (B,): the bands; ``attenuation_db`` (B,): the
+    barrier loss per band;
     ``band_gains`` (B,): the amplitude factors the renderer applies to that apparent source (the
     loss, times ``(D + delta) / D`` so that the level is the straight path's minus the loss)."""
 
@@ -80,8 +81,16 @@ class OccludedPath:
     detour_m: float
     edge_m: np.ndarray
     apparent_position_m: np.ndarray
+    centres_hz: np.ndarray
     attenuation_db: np.ndarray
     band_gains: np.ndarray
+
+    def record(self, source_id: int) -> dict:
+        """The sample record's ``audio.occlusion`` entry for this path (plain JSON values)."""
+        return {"source_id": int(source_id), "object_ids": [int(i) for i in self.object_ids],
+                "distance_m": round(self.distance_m, 6), "detour_m": round(self.detour_m, 6),
+                "band_centres_hz": [float(f) for f in self.centres_hz],
+                "attenuation_db": [round(float(a), 3) for a in self.attenuation_db]}
 
 
 def occluder_from_points(points: np.ndarray, object_id: int) -> Occluder | None:
@@ -232,4 +241,5 @@ def occluded_direct_path(source_m: Sequence[float], occluders: Sequence[Occluder
     apparent = direction * (dist + delta)
     att = barrier_attenuation_db(delta, centres_hz, c, max_db)
     gains = 10.0 ** (-att / 20.0) * (dist + delta) / dist
-    return OccludedPath(tuple(o.object_id for o in blocking), dist, delta, edge, apparent, att, gains)
+    return OccludedPath(tuple(o.object_id for o in blocking), dist, delta, edge, apparent,
+                        np.asarray(centres_hz, float), att, gains)

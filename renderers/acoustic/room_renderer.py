@@ -37,6 +37,7 @@ seeded from ``scene.render_seed``. Frames and conventions are the project's
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -46,10 +47,10 @@ import numpy as np
 from scipy import fft as sfft
 
 from simulator.geometry import rotation_zyx
-from simulator.scene import Listener, Scene
+from simulator.scene import Listener, Scene, to_plain
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
-from .free_field import MIN_EAR_DISTANCE_M, AudioRender, dry_signals
+from .free_field import MIN_EAR_DISTANCE_M, AudioRender, convolve_clip, dry_signals
 from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
 from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
 from .kernels import accumulate_hrir, accumulate_omni, trace_rays
@@ -114,7 +115,7 @@ class RoomRenderer:
     # -- caches ---------------------------------------------------------------------------------
     def room_model(self, room) -> RoomModel:
         """The validated :class:`~renderers.acoustic.rooms.RoomModel` of ``scene.room`` (cached)."""
-        key = json.dumps(vars(room), sort_keys=True, default=_json_value)
+        key = json.dumps(to_plain(room), sort_keys=True, default=str)
         model = self._rooms.get(key)
         if model is None:
             model = build_room(room, self.sample_rate)
@@ -300,26 +301,16 @@ class RoomRenderer:
             ims = shoebox_image_sources(model, src_room, int(order))
         else:
             ims = polyhedron_image_sources(model, src_room, receivers, int(order), fs, self.polyhedron_max_images)
-        occluded = None  # (apparent source in room coordinates, (1, B_oct) gains, (R, 1) visibility)
-        heard = p  # where the direct sound seems to come from (head frame): the source, or an occluder's edge
-        if occluders:
+        path = None  # the direct path round occluders, when one blocks it
+        separate = None  # the occluded direct arrival, when the room's model has no bands for it
+        if occluders and np.any(ims.orders == 0):
             path = occluded_direct_path(p, occluders, band_centres(fs), c, exclude=src.object_id)
-            direct = np.flatnonzero(ims.orders == 0)
-            if path is not None and direct.size:
+            if path is not None:
                 if occlusion is not None:
                     occlusion.append((k, path))
-                j = int(direct[0])
-                heard = path.apparent_position_m
-                if model.flat:  # one band: the direct path gets its own octave bands below
-                    occluded = (model.listener + path.apparent_position_m, ims.gains[j:j + 1, :1] * path.band_gains,
-                                ims.visible[:, j:j + 1].copy())
-                    ims.gains = ims.gains.copy()
-                    ims.gains[j] = 0.0
-                else:  # the model's bands are the octave bands
-                    ims.positions = ims.positions.copy()
-                    ims.gains = ims.gains.copy()
-                    ims.positions[j] = model.listener + path.apparent_position_m
-                    ims.gains[j] = ims.gains[j] * path.band_gains
+                ims, separate = _reroute_direct(ims, model.listener + path.apparent_position_m, path.band_gains,
+                                                model.flat)
+        heard = p if path is None else path.apparent_position_m  # where the direct sound seems to come from
 
         if late == "none":
             t_a = t_b = np.inf
@@ -330,7 +321,7 @@ class RoomRenderer:
             else:
                 r_max = (float(np.max(np.linalg.norm(positions - model.listener, axis=1))) if positions.size else 0.0)
                 needed = int(np.floor((r_max + head.spacing) * fs / c)) + taps_after
-            if heard is not p:  # an occluded direct path is band-filtered: keep its filters' ringing
+            if path is not None:  # an occluded direct path is band-filtered: keep its filters' ringing
                 needed += int(np.ceil(OCCLUDED_RING_S * fs))
         else:
             if model.type == "shoebox":
@@ -356,10 +347,10 @@ class RoomRenderer:
             t_direct_end = t_direct + taps_after / fs + 0.001
             tail_scale = self._tail_scale(early, lead, t_direct_end, t_a, model, head)
         early = self._combine_bands(early, model.centres)
-        if occluded is not None:
-            bands = np.zeros((occluded[1].shape[1], head.n_channels, early_len))
-            self._accumulate(bands, head, model, model.listener, occluded[0][None, :], occluded[1], occluded[2], lead)
-            early = early + self._combine_bands(bands, band_centres(fs))
+        if separate is not None:
+            bands = np.zeros((path.centres_hz.shape[0], head.n_channels, early_len))
+            self._accumulate(bands, head, model, model.listener, *separate, lead)
+            early = early + self._combine_bands(bands, path.centres_hz)
         ir = np.zeros((head.n_channels, total))
         if late == "none":
             ir[:, :early_len] = early
@@ -465,7 +456,7 @@ class RoomRenderer:
         for k, x in enumerate(xs):
             ir = self._source_response(scene, model, head, k, n, occluders, occlusion)
             if n > 0:
-                stem = _convolve(x, ir, lead, n)
+                stem = convolve_clip(x, ir, lead, n)
             else:
                 stem = np.zeros((head.n_channels, 0))
             mix += stem
@@ -478,45 +469,26 @@ class RoomRenderer:
                 noise = diffuse_noise(n, head.n_channels, self.sample_rate,
                                       self._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
                 mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
-        centres = band_centres(self.sample_rate)
-        notes = [{"source_id": int(scene.sources[k].id), "object_ids": [int(i) for i in path.object_ids],
-                  "distance_m": round(path.distance_m, 6), "detour_m": round(path.detour_m, 6),
-                  "band_centres_hz": [float(f) for f in centres],
-                  "attenuation_db": [round(float(a), 3) for a in path.attenuation_db]} for k, path in occlusion]
-        return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs, occlusion=notes)
+        return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs,
+                           occlusion=[path.record(scene.sources[k].id) for k, path in occlusion])
 
 
-def _convolve(x: np.ndarray, ir: np.ndarray, lead: int, n: int) -> np.ndarray:
-    """Samples ``lead .. lead + n`` of the linear convolution ``x (*) ir`` per channel (x (N,),
-    ir (C, L)) as float64, computed in single precision (relative error ~3e-7, below a 24-bit
-    output's step) by FFT overlap-add: blocks of ``B = F - L + 1`` samples with an FFT of
-    ``F = max(1024, next power of two >= 4 L)`` (one FFT of the whole clip when that is shorter)."""
-    c, length = ir.shape
-    full = x.shape[0] + length - 1
-    f = max(1024, 1 << int(np.ceil(np.log2(4 * length))))
-    if f >= full:
-        f = sfft.next_fast_len(full, real=True)
-        y = sfft.irfft(sfft.rfft(x.astype(np.float32), f)[None, :] * sfft.rfft(ir.astype(np.float32), f, axis=-1),
-                       f, axis=-1)
-        return y[:, lead:lead + n].astype(np.float64)
-    b = f - length + 1
-    nb = -(-x.shape[0] // b)
-    blocks = np.zeros(nb * b, np.float32)
-    blocks[:x.shape[0]] = x
-    spec = sfft.rfft(blocks.reshape(nb, b), f, axis=-1)[None, :, :] \
-        * sfft.rfft(ir.astype(np.float32), f, axis=-1)[:, None, :]
-    y = sfft.irfft(spec, f, axis=-1)  # (C, nb, F): block j's output starts at j B
-    out = np.zeros((c, (nb + 1) * b), np.float64)
-    out[:, :nb * b] += y[:, :, :b].reshape(c, -1)
-    tails = np.zeros((c, nb, b), np.float32)
-    tails[:, :, :f - b] = y[:, :, b:]  # F - B = L - 1 <= B: a block's tail only reaches the next block
-    out[:, b:] += tails.reshape(c, -1)
-    return out[:, lead:lead + n]
-
-
-def _json_value(v):
-    """JSON form of the non-JSON values a Room may hold (numpy arrays and scalars, paths)."""
-    return v.tolist() if hasattr(v, "tolist") else str(v)
+def _reroute_direct(ims: ImageSources, position: np.ndarray, band_gains: np.ndarray, flat: bool
+                    ) -> tuple[ImageSources, tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """Image sources whose direct (order 0) arrival comes from ``position`` (room coordinates)
+    with ``band_gains`` (B,) over the octave bands. A banded room model takes it in place; a
+    flat (one-band) one cannot, so its direct arrival is silenced and returned apart as
+    (positions (1, 3), gains (1, B), visibility (R, 1)) for accumulation in octave bands."""
+    j = int(np.flatnonzero(ims.orders == 0)[0])
+    positions, gains = ims.positions.copy(), ims.gains.copy()
+    if flat:
+        separate = (position[None, :], gains[j:j + 1, :1] * band_gains, ims.visible[:, j:j + 1].copy())
+        gains[j] = 0.0
+    else:
+        separate = None
+        positions[j] = position
+        gains[j] = gains[j] * band_gains
+    return dataclasses.replace(ims, positions=positions, gains=gains), separate
 
 
 def _check_seed(scene: Scene) -> None:
