@@ -148,9 +148,7 @@ class _RecordAuditor:
     # -- generic --------------------------------------------------------------------------------
     def _camera(self) -> Camera:
         c = self.r["camera"]
-        names = {f.name for f in dataclasses.fields(Camera)}
-        camera = Camera(**{k: v for k, v in c.items() if k in names})
-        camera.position_m = tuple(camera.position_m)
+        camera = cam.camera_from_record(c)
         if not (isinstance(camera.width, int) and isinstance(camera.height, int) and camera.width > 0
                 and camera.height > 0):
             raise ValueError(f"bad image size {camera.width}x{camera.height}")

@@ -6,10 +6,20 @@ screen's orthographic mapping. Both the sampler and the annotator use these func
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .geometry import PinholeCamera, ScreenProjection
 from .scene import Camera
+
+
+def camera_from_record(c: dict) -> Camera:
+    """The Camera of a sample record's ``camera`` entry (its extra keys, e.g. intrinsics, ignored)."""
+    names = {f.name for f in dataclasses.fields(Camera)}
+    camera = Camera(**{k: v for k, v in c.items() if k in names})
+    camera.position_m = tuple(camera.position_m)
+    return camera
 
 
 def pinhole(camera: Camera) -> PinholeCamera:

@@ -103,6 +103,7 @@ def test_threshold_iou():
 def test_ciou_success_rate_counts_iou_at_least_half():
     assert M.success_rate([0.4, 0.5, 0.6]) == pytest.approx(2 / 3)
     assert math.isnan(M.success_rate([]))
+    assert math.isnan(M.success_rate([0.6, float("nan")]))  # an undefined IoU (no universal threshold)
 
 
 def test_auc_hand_computed():
@@ -112,6 +113,7 @@ def test_auc_hand_computed():
     # IoU 0.5: success for t in [0, 0.5] (11 points), then 0 -> 0.5 + 0.025
     assert M.auc([0.5]) == pytest.approx(0.525)
     assert M.auc([0.5, 1.0]) == pytest.approx((0.525 + 1.0) / 2)
+    assert math.isnan(M.auc([0.5, float("nan")]))
 
 
 def test_iiou_requires_every_source():

@@ -163,6 +163,64 @@ def test_losses_are_finite_and_silence_loss_pushes_maps_to_zero():
     assert all(p.grad is not None for n, p in m.named_parameters())
 
 
+@pytest.mark.parametrize("positives", [0, 1])
+def test_every_enabled_loss_term_is_present_and_trains_all_parameters(positives):
+    # a batch with too few target samples for the contrastive, alignment or supervised terms still
+    # reports every enabled term (as zero) and reaches every parameter: DDP processes stay in step
+    torch.manual_seed(0)
+    cfg = small_cfg("stereo_ipd", alignment={"weight": 1.0}, silence={"weight": 1.0}, supervised={"weight": 1.0})
+    m = build_model(cfg, SR)
+    b = 4
+    has = torch.zeros(b, dtype=torch.bool)
+    has[:positives] = True
+    batch = {"image": torch.randn(b, 3, 64, 64), "audio": torch.randn(b, 2, 4000),
+             "target": torch.ones(b, 64, 64, dtype=torch.bool), "has_target": has,
+             "neg_silence": torch.zeros(b, 2, 4000)}
+    total, parts, _ = L.compute_losses(m, batch, cfg["loss"])
+    assert set(parts) == {"contrastive", "alignment", "silence", "supervised"}
+    assert parts["contrastive"] == 0.0 and parts["alignment"] == 0.0
+    assert (parts["supervised"] == 0.0) == (positives == 0)
+    total.backward()
+    assert all(p.grad is not None for p in m.parameters())
+
+
+def test_pretrained_weights_load_from_a_local_file_and_mismatches_are_reported(tmp_path):
+    import io
+    import warnings
+
+    import soundfile as sf
+    from safetensors.torch import save_file
+
+    from training.data import DataError, decode_audio
+
+    torch.manual_seed(0)
+    cfg = small_cfg("mono")
+    cfg["model"]["coord_channels"] = False
+    donor = build_model(cfg, SR)
+    path = tmp_path / "image.safetensors"
+    save_file({f"backbone.{k}": v.contiguous() for k, v in donor.image_encoder.state_dict().items()}, str(path))
+    cfg["model"]["pretrained"] = {"image": str(path), "audio": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = build_model(cfg, SR)
+    for k, v in donor.image_encoder.state_dict().items():
+        assert torch.equal(got.image_encoder.state_dict()[k], v), k
+    # CoordConv widens the first convolution: it stays random, and the warning names it
+    cfg["model"]["coord_channels"] = True
+    with pytest.warns(UserWarning, match="model.pretrained.image: 1 tensor"):
+        build_model(cfg, SR)
+    save_file({"unrelated": torch.zeros(3)}, str(tmp_path / "other.safetensors"))
+    cfg["model"]["pretrained"] = {"image": str(tmp_path / "other.safetensors"), "audio": None}
+    with pytest.raises(ConfigError, match="no tensor matches"):
+        build_model(cfg, SR)
+    # audio files are never resampled silently
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros((800, 2), np.float32), 8000, format="WAV")
+    with pytest.raises(DataError, match="8000 Hz where 16000 Hz"):
+        decode_audio(buf.getvalue(), 1000, sample_rate=16000)
+    assert decode_audio(buf.getvalue(), 1000, sample_rate=8000).shape == (2, 1000)
+
+
 def test_loss_functions_hand_computed():
     # InfoNCE of a perfectly diagonal logit matrix with a large margin is ~0
     logits = torch.eye(3) * 50

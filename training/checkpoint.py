@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from pathlib import Path
 from typing import Any
@@ -25,24 +24,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from simulator.writers.atomic import write_bytes_atomic, write_text_atomic
+
 FORMAT = "avsim-training-checkpoint"
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, text.encode())
 
 
 def _save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> str:
     from safetensors.torch import save
 
     data = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata=metadata)
-    _atomic_write_bytes(path, data)
+    write_bytes_atomic(path, data)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -121,8 +112,8 @@ def save_checkpoint(ckpt_dir: Path, model, opt, progress: dict[str, Any], cfg: d
     meta = {"format": FORMAT, "version": 1, "config": cfg, "progress": progress, "optimizer": oj, "rng": rj,
             "scaler": scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
             "tensors_sha256": sha, **extra}
-    _atomic_write_text(ckpt_dir / f"{name}.json", json.dumps(meta, indent=1))
-    _atomic_write_text(ckpt_dir / "latest.json", json.dumps({"checkpoint": name}))
+    write_text_atomic(ckpt_dir / f"{name}.json", json.dumps(meta, indent=1))
+    write_text_atomic(ckpt_dir / "latest.json", json.dumps({"checkpoint": name}))
     olds = sorted(p.stem for p in ckpt_dir.glob("step_*.json"))
     for old in olds[:-max(1, keep)]:
         for suffix in (".json", ".safetensors"):
@@ -176,7 +167,7 @@ def save_model(run_dir: Path, model, cfg: dict, extra: dict[str, Any]) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     core = model.module if hasattr(model, "module") else model
     sha = _save_tensors(run_dir / "model.safetensors", dict(core.state_dict()))
-    _atomic_write_text(run_dir / "model.json", json.dumps({"format": "avsim-model", "version": 1, "config": cfg,
+    write_text_atomic(run_dir / "model.json", json.dumps({"format": "avsim-model", "version": 1, "config": cfg,
                                                            "tensors_sha256": sha, **extra}, indent=1))
     return run_dir / "model.safetensors"
 

@@ -188,25 +188,39 @@ def open_source(path: str | Path) -> FolderSource | ShardSource:
 # Decoding
 # ------------------------------------------------------------------------------------------------
 def decode_image(data: bytes, size: tuple[int, int] | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 RGB, resized to ``size`` (H, W) when given (:func:`resize_image`)."""
     from PIL import Image
 
-    img = Image.open(io.BytesIO(data)).convert("RGB")
-    if size is not None and (img.height, img.width) != tuple(size):
-        img = img.resize((int(size[1]), int(size[0])), Image.BILINEAR)
-    return np.asarray(img, dtype=np.uint8)
+    img = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
+    return img if size is None else resize_image(img, size)
 
 
-def decode_audio(data: bytes, length: int | None = None) -> np.ndarray:
-    """(C, L) float32 in [-1, 1]; zero-padded or cut to ``length`` samples."""
+def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) uint8 resized bilinearly to ``size`` (H, W); the same array when already that size."""
+    from PIL import Image
+
+    if image.shape[:2] == tuple(size):
+        return image
+    return np.asarray(Image.fromarray(image).resize((int(size[1]), int(size[0])), Image.BILINEAR), dtype=np.uint8)
+
+
+def decode_audio(data: bytes, length: int | None = None, sample_rate: int | None = None) -> np.ndarray:
+    """(C, L) float32 in [-1, 1]; zero-padded or cut to ``length`` samples. With ``sample_rate``
+    the file must be at that rate (DataError otherwise: samples are never resampled silently)."""
     import soundfile as sf
 
-    x, _sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    x, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    if sample_rate is not None and int(sr) != int(sample_rate):
+        raise DataError(f"audio at {sr} Hz where {sample_rate} Hz is expected (the dataset's or the model's rate)")
     x = np.ascontiguousarray(x.T)
-    if length is not None:
-        if x.shape[1] < length:
-            x = np.pad(x, ((0, 0), (0, length - x.shape[1])))
-        x = x[:, :length]
-    return x
+    return x if length is None else fit_length(x, length)
+
+
+def fit_length(x: np.ndarray, length: int) -> np.ndarray:
+    """(C, L) audio zero-padded or cut to ``length`` samples."""
+    if x.shape[1] < length:
+        return np.pad(x, ((0, 0), (0, length - x.shape[1])))
+    return x[:, :length]
 
 
 def audio_info(data: bytes) -> tuple[int, int, int]:
@@ -302,7 +316,7 @@ class SampleTable:
         rec = src.record(e)
         size = self.spec.image_size
         image = decode_image(src.read_bytes(e, "image"), size)
-        audio = decode_audio(src.read_bytes(e, "audio"), self.spec.length)
+        audio = decode_audio(src.read_bytes(e, "audio"), self.spec.length, self.spec.sample_rate)
         masks = target_masks(rec)
         h, w = rec["camera"]["height"], rec["camera"]["width"]
         tgt = np.logical_or.reduce(masks) if masks and not is_negative(rec) else np.zeros((h, w), bool)
@@ -311,7 +325,7 @@ class SampleTable:
         for kind in self.spec.negatives:
             key = f"negative_{kind}"
             if key in e.files:
-                out[kind] = decode_audio(src.read_bytes(e, key), self.spec.length)
+                out[kind] = decode_audio(src.read_bytes(e, key), self.spec.length, self.spec.sample_rate)
             else:
                 raise DataError(f"sample {e.id} has no {kind} negative audio: generate the dataset with "
                                 f"negatives.{kind}: true, or remove '{kind}' from data.negatives")
@@ -373,11 +387,8 @@ class SampleTable:
     def _pcm16(self) -> bool:
         import soundfile as sf
 
-        try:
-            info = sf.info(io.BytesIO(self.source.read_bytes(self.entries[0], "audio")))
-            return info.subtype == "PCM_16"
-        except Exception:
-            return False
+        info = sf.info(io.BytesIO(self.source.read_bytes(self.entries[0], "audio")))
+        return info.subtype == "PCM_16"
 
     def _open_cache(self, d: Path) -> None:
         meta = json.loads((d / "meta.json").read_text())
@@ -415,8 +426,8 @@ class SampleTable:
             target = np.stack([s["target"] for s in samples])
             has_target = np.array([bool(s["has_target"]) for s in samples])
             negs = {k: np.stack([s[k] for s in samples]).astype(np.float32) for k in self.spec.negatives}
-        audio = _stereo(audio)
-        negs = {k: _stereo(v) for k, v in negs.items()}
+        audio = to_stereo(audio)
+        negs = {k: to_stereo(v) for k, v in negs.items()}
         flips = np.asarray(flips, bool)
         if flips.any():
             image = image.copy()
@@ -432,13 +443,14 @@ class SampleTable:
                 "rows": np.asarray(rows), "flipped": flips, **{f"neg_{k}": v for k, v in negs.items()}}
 
 
-def _stereo(x: np.ndarray) -> np.ndarray:
-    """(B, C, L) -> (B, 2, L): a one-channel dataset is duplicated to both ears."""
-    if x.shape[1] == 2:
+def to_stereo(x: np.ndarray) -> np.ndarray:
+    """(..., C, L) -> (..., 2, L): a one-channel recording is duplicated to both ears, extra
+    channels are dropped."""
+    if x.shape[-2] == 2:
         return x
-    if x.shape[1] == 1:
-        return np.repeat(x, 2, axis=1)
-    return x[:, :2]
+    if x.shape[-2] == 1:
+        return np.repeat(x, 2, axis=-2)
+    return x[..., :2, :]
 
 
 def _to_store(x: np.ndarray, dtype) -> np.ndarray:

@@ -43,11 +43,11 @@ import torch.nn.functional as F
 
 from . import metrics as M
 from .checkpoint import load_model_files
-from .config import DEFAULTS, ConfigError, load_config
-from .data import DataError, decode_audio, decode_image, is_negative, object_masks, open_source, target_masks
+from .config import DEFAULTS, NEGATIVE_KINDS, ConfigError, load_config
+from .data import (DataError, decode_audio, decode_image, fit_length, is_negative, object_masks, open_source,
+                   resize_image, target_masks, to_stereo)
 from .models import build_model, normalise_image
 
-NEG_KINDS = ("silence", "noise", "offscreen")
 SIZE_BINS = ("size1", "size2", "size3")
 
 
@@ -64,11 +64,16 @@ class Predictor:
     def image_features(self, images: np.ndarray, indices: Sequence[int]) -> Any:
         raise NotImplementedError
 
-    def maps(self, feats: Any, audio: np.ndarray, key: str) -> np.ndarray:
-        """(B, h, w) maps of the batch's images paired with ``audio`` (B, 2, L)."""
+    def audio_features(self, audio: np.ndarray) -> Any:
+        """Features of ``audio`` (B, 2, L) that :meth:`maps` and :meth:`embeddings` take (indexable
+        by a list of rows); the waveforms themselves unless the predictor encodes them."""
+        return audio
+
+    def maps(self, feats: Any, audio: Any, key: str) -> np.ndarray:
+        """(B, h, w) maps of the batch's images paired with audio features (:meth:`audio_features`)."""
         raise NotImplementedError
 
-    def embeddings(self, feats: Any, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def embeddings(self, feats: Any, audio: Any) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
 
@@ -83,8 +88,9 @@ class ModelPredictor(Predictor):
         self.sample_rate = int(meta.get("sample_rate", 16000))
         self.model = build_model(cfg, self.sample_rate)
         missing, unexpected = self.model.load_state_dict(tensors, strict=False)
-        if missing:
-            raise ValueError(f"{path}: weights missing for {missing[:3]}")
+        if missing or unexpected:
+            raise ConfigError(f"{path}: the weights do not fit the model of its config (missing {missing[:3]}, "
+                              f"unexpected {unexpected[:3]})")
         self.model.to(device).eval()
         self.device = device
         self.name = name or cfg.get("name") or Path(path).stem
@@ -97,16 +103,16 @@ class ModelPredictor(Predictor):
         return self.model.encode_image(x)
 
     @torch.no_grad()
-    def _audio(self, audio):
+    def audio_features(self, audio):
         return self.model.encode_audio(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)).to(self.device))
 
     @torch.no_grad()
     def maps(self, feats, audio, key):
-        return self.model.similarity(feats, self._audio(audio)).cpu().numpy()
+        return self.model.similarity(feats, audio).cpu().numpy()
 
     @torch.no_grad()
     def embeddings(self, feats, audio):
-        pv, pa = self.model.embeddings(feats, self._audio(audio))
+        pv, pa = self.model.embeddings(feats, audio)
         return pv.cpu().numpy(), pa.cpu().numpy()
 
 
@@ -188,14 +194,20 @@ class Sample:
     gt_uv: tuple[float, float] | None
 
 
-def load_sample(source, entry, length: int | None) -> Sample:
+def load_sample(source, entry, length: int | None, sample_rate: int | None = None) -> Sample:
+    """One sample for evaluation; its audio files must be at ``sample_rate`` (the models' rate)
+    when given."""
     rec = source.record(entry)
     image = decode_image(source.read_bytes(entry, "image"))
-    audio = _stereo(decode_audio(source.read_bytes(entry, "audio"), length))
+
+    def audio(name: str) -> np.ndarray:
+        return to_stereo(decode_audio(source.read_bytes(entry, name), length, sample_rate))
+
+    wave = audio("audio")
     negs = {}
-    for k in NEG_KINDS:
+    for k in NEGATIVE_KINDS:
         if f"negative_{k}" in entry.files:
-            negs[k] = _stereo(decode_audio(source.read_bytes(entry, f"negative_{k}"), length))
+            negs[k] = audio(f"negative_{k}")
     masks = object_masks(rec)
     tms = target_masks(rec, masks)
     targets = (rec.get("targets") or {})
@@ -205,7 +217,7 @@ def load_sample(source, entry, length: int | None) -> Sample:
         for sid in src_ids:
             key = f"stem_s{sid}"
             if key in entry.files:
-                stems[sid] = _stereo(decode_audio(source.read_bytes(entry, key), length))
+                stems[sid] = audio(key)
     neg = is_negative(rec)
     own_negative = None
     if neg:
@@ -220,23 +232,17 @@ def load_sample(source, entry, length: int | None) -> Sample:
     aud = targets.get("audio") or []
     if aud and aud[0].get("pixel") is not None:
         gt_uv = (float(aud[0]["pixel"][0]), float(aud[0]["pixel"][1]))
-    return Sample(entry.index, entry.id, rec["condition"], entry.size_bin, entry.category, rec, image, audio, negs,
+    return Sample(entry.index, entry.id, rec["condition"], entry.size_bin, entry.category, rec, image, wave, negs,
                   stems, None if neg or not tms else np.logical_or.reduce(tms), tms, src_ids,
                   np.logical_or.reduce(sem) if sem else None, own_negative, gt_uv)
 
 
-def _stereo(x: np.ndarray) -> np.ndarray:
-    return np.repeat(x, 2, axis=0) if x.shape[0] == 1 else x[:2]
-
-
 def visual_angle_fn(camera: dict):
-    from simulator.geometry import PinholeCamera, ScreenProjection
+    """The visual-angle function (degrees) of a record's camera (pinhole or screen projection)."""
+    from simulator import camera as cam
 
-    if camera.get("projection") == "screen":
-        return ScreenProjection(camera["width"], camera["height"], camera.get("viewing_distance_m", 0.76),
-                                camera.get("pixels_per_inch", 90.0), camera.get("depth_scale", 0.5)).visual_angle_deg
-    return PinholeCamera(camera["width"], camera["height"], camera["hfov_deg"],
-                         tuple(camera.get("position_m", (0.0, 0.0, 0.0)))).visual_angle_deg
+    c = cam.camera_from_record(camera)
+    return (cam.screen(c) if c.projection == "screen" else cam.pinhole(c)).visual_angle_deg
 
 
 def upsample(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -261,10 +267,10 @@ class ModelResult:
 
 def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_deg: float) -> None:
     size = pred.image_size
-    images = np.stack([s.image if size is None or s.image.shape[:2] == tuple(size) else
-                       decode_resize(s.image, size) for s in samples])
+    images = np.stack([s.image if size is None else resize_image(s.image, size) for s in samples])
     feats = pred.image_features(images, [s.index for s in samples])
     audio = np.stack([s.audio for s in samples])
+    audio = pred.audio_features(audio)  # encoded once for the maps and the embeddings
     main = pred.maps(feats, audio, "main")
     pos = [i for i, s in enumerate(samples) if s.target_mask is not None]
     if pos:
@@ -293,12 +299,12 @@ def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_d
             row.update(h_err=h_err, v_err=v_err, h_prec=M.within_deg(h_err, n_deg), v_prec=M.within_deg(v_err, n_deg))
         res.rows.append(row)
         res.lowres[(s.index, "main")] = main[i]
-    for kind in NEG_KINDS:
+    for kind in NEGATIVE_KINDS:
         idx = [i for i, s in enumerate(samples) if kind in s.negatives]
         if not idx:
             continue
         neg_audio = np.stack([samples[i].negatives[kind] for i in idx])
-        nm = pred.maps(_take(feats, idx), neg_audio, kind)
+        nm = pred.maps(_take(feats, idx), pred.audio_features(neg_audio), kind)
         for j, i in enumerate(idx):
             s = samples[i]
             full = upsample(nm[j], s.image.shape[:2])
@@ -312,19 +318,13 @@ def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_d
         for sid, tm in zip(s.source_ids, s.target_masks):
             if sid not in s.stems or not tm.any():
                 continue
-            m = pred.maps(_take(feats, [i]), s.stems[sid][None], f"stem{sid}")[0]
+            m = pred.maps(_take(feats, [i]), pred.audio_features(s.stems[sid][None]), f"stem{sid}")[0]
             full = upsample(m, s.image.shape[:2])
             ious50.append(M.iou_top50(full, tm))
             iousad.append(M.iou_adaptive(full, tm))
         if ious50:
             res.mixed.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin,
                               "ious50": ious50, "ious_adap": iousad})
-
-
-def decode_resize(image: np.ndarray, size) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(image).resize((int(size[1]), int(size[0])), Image.BILINEAR))
 
 
 def _take(feats, idx):
@@ -392,7 +392,7 @@ def finalize(res: ModelResult, samples_by_index: dict[int, dict], ks=(1, 5, 10))
     for r in res.neg_rows:
         by_kind[r["kind"]].append(r)
     pias, aucns = [], []
-    for kind in NEG_KINDS:
+    for kind in NEGATIVE_KINDS:
         rows = by_kind.get(kind)
         if not rows:
             continue
@@ -471,7 +471,7 @@ def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict])
     ns = [results[next(iter(results))]["groups"].get(c, {}).get("n", 0) for c in cols]
     lines += ["Samples per column: " + ", ".join(f"{c.replace('/', ' ')} {n}" for c, n in zip(cols, ns)), ""]
     # negatives
-    kinds = [k for k in NEG_KINDS if any(k in r["negatives"] for r in results.values())]
+    kinds = [k for k in NEGATIVE_KINDS if any(k in r["negatives"] for r in results.values())]
     if kinds:
         hdr = (["Uth"] + [f"pIA {k}" for k in kinds] + [f"AUCN {k}" for k in kinds] + ["FLOC", "FAUC", "separability"]
                + [f"activated {k}" for k in kinds])
@@ -535,7 +535,7 @@ def paired_margins(rows: dict[str, list[dict]], comparisons: list[tuple[str, str
     out = []
     for a, b in comparisons:
         if a not in rows or b not in rows:
-            raise ValueError(f"--compare {a}:{b}: unknown model (have {', '.join(rows)})")
+            raise ConfigError(f"--compare {a}:{b}: unknown model (have {', '.join(rows)})")
         ra = {r["index"]: r for r in rows[a]}
         rb = {r["index"]: r for r in rows[b]}
         common = sorted(set(ra) & set(rb))
@@ -607,7 +607,7 @@ def plots(results: dict[str, dict], res_rows: dict[str, ModelResult], out: Path,
             r = res_rows[n]
             data = [[x["max_sim"] for x in r.rows]]
             labels = ["positive"]
-            for k in NEG_KINDS:
+            for k in NEGATIVE_KINDS:
                 vals = [x["max_sim"] for x in r.neg_rows if x["kind"] == k]
                 if vals:
                     data.append(vals)
@@ -717,7 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return run(args)
-    except (DataError, ConfigError, FileNotFoundError, ValueError) as exc:
+    except (DataError, ConfigError, FileNotFoundError) as exc:  # bad input; anything else is a bug: traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -737,31 +737,35 @@ def run(args) -> int:
     preds: list[Predictor] = []
     names = list(args.names or [])
     if names and len(names) != len(args.model):
-        raise ValueError("--names needs one name per --model")
+        raise ConfigError("--names needs one name per --model")
     for i, m in enumerate(args.model):
         preds.append(ModelPredictor(Path(m), names[i] if names else None, device))
     if "vision_prior" in args.baselines:
         if not args.vision_prior:
-            raise ValueError("--baselines vision_prior needs --vision-prior RUN (a model.variant: vision model; "
+            raise ConfigError("--baselines vision_prior needs --vision-prior RUN (a model.variant: vision model; "
                              "configs/vision_prior.yaml trains one)")
     if args.vision_prior:
         vp = ModelPredictor(Path(args.vision_prior), "vision prior", device)
         if vp.variant != "vision":
-            raise ValueError(f"--vision-prior {args.vision_prior}: model.variant is {vp.variant}, not vision")
+            raise ConfigError(f"--vision-prior {args.vision_prior}: model.variant is {vp.variant}, not vision")
         preds.append(vp)
     if "random" in args.baselines:
         preds.append(RandomPredictor(args.seed))
     if "center" in args.baselines:
         preds.append(CenterPredictor())
     if not preds:
-        raise ValueError("nothing to evaluate: give --model and/or --baselines")
+        raise ConfigError("nothing to evaluate: give --model and/or --baselines")
     seen = set()
     for p in preds:
         if p.name in seen:
-            raise ValueError(f"two models are named {p.name!r}: use --names")
+            raise ConfigError(f"two models are named {p.name!r}: use --names")
         seen.add(p.name)
     lengths = {p.length for p in preds if p.length}
     length = max(lengths) if lengths else None
+    rates = {p.sample_rate for p in preds if isinstance(p, ModelPredictor)}
+    if len(rates) > 1:
+        raise ConfigError(f"the models were trained at different sample rates {sorted(rates)}")
+    rate = rates.pop() if rates else None
     results_rows = {p.name: ModelResult(p.name) for p in preds}
     sample_info: dict[int, dict] = {}
     t0 = time.perf_counter()
@@ -773,7 +777,7 @@ def run(args) -> int:
         except ImportError:
             pass
     for start in it:
-        batch = [load_sample(source, e, length) for e in entries[start:start + args.batch_size]]
+        batch = [load_sample(source, e, length, rate) for e in entries[start:start + args.batch_size]]
         for s in batch:
             sample_info[s.index] = {"hw": s.image.shape[:2], "target": s.target_mask}
         for p in preds:
@@ -785,7 +789,7 @@ def run(args) -> int:
     comparisons = []
     for c in args.compare:
         if ":" not in c:
-            raise ValueError(f"--compare {c}: expected A:B")
+            raise ConfigError(f"--compare {c}: expected A:B")
         comparisons.append(tuple(c.split(":", 1)))
     margins = paired_margins({n: r.rows for n, r in results_rows.items()}, comparisons) if comparisons else []
     out = Path(args.out)
@@ -808,7 +812,7 @@ def run(args) -> int:
 
 def _with_length(s: Sample, length: int) -> Sample:
     def fit(x):
-        return x[:, :length] if x.shape[1] >= length else np.pad(x, ((0, 0), (0, length - x.shape[1])))
+        return fit_length(x, length)
     return Sample(**{**s.__dict__, "audio": fit(s.audio), "negatives": {k: fit(v) for k, v in s.negatives.items()},
                      "stems": {k: fit(v) for k, v in s.stems.items()}})
 

@@ -96,27 +96,41 @@ def compute_losses(model: AVModel, batch: dict[str, torch.Tensor], cfg_loss: dic
     maps = core.similarity(v, a)
     terms: dict[str, torch.Tensor] = {}
 
+    # Every enabled term is always present, so logs keep the same columns and DDP processes
+    # reduce the same values; a term this batch cannot form (too few samples with a target) is a
+    # zero still connected to the parameters it trains, so every parameter gets a gradient.
+    enough = int(pos.sum()) > 1
     c = cfg_loss["contrastive"]
-    if c["weight"] > 0 and int(pos.sum()) > 1:
-        vp, ap = v[pos], a[pos]
-        pair = core.all_pairs(vp, ap)
-        extra = None
-        if neg_kinds and cfg_loss.get("negatives_in_contrastive", True):
-            extra = torch.stack([core.similarity(vp, a_neg[k][pos]) for k in neg_kinds], dim=1)
-        terms["contrastive"] = c["weight"] * mil_contrastive(pair, c["temperature"], extra)
+    if c["weight"] > 0:
+        if enough:
+            vp, ap = v[pos], a[pos]
+            pair = core.all_pairs(vp, ap)
+            extra = None
+            if neg_kinds and cfg_loss.get("negatives_in_contrastive", True):
+                extra = torch.stack([core.similarity(vp, a_neg[k][pos]) for k in neg_kinds], dim=1)
+            terms["contrastive"] = c["weight"] * mil_contrastive(pair, c["temperature"], extra)
+        else:
+            terms["contrastive"] = maps.sum() * 0.0
 
     al = cfg_loss["alignment"]
-    if al["weight"] > 0 and core.proj_v is not None and int(pos.sum()) > 1:
-        pv, pa = core.embeddings(v[pos], a[pos])
-        terms["alignment"] = al["weight"] * alignment_loss(pv, pa, al["temperature"])
+    if al["weight"] > 0 and core.proj_v is not None:
+        if enough:
+            pv, pa = core.embeddings(v[pos], a[pos])
+            terms["alignment"] = al["weight"] * alignment_loss(pv, pa, al["temperature"])
+        else:
+            pv, pa = core.embeddings(v, a)
+            terms["alignment"] = (pv.sum() + pa.sum()) * 0.0
 
     for k in neg_kinds:
-        if cfg_loss[k]["weight"] > 0:
-            terms[k] = cfg_loss[k]["weight"] * empty_map_loss(core.similarity(v, a_neg[k]))
+        terms[k] = cfg_loss[k]["weight"] * empty_map_loss(core.similarity(v, a_neg[k]))
 
     s = cfg_loss["supervised"]
-    if s["weight"] > 0 and bool(pos.any()):
-        terms["supervised"] = s["weight"] * supervised_loss(maps[pos], batch["target"][pos], s["kind"], s["temperature"])
+    if s["weight"] > 0:
+        if bool(pos.any()):
+            terms["supervised"] = s["weight"] * supervised_loss(maps[pos], batch["target"][pos], s["kind"],
+                                                                s["temperature"])
+        else:
+            terms["supervised"] = maps.sum() * 0.0
 
     total = sum(terms.values()) if terms else maps.sum() * 0.0
     return total, {k: float(v_.detach()) for k, v_ in terms.items()}, maps

@@ -151,16 +151,17 @@ def iou_threshold(heatmap: np.ndarray, gt: np.ndarray, threshold: float) -> floa
 
 def success_rate(ious: Sequence[float], threshold: float = IOU_SUCCESS) -> float:
     """cIoU as a dataset score (seeds/001): the fraction of samples whose IoU is at least
-    ``threshold`` (0.5). NaN for no samples."""
+    ``threshold`` (0.5). NaN for no samples or when any IoU is undefined (NaN)."""
     x = np.asarray(ious, dtype=float)
-    return float(np.mean(x >= threshold)) if x.size else float("nan")
+    return float(np.mean(x >= threshold)) if x.size and not np.isnan(x).any() else float("nan")
 
 
 def auc(ious: Sequence[float], thresholds: np.ndarray = CURVE_THRESHOLDS) -> float:
     """AUC (seeds/001, seeds/004 Sec. 4.1): the area under the success ratio (fraction of samples
-    with IoU >= t) as the threshold t goes from 0 to 1 (trapezoid rule on ``thresholds``)."""
+    with IoU >= t) as the threshold t goes from 0 to 1 (trapezoid rule on ``thresholds``). NaN
+    for no samples or when any IoU is undefined (NaN)."""
     x = np.asarray(ious, dtype=float)
-    if not x.size:
+    if not x.size or np.isnan(x).any():  # no samples, or an undefined IoU (e.g. no universal threshold)
         return float("nan")
     curve = np.array([np.mean(x >= t) for t in thresholds])
     return float(_trapezoid(curve, thresholds))

@@ -26,6 +26,7 @@ lets the cosine map express *where* as well as *what*.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -33,6 +34,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .config import ConfigError
 from .data import IMAGE_MEAN, IMAGE_STD
 from .features import InterauralSpectrogram, LogMel
 
@@ -227,7 +229,11 @@ def build_model(cfg: dict, sample_rate: int) -> AVModel:
     pre = cfg["model"].get("pretrained") or {}
     for part, attr in (("image", "image_encoder"), ("audio", "audio_encoder")):
         if pre.get(part):
-            load_pretrained(getattr(model, attr), pre[part])
+            missing = load_pretrained(getattr(model, attr), pre[part])
+            if missing:  # e.g. the first convolution when CoordConv channels are on
+                warnings.warn(f"model.pretrained.{part}: {len(missing)} tensor(s) not in {pre[part]} keep their "
+                              f"random initialisation: {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}",
+                              stacklevel=2)
     return model
 
 
@@ -252,5 +258,7 @@ def load_pretrained(module: nn.Module | None, path: str | Path) -> list[str]:
                 break
         else:
             missing.append(k)
+    if not loaded:
+        raise ConfigError(f"pretrained weights {p}: no tensor matches the model's (names or shapes differ)")
     module.load_state_dict(loaded, strict=False)
     return missing

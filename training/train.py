@@ -151,6 +151,7 @@ class Trainer:
         self.log_rows = 0
         self.val_rows = 0
         self.train_time = 0.0
+        self._saved: tuple | None = None  # what the newest checkpoint holds (see save)
         if resume:
             self._resume(resume)
         self.tb = None
@@ -212,25 +213,31 @@ class Trainer:
                 out[k] = torch.from_numpy(np.ascontiguousarray(v)).to(dev)
         return out
 
-    def batch_rows(self, epoch: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    def epoch_plan(self, epoch: int, steps: range) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(table rows, flips) of this process's share of each step's batch in ``epoch`` (the
+        permutation and flips are drawn once per epoch from seed and epoch only)."""
         b = self.cfg["train"]["batch_size"]
         order = epoch_order(self.table.n, self.cfg["seed"], epoch)
         flips = epoch_flips(self.table.n, self.cfg["seed"], epoch, float(self.cfg["data"]["flip"]))
-        rows = order[step * b:(step + 1) * b][ddp.rank_slice(b, self.info)]
-        return rows, flips[rows]
+        mine = ddp.rank_slice(b, self.info)
+        plan = []
+        for step in steps:
+            rows = order[step * b:(step + 1) * b][mine]
+            plan.append((rows, flips[rows]))
+        return plan
 
     def epoch_batches(self, epoch: int, start: int):
         """(step, arrays) for the steps of an epoch from ``start``: read in this process from the
         cache, or decoded by ``data.num_workers`` DataLoader workers when there is no cache."""
         steps = range(start, self.steps_per_epoch)
+        plan = self.epoch_plan(epoch, steps)
         workers = int(self.cfg["data"]["num_workers"] or 0)
         if self.table.cached or workers == 0:
-            for step in steps:
-                yield step, self.table.batch(*self.batch_rows(epoch, step))
+            for step, (rows, flips) in zip(steps, plan):
+                yield step, self.table.batch(rows, flips)
             return
         from torch.utils.data import DataLoader
 
-        plan = [self.batch_rows(epoch, step) for step in steps]
         loader = DataLoader(_Batches(self.table, plan), batch_size=None, shuffle=False, num_workers=workers,
                             collate_fn=_identity)
         yield from zip(steps, loader)
@@ -282,7 +289,7 @@ class Trainer:
                 self.progress.update(step_in_epoch=step + 1, global_step=gs + 1)
                 gs += 1
                 if gs % t["log_every"] == 0 or gs == self.total_steps:
-                    mean = {k: float(np.mean([w.get(k, 0.0) for w in window])) for k in window[0]}
+                    mean = {k: float(np.mean([w[k] for w in window])) for k in window[0]}  # same keys every step
                     mean = ddp.all_reduce_mean(mean, self.info, self.device)
                     dt = time.perf_counter() - t_window
                     row = {"step": gs, "epoch": epoch, "lr": self.opt.param_groups[0]["lr"],
@@ -335,6 +342,11 @@ class Trainer:
                 "train_time_s": self.train_time, "world_size": self.info.world_size}
 
     def save(self) -> None:
+        """A checkpoint of the current position, unless the last one already holds it."""
+        state = (tuple(self.progress.items()), self.log_rows, self.val_rows)
+        if state == self._saved:
+            return
+        self._saved = state
         if self.info.is_main:
             ckpt.save_checkpoint(self.ckpt_dir, self.model, self.opt, dict(self.progress), self.cfg, self._extra(),
                                  keep=self.cfg["train"]["keep_checkpoints"], scaler=self.scaler)
