@@ -177,9 +177,10 @@ def load_model_files(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any
     p = Path(path)
     if p.is_dir() and (p / "model.json").is_file():
         p = p / "model.safetensors"
-    if p.name.endswith(".safetensors") and p.with_suffix(".json").is_file() and \
-            json.loads(p.with_suffix(".json").read_text()).get("format") == "avsim-model":
-        return _load_tensors(p), json.loads(p.with_suffix(".json").read_text())
+    if p.name.endswith(".safetensors") and p.with_suffix(".json").is_file():
+        meta = json.loads(p.with_suffix(".json").read_text())
+        if meta.get("format") == "avsim-model":
+            return _load_tensors(p), meta
     stem = find_checkpoint(p)
     if stem is None:
         raise FileNotFoundError(f"{path}: no model.safetensors/model.json or checkpoint found")

@@ -136,14 +136,9 @@ class ShardSource:
         rel = entry.files.get(kind)
         if rel is None:
             raise DataError(f"{self.root}: sample {entry.id} has no '{kind}' file")
-        rec_rel = entry.files["record"]
-        key = rec_rel[: -len(".json")]
-        if rel in self.members:
-            return rel
-        name = key + rel[len(key):]
-        if name not in self.members:
-            raise DataError(f"{self.root}: shard member {name} missing")
-        return name
+        if rel not in self.members:
+            raise DataError(f"{self.root}: shard member {rel} missing")
+        return rel
 
     def read_bytes(self, entry: Entry, kind: str) -> bytes:
         return self._read(self._member(entry, kind))
@@ -342,8 +337,8 @@ class SampleTable:
                 self._write_cache(tmp, progress)
                 try:
                     os.replace(tmp, final)
-                except OSError:  # another process won the race
-                    shutil.rmtree(tmp, ignore_errors=True)
+                except OSError:  # another process won the race: ours is removed below
+                    pass
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
@@ -429,15 +424,11 @@ class SampleTable:
         audio = to_stereo(audio)
         negs = {k: to_stereo(v) for k, v in negs.items()}
         flips = np.asarray(flips, bool)
-        if flips.any():
-            image = image.copy()
-            target = target.copy()
-            audio = audio.copy()
+        if flips.any():  # every array above is this batch's own (fancy indexing, stacking): flip in place
             image[flips] = image[flips][:, :, ::-1]
             target[flips] = target[flips][:, :, ::-1]
             audio[flips] = audio[flips][:, ::-1]
             for k in negs:
-                negs[k] = negs[k].copy()
                 negs[k][flips] = negs[k][flips][:, ::-1]
         return {"image": image, "audio": audio, "target": target, "has_target": has_target,
                 "rows": np.asarray(rows), "flipped": flips, **{f"neg_{k}": v for k, v in negs.items()}}
