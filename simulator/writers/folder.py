@@ -247,13 +247,26 @@ def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str, bit_depth: int) 
     """(channels, n) float -> FLAC (PCM_16/24) or WAV (float32) bytes."""
     import soundfile as sf
 
-    buf = io.BytesIO()
     data = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).T)
-    if fmt == "flac":
-        sf.write(buf, np.clip(data, -1.0, 1.0), sample_rate, format="FLAC", subtype=f"PCM_{bit_depth}")
-    else:
-        sf.write(buf, data, sample_rate, format="WAV", subtype="FLOAT")
+    if fmt != "flac":
+        return encode_float_wav(data, sample_rate)
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(data, -1.0, 1.0), sample_rate, format="FLAC", subtype=f"PCM_{bit_depth}")
     return buf.getvalue()
+
+
+def encode_float_wav(frames: np.ndarray, sample_rate: int) -> bytes:
+    """(n, channels) float32 -> a RIFF/WAVE file of 32-bit IEEE floats (format tag 3) with its
+    ``fact`` chunk. Written here rather than by libsndfile, whose float WAVs carry a ``PEAK``
+    chunk with the time of writing, so that the same audio always gives the same bytes."""
+    import struct
+
+    n, channels = frames.shape
+    payload = np.ascontiguousarray(frames, dtype="<f4").tobytes()
+    fmt = struct.pack("<HHIIHH", 3, channels, sample_rate, sample_rate * channels * 4, channels * 4, 32)
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<II", 4, n)
+            + b"data" + struct.pack("<I", len(payload)) + payload)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def remove_stale_temporaries(root: Path) -> None:
