@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tiny_diffusion
 DIGESTS = Path(__file__).resolve().parent / "golden_digests.json"
 
 #: (case name, spec file or bundled name, overrides, samples)
@@ -42,6 +43,7 @@ CASES: list[tuple[str, str, tuple[str, ...], int]] = [
     ("screen_occlusion", "congruent", ("camera.projection=screen", "room.occlusion=true", "objects.count=6",
                                        "audio.bit_depth=24", "room.noise_snr_db=20", "room.air_absorption=true"), 3),
     ("photos", "@photos", (), 4),
+    ("diffusion", "@diffusion", (), 2),
 ]
 
 
@@ -87,14 +89,38 @@ def write_photo_fixture(root: Path) -> Path:
     return spec
 
 
-def dataset_digests(root: Path) -> dict[str, str]:
-    """{relative path (+ normalised views): sha256} of one dataset folder."""
+def write_diffusion_spec(root: Path) -> Path | None:
+    """A spec painting congruent layouts with a tiny random GLIGEN pipeline saved under ``root``
+    (None without the diffusion extra)."""
+    try:
+        import torch
+
+        import tiny_diffusion
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    model = tiny_diffusion.save_tiny_gligen(root / "tiny-gligen")
+    spec = root / "diffusion.yaml"
+    spec.write_text("name: diffusion\nseed: 3\nsamples: 2\ncondition: congruent\n"
+                    "image: {width: 64, height: 64, renderer: diffusion,\n"
+                    f"  diffusion: {{model: {model}, steps: 2, resolution: 64, device: cpu, dtype: float32}}}}\n"
+                    "objects: {count: {int: [1, 3]}}\n")
+    return spec
+
+
+def dataset_digests(root: Path, work: Path) -> dict[str, str]:
+    """{relative path (+ normalised views): sha256} of one dataset folder. The temporary folder
+    ``work`` is written as ``<work>`` in text files (records name the fixtures' paths)."""
     out: dict[str, str] = {}
+    portable = True  # no file names the work folder (else the manifest's record digests depend on it)
     for p in sorted(root.rglob("*")):
         if not p.is_file():
             continue
         rel = str(p.relative_to(root))
         data = p.read_bytes()
+        if p.suffix in (".json", ".jsonl"):
+            data = data.replace(str(work).encode(), b"<work>")
+            portable = portable and (rel == "dataset.json" or b"<work>" not in data)
         if rel == "dataset.json":
             info = json.loads(data)
             part = {k: info.get(k) for k in ("status", "samples", "counts", "failed", "library", "name")}
@@ -114,6 +140,8 @@ def dataset_digests(root: Path) -> dict[str, str]:
                 entry["sha256"].pop(rec, None)
                 lines.append(json.dumps(entry, sort_keys=True))
             out[rel + "#without_records"] = _sha("\n".join(lines).encode())
+    if not portable:
+        out.pop("manifest.jsonl", None)
     return out
 
 
@@ -129,6 +157,10 @@ def generate(work: Path) -> dict[str, dict[str, str]]:
         out = work / name
         if spec_name == "@photos":
             path = write_photo_fixture(work / "photo_fixture")
+        elif spec_name == "@diffusion":
+            path = write_diffusion_spec(work / "diffusion_fixture")
+            if path is None:
+                continue
         else:
             path = resolve_spec_path(spec_name)
         specs = load_spec(path, [*overrides, f"samples={samples}", f"output.dir={out}"], library=open_library)
@@ -136,7 +168,7 @@ def generate(work: Path) -> dict[str, dict[str, str]]:
             run_spec(spec, "new", workers=1, progress=False)
         for dataset_json in sorted(out.rglob("dataset.json")):
             sub = str(dataset_json.parent.relative_to(out))
-            result[name if sub == "." else f"{name}/{sub}"] = dataset_digests(dataset_json.parent)
+            result[name if sub == "." else f"{name}/{sub}"] = dataset_digests(dataset_json.parent, work)
     return result
 
 
@@ -157,7 +189,7 @@ def compare(expected: dict[str, dict[str, str]], actual: dict[str, dict[str, str
 
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="avsim-golden-") as tmp:
-        actual = generate(Path(tmp))
+        actual = generate(Path(tmp).resolve())
     if "--write" in argv:
         DIGESTS.write_text(json.dumps(actual, indent=1, sort_keys=True) + "\n")
         print(f"wrote {DIGESTS} ({sum(len(v) for v in actual.values())} digests, {len(actual)} datasets)")
