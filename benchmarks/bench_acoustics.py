@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from renderers.acoustic.hrtf import DEFAULT_SOFA, read_sofa  # noqa: E402
 from renderers.acoustic.room_renderer import RoomRenderer  # noqa: E402
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, Source  # noqa: E402
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, Source  # noqa: E402
 
 SIZE = (6.0, 5.0, 3.0)
 LISTENER = (2.0, 2.5, 1.5)

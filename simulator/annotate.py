@@ -2,46 +2,19 @@
 
 Masks come from the instance-id image (visible masks) and per-object silhouettes (amodal); they
 are stored as COCO RLE. Boxes are COCO ``[x, y, width, height]`` in pixels of the visible mask.
-Angles and distances are those of :mod:`simulator.geometry` (head frame, degrees, metres).
+Angles and distances are those of :mod:`simulator.core.geometry` (head frame, degrees, metres).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
-from . import camera as cam
-from .geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
-from .scene import Scene
-from .spec.schema import SIZE_BINS
-
-
-def size_bin_of(area_fraction: float) -> str | None:
-    """The size bin whose (low, high] contains the area fraction; None above 30 % or at 0."""
-    for name, (lo, hi) in SIZE_BINS.items():
-        if lo < area_fraction <= hi:
-            return name
-    return None
-
-
-def encode_rle(mask: np.ndarray) -> dict[str, Any]:
-    """COCO RLE of a boolean (H, W) mask, with ``counts`` as a str (JSON-ready)."""
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return {"size": [int(s) for s in rle["size"]], "counts": rle["counts"].decode("ascii")}
-
-
-def decode_rle(rle: dict[str, Any]) -> np.ndarray:
-    return mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")}).astype(bool)
-
-
-def bbox_of(mask: np.ndarray) -> list[int] | None:
-    """COCO box [x, y, w, h] (pixels) of a mask, or None if empty."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
+from .core import camera as cam
+from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
+from .core.masks import bbox_of, disk_mask, encode_rle
+from .core.scene import Scene
+from .core.size_bins import size_bin_of
 
 
 def _angles(p) -> dict[str, float]:
@@ -52,13 +25,6 @@ def _angles(p) -> dict[str, float]:
 
 def _pixel(px) -> list[float] | None:
     return None if px is None else [float(px[0]), float(px[1])]
-
-
-def disk_mask(height: int, width: int, u: float, v: float, radius_px: float) -> np.ndarray:
-    """Pixels whose centres lie within ``radius_px`` of (u, v) (continuous pixel coordinates)."""
-    rows = np.arange(height)[:, None] + 0.5
-    cols = np.arange(width)[None, :] + 0.5
-    return (cols - u) ** 2 + (rows - v) ** 2 <= radius_px**2
 
 
 def annotate_source(camera, src) -> dict[str, Any]:

@@ -11,7 +11,7 @@ What is checked (docs/conditions.md, docs/dataset-format.md):
 
 * every sample: unique object and source ids; masks decode to the image size and are disjoint;
   each object's visible pixels, area fraction, size bin, box and pixel centre agree with its mask
-  and position; every stored angle and distance agrees with :mod:`simulator.geometry`; each
+  and position; every stored angle and distance agrees with :mod:`simulator.core.geometry`; each
   source's pixel and ``on_screen`` agree with the camera; a source on an object shows on a pixel
   of that object's mask and the object is sounding (and only those objects are); every audio
   target repeats its source and its region (object or disk) and its pixel lies inside that
@@ -37,12 +37,13 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from . import camera as cam
-from .annotate import bbox_of, decode_rle, disk_mask, size_bin_of
+from .core import camera as cam
+from .core.masks import bbox_of, decode_rle, disk_mask
+from .core.size_bins import size_bin_of
 from .conditions import condition_names
-from .geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
-from .scene import Camera
-from .spec.schema import SIZE_BINS
+from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
+from .core.scene import Camera
+from .core.size_bins import SIZE_BINS
 
 ANGLE_TOL_DEG = 1e-6
 LENGTH_TOL_M = 1e-9

@@ -85,7 +85,7 @@ def _run(argv: list[str]) -> int:
     if args.workers < 1:
         raise SpecError("--workers must be at least 1")
 
-    from .assets.library import open_library
+    from .assets.user import open_library
     from .executor import plan_counts, run_spec
     from .spec.loader import load_spec
     from .writers.folder import DatasetFolder

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .assets.silhouette import YAWS_DEG, at_yaw
-from .spec.schema import SIZE_BINS
+from .core.size_bins import SIZE_BINS
 
 #: The lowest target area the sampler aims at inside a bin, relative to the bin's lower edge.
 BIN_EDGE_MARGIN = 0.05

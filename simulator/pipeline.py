@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
-from . import camera as cam
-from .annotate import annotate, annotate_source, size_bin_of
+from .core import camera as cam
+from .annotate import annotate, annotate_source
+from .core.size_bins import size_bin_of
 from .assets.library import AssetLibrary, loop_excerpt
 from .plan import Plan
 from .sampler import PlacementError, Sampler
-from .scene import Scene, source_from_dict
+from .core.render import VisualRender
+from .core.scene import Scene, source_from_dict
 from .spec.loader import Spec
 
 MAX_ATTEMPTS = 12
@@ -226,14 +228,11 @@ class SampleMaker:
 
     def _finish(self, scene: Scene, vis) -> Sample:
         vis = self._manipulate_image(scene, vis)
-        info = getattr(vis, "info", None)
-        if info and getattr(vis, "mask_source", "box") == "segmenter":
-            amodal = vis.masks  # the segmenter's masks, clipped to their boxes
-        else:
+        amodal = vis.annotation_masks
+        if amodal is None:
             amodal = self._amodal(scene, [o.id for o in scene.objects])  # silhouettes, or box masks (diffusion)
         record = annotate(scene, vis.instance_ids, amodal)
-        if info:
-            record["diffusion"] = info  # model, mode, prompt(s), phrases, boxes (xyxy pixel edges), seed
+        record.update(vis.extras)
         sr, n = scene.audio.sample_rate, int(round(scene.audio.duration_s * scene.audio.sample_rate))
         channels = 1 if scene.listener.head == "mono" else 2
         kind = scene.manipulations.get("audio")
@@ -302,4 +301,4 @@ class SampleMaker:
         else:
             rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scene.render_seed, spawn_key=(0,))))
             rgb = np.clip(np.round(128.0 + img["noise_std"] * rng.standard_normal((h, w, 3))), 0, 255).astype(np.uint8)
-        return type(vis)(rgb=rgb, depth=np.zeros((h, w), np.float32), instance_ids=np.zeros((h, w), np.int32))
+        return VisualRender(rgb=rgb, depth=np.zeros((h, w), np.float32), instance_ids=np.zeros((h, w), np.int32))

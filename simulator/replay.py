@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .scene import Scene
+from .core.scene import Scene
 from .spec.errors import SpecError
 from .spec.loader import Spec, spec_from_resolved
 from .writers.folder import DATASET_FORMAT, write_sample_files

@@ -24,19 +24,18 @@ import json
 
 import numpy as np
 
-from . import camera as cam
+from .core import camera as cam
 from .assets.library import AssetLibrary, MeshAsset
 from .conditions import get_rule
 from .conditions.base import Cast, CastContext
 from .assets.silhouette import YAWS_DEG, at_yaw
 from .feasibility import BIN_EDGE_MARGIN, feasible, reachable
-from .geometry import spherical_to_cartesian
-from renderers.visual.textures import SEED_VARIANTS
+from .core.geometry import spherical_to_cartesian
 from .plan import PlanEntry
-from .scene import (AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
+from .core.scene import (TEXTURE_SEEDS, AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
                     Targets, to_plain)
 from .spec.loader import Spec
-from .spec.schema import SIZE_BINS
+from .core.size_bins import SIZE_BINS
 
 #: Mask-area fractions of objects that are not the controlled target (log-uniform).
 OTHER_AREA_RANGE = (0.01, 0.12)
@@ -107,7 +106,7 @@ class Sampler:
                                 kind=spec.sample("background.kind", rng))
         if background.kind in ("backdrop", "room"):
             background.texture = spec.sample("background.texture", rng)
-            background.texture_seed = int(rng.integers(SEED_VARIANTS))
+            background.texture_seed = int(rng.integers(TEXTURE_SEEDS))
         lighting = Lighting(key_azimuth_deg=spec.sample("lighting.key_azimuth_deg", rng),
                             key_elevation_deg=spec.sample("lighting.key_elevation_deg", rng),
                             key_intensity=spec.sample("lighting.key_intensity", rng),
@@ -414,7 +413,7 @@ class Sampler:
 
     def _posed_vertices(self, obj: SceneObject) -> np.ndarray:
         """The object's mesh vertices in the head frame, (n, 3) metres."""
-        from .geometry import pose_matrix
+        from .core.geometry import pose_matrix
 
         vertices = np.asarray(self.library.load_mesh(obj.mesh).vertices)
         pose = pose_matrix(obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)

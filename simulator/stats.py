@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .audit import DatasetNotFound, find_datasets, planned_category, read_dataset_info
-from .spec.schema import SIZE_BINS
+from .core.size_bins import SIZE_BINS
 
 HEATMAP_BINS = 16
 UNIFORMITY_GRID = 4

@@ -18,7 +18,6 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -147,7 +146,7 @@ def dataset_digests(root: Path, work: Path) -> dict[str, str]:
 
 def generate(work: Path) -> dict[str, dict[str, str]]:
     """Run every case in this process (one worker) below ``work``; {case: {file: sha256}}."""
-    from simulator.assets.library import open_library
+    from simulator.assets.user import open_library
     from simulator.cli import resolve_spec_path
     from simulator.executor import run_spec
     from simulator.spec.loader import load_spec

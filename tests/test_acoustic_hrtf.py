@@ -10,7 +10,7 @@ from scipy.signal import correlate, correlation_lags
 
 from renderers.acoustic.hrtf import DEFAULT_SOFA, HRTF, load_hrtf, read_sofa
 from renderers.acoustic.room_renderer import RoomRenderer
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, Source
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, Source
 
 FS = 16000
 C = 343.0

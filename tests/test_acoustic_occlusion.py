@@ -12,7 +12,7 @@ from scipy.signal import correlate, correlation_lags
 from renderers.acoustic.occlusion import (barrier_attenuation_db, blocked_length, detour, occluded_direct_path,
                                           occluder_from_points)
 from renderers.acoustic.room_renderer import RoomRenderer
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, Source
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, Source
 
 FS = 16000
 C = 343.0
@@ -135,7 +135,7 @@ def test_pipeline_occludes_a_source_hidden_behind_another_object(tmp_path):
 
     from conftest import CONGRUENT, FREE_FIELD, read_records, simulate
     from simulator.pipeline import SampleMaker
-    from simulator.scene import Scene
+    from simulator.core.scene import Scene
     from simulator.spec.loader import spec_from_resolved
 
     simulate("--spec", str(CONGRUENT), *FREE_FIELD, "--set", "samples=2", "--set", "image.width=64",

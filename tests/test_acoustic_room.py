@@ -11,7 +11,7 @@ from renderers.acoustic import make_acoustic_renderer
 from renderers.acoustic.free_field import FreeFieldRenderer
 from renderers.acoustic.room_renderer import RoomRenderer
 from renderers.acoustic.rooms import build_room, eyring_absorption, eyring_rt60
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, Source
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, Source
 
 FS = 16000
 C = 343.0

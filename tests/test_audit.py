@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator import camera as cam
-from simulator.annotate import decode_rle, encode_rle
+from simulator.core import camera as cam
+from simulator.core.masks import decode_rle, encode_rle
 from simulator.audit import Violation, audit_dataset, audit_record, main as audit_main
-from simulator.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
-from simulator.scene import Camera
+from simulator.core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
+from simulator.core.scene import Camera
 
 from conftest import CONGRUENT, read_records, simulate
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from simulator.audit import audit_dataset, planned_category
-from simulator.spec.schema import SIZE_BINS
+from simulator.core.size_bins import SIZE_BINS
 
 from conftest import FREE_FIELD, CONGRUENT, read_records, simulate
 

@@ -6,7 +6,7 @@ import pytest
 
 from renderers.visual.depth_objects import cutout_to_mesh
 from renderers.visual.mesh_raster import MeshRasterRenderer
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, SceneObject
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, SceneObject
 
 
 def two_colour_disc(h: int = 120, w: int = 90) -> np.ndarray:

@@ -21,8 +21,8 @@ from renderers.visual.diffusion import (DIFFUSION_STREAM, DiffusionLayout, Diffu
                                         box_mask, box_of_mask, generation_seed, generation_size, join_phrases,
                                         normalise_box, paint_instances, phrase_for)
 from renderers.visual.mesh_raster import MeshRasterRenderer
-from simulator.annotate import bbox_of
-from simulator.scene import AudioSettings, Background, Camera, Listener, Room, Scene, SceneObject
+from simulator.core.masks import bbox_of
+from simulator.core.scene import AudioSettings, Background, Camera, Listener, Room, Scene, SceneObject
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -341,7 +341,7 @@ def test_gligen_mode_rejects_a_model_without_boxes(inpaint_path, raster, torch_m
 def test_with_the_real_sampler(gligen_path, torch_mod):
     """The real sampler with the default library, sizing objects by their box masks: the
     generated image's boxes are the sampler's boxes and the sized object's mask is in its bin."""
-    from simulator.annotate import size_bin_of
+    from simulator.core.size_bins import size_bin_of
     from simulator.assets.library import AssetLibrary
     from simulator.plan import Plan
     from simulator.sampler import PlacementError, Sampler

@@ -14,9 +14,9 @@ import pytest
 import soundfile as sf
 from PIL import Image
 
-from simulator.annotate import decode_rle
-from simulator.geometry import PinholeCamera, azimuth_deg, distance_m, elevation_deg, lateral_deg
-from simulator.spec.schema import SIZE_BINS
+from simulator.core.masks import decode_rle
+from simulator.core.geometry import PinholeCamera, azimuth_deg, distance_m, elevation_deg, lateral_deg
+from simulator.core.size_bins import SIZE_BINS
 
 from conftest import CONGRUENT, FREE_FIELD, read_records, simulate, tree_digest
 
@@ -211,7 +211,7 @@ def test_sweep_makes_one_sub_dataset_per_point(tmp_path: Path):
 
 
 def test_screen_projection_puts_sources_behind_their_pixels(tmp_path: Path):
-    from simulator.geometry import ScreenProjection
+    from simulator.core.geometry import ScreenProjection
 
     simulate("--spec", str(CONGRUENT), "--set", "samples=8", "--set", "output.dir=out", "--set",
              "camera.projection=screen", *FREE_FIELD, "--quiet", cwd=tmp_path)

@@ -12,8 +12,9 @@ from renderers.acoustic.fractional_delay import (
     delay_signal,
     fractional_delay_taps,
 )
-from renderers.acoustic.free_field import AudioRender, FreeFieldRenderer
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, Source
+from renderers.acoustic.free_field import FreeFieldRenderer
+from simulator.core.render import AudioRender
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, Source
 
 FS = 16000
 C = 343.0

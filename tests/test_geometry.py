@@ -1,4 +1,4 @@
-"""Property tests of the one frame (simulator.geometry): angles, pinhole camera, screen mode,
+"""Property tests of the one frame (simulator.core.geometry): angles, pinhole camera, screen mode,
 rotations. Conventions under test (DESIGN.md): +x ahead, +y left, +z up; azimuth = atan2(y, x)
 in (-180, 180]; elevation = atan2(z, hypot(x, y)); lateral = asin(y / r); image u grows to the
 right (towards -y), v downwards (towards -z)."""
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from simulator.geometry import (
+from simulator.core.geometry import (
     METRES_PER_INCH,
     PinholeCamera,
     ScreenProjection,

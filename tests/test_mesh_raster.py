@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import trimesh
 
-from renderers.visual.mesh_raster import MAX_INSTANCE_ID, MeshRasterRenderer, VisualRender
-from simulator.geometry import PinholeCamera, spherical_to_cartesian
-from simulator.scene import (AudioSettings, Background, Camera, Lighting, Listener, Room, Scene,
+from renderers.visual.mesh_raster import MAX_INSTANCE_ID, MeshRasterRenderer
+from simulator.core.render import VisualRender
+from simulator.core.geometry import PinholeCamera, spherical_to_cartesian
+from simulator.core.scene import (AudioSettings, Background, Camera, Lighting, Listener, Room, Scene,
                              SceneObject)
 
 BOX_HALF = 0.2  # half extent of the test box, metres

@@ -13,15 +13,17 @@ from PIL import Image, ImageDraw
 from pycocotools import mask as mask_utils
 
 from renderers.visual.photo import PhotoRenderer
-from simulator import camera as cam
-from simulator.annotate import annotate, decode_rle, size_bin_of
+from simulator.core import camera as cam
+from simulator.annotate import annotate
+from simulator.core.masks import decode_rle
+from simulator.core.size_bins import size_bin_of
 from simulator.assets.library import AssetLibrary
 from simulator.photos import (PHOTO_CONDITIONS, DepthConfig, DepthProvider, PhotoConfig, PhotoIndex,
                               PhotoSampler, PhotoSelectionError, candidates, check_photo_spec, ground_plane_depth)
 from simulator.photos.depth import resize_field
 from simulator.photos.index import clear_memory_cache, source_pixel
 from simulator.plan import PlanEntry
-from simulator.scene import Scene
+from simulator.core.scene import Scene
 from simulator.spec.loader import load_spec_text
 
 W, H = 160, 120

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.scene import (
+from simulator.core.scene import (
     SCENE_FORMAT,
     AudioSettings,
     Background,

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from simulator.geometry import PinholeCamera, ScreenProjection
+from simulator.core.geometry import PinholeCamera, ScreenProjection
 from training import metrics as M
 
 

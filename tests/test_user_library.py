@@ -17,7 +17,8 @@ import soundfile as sf
 import trimesh
 
 from simulator.assets import report
-from simulator.assets.library import AssetLibrary, open_library
+from simulator.assets.library import AssetLibrary
+from simulator.assets.user import open_library
 from simulator.assets.user import UserLibraryWarning, scan_meshes, scan_sounds
 
 

@@ -228,7 +228,7 @@ def audio_info(data: bytes) -> tuple[int, int, int]:
 
 def decode_rle(rle: dict) -> np.ndarray:
     """COCO RLE (counts as str) -> bool (H, W) mask (as simulator.annotate.decode_rle)."""
-    from simulator.annotate import decode_rle as _decode
+    from simulator.core.masks import decode_rle as _decode
 
     return _decode(rle)
 

@@ -239,7 +239,7 @@ def load_sample(source, entry, length: int | None, sample_rate: int | None = Non
 
 def visual_angle_fn(camera: dict):
     """The visual-angle function (degrees) of a record's camera (pinhole or screen projection)."""
-    from simulator import camera as cam
+    from simulator.core import camera as cam
 
     c = cam.camera_from_record(camera)
     return (cam.screen(c) if c.projection == "screen" else cam.pinhole(c)).visual_angle_deg

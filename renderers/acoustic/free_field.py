@@ -1,6 +1,6 @@
 """Free-field (anechoic) acoustic rendering for the ``spaced`` and ``mono`` heads.
 
-Model (units: metres, seconds, Hz; frames as in :mod:`simulator.geometry`):
+Model (units: metres, seconds, Hz; frames as in :mod:`simulator.core.geometry`):
 
 * Sources are points; ears are omnidirectional points. Head ``spaced``: two ears at
   ``(0, +s/2, 0)`` (channel 0, LEFT) and ``(0, -s/2, 0)`` (channel 1, RIGHT), with
@@ -14,7 +14,7 @@ Model (units: metres, seconds, Hz; frames as in :mod:`simulator.geometry`):
   to 0.4 fs), so inter-aural time differences are exact to well below one sample.
 * ``c`` is ``scene.room.speed_of_sound_m_s``.
 * Listener orientation: the world frame is the frame of the un-rotated head. A head rotated by
-  ``R = rotation_zyx(yaw_deg, pitch_deg, 0)`` (:func:`simulator.geometry.rotation_zyx`) hears a
+  ``R = rotation_zyx(yaw_deg, pitch_deg, 0)`` (:func:`simulator.core.geometry.rotation_zyx`) hears a
   world point ``p`` at ``R.T @ p`` in its own frame. So ``yaw_deg > 0`` turns the head to the left
   and a source straight ahead in the world then appears on the head's right (-y, louder and
   earlier in the right ear); ``pitch_deg > 0`` tips the nose down (right-hand rule about +y).
@@ -30,14 +30,14 @@ starts at t = 0, does not hold them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 from scipy import fft as sfft
 
-from simulator.geometry import rotation_zyx
-from simulator.scene import Listener, Scene
+from simulator.core.geometry import rotation_zyx
+from simulator.core.render import AudioRender
+from simulator.core.scene import Listener, Scene
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign, accumulate_arrivals
 
@@ -47,23 +47,6 @@ __all__ = ["AudioRender", "FreeFieldRenderer", "to_head_frame", "MIN_EAR_DISTANC
 MIN_EAR_DISTANCE_M = 0.01
 
 _SUPPORTED_HEADS = ("spaced", "mono")
-
-
-@dataclass
-class AudioRender:
-    """Result of an acoustic render.
-
-    ``mixture``: (C, n) float32; channel 0 = LEFT ear (+y), 1 = RIGHT ear (-y); C = 1 for head
-    ``mono``. ``stems``: one (C, n) float32 per scene source, in ``scene.sources`` order; they sum
-    to the mixture. ``impulse_responses``: one (C, L) float32 per source, the source-to-ear
-    responses used (without the source's gain). ``occlusion``: one plain dict per source whose
-    direct path an object blocks (:mod:`renderers.acoustic.occlusion`; room renderer only).
-    """
-
-    mixture: np.ndarray
-    stems: list[np.ndarray]
-    impulse_responses: list[np.ndarray]
-    occlusion: list[dict] = field(default_factory=list)
 
 
 def to_head_frame(listener: Listener, position_m) -> np.ndarray:

@@ -6,7 +6,7 @@ as diffraction over a barrier (the engineering model of ISO 9613-2 and of most r
 tools), per octave band:
 
 * **Occluders** (:class:`Occluder`): the convex hull of each object's mesh, posed like the
-  image renderer poses it (:func:`simulator.geometry.pose_matrix`: scale, rotate, translate), in
+  image renderer poses it (:func:`simulator.core.geometry.pose_matrix`: scale, rotate, translate), in
   the world frame (head frame of the un-rotated head, metres). Objects are treated as rigid and
   acoustically opaque (no transmission through them); a concave object occludes like its hull.
 * **Blocked** (:func:`blocked_length`): the segment source -> head centre runs through the hull
@@ -38,7 +38,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from simulator.geometry import pose_matrix
+from simulator.core.geometry import pose_matrix
 
 __all__ = ["Occluder", "OccludedPath", "occluder_from_points", "scene_occluders", "blocked_length", "detour",
            "barrier_attenuation_db", "occluded_direct_path", "DEFAULT_MAX_ATTENUATION_DB"]

@@ -46,11 +46,12 @@ from typing import Sequence
 import numpy as np
 from scipy import fft as sfft
 
-from simulator.geometry import rotation_zyx
-from simulator.scene import Listener, Scene, to_plain
+from simulator.core.geometry import rotation_zyx
+from simulator.core.render import AudioRender
+from simulator.core.scene import Listener, Scene, to_plain
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
-from .free_field import MIN_EAR_DISTANCE_M, AudioRender, convolve_clip, dry_signals
+from .free_field import MIN_EAR_DISTANCE_M, convolve_clip, dry_signals
 from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
 from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
 from .kernels import accumulate_hrir, accumulate_omni, trace_rays

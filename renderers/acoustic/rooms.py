@@ -1,6 +1,6 @@
 """Room geometry, wall materials, octave bands and the RT60 <-> absorption relation.
 
-Room coordinates (``simulator.scene.Room``): metres from the room's origin (a shoebox's corner),
+Room coordinates (``simulator.core.scene.Room``): metres from the room's origin (a shoebox's corner),
 axes parallel to the head frame (+x ahead, +y left, +z up); the head centre sits at
 ``room.listener_position_m``, so a head-frame point p is at ``listener_position_m + p``.
 
@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.scene import Room
+from simulator.core.scene import Room
 
 __all__ = ["RoomModel", "Wall", "build_room", "band_centres", "air_absorption_coefficients",
            "eyring_absorption", "eyring_rt60", "materials_database", "SHOEBOX_WALLS", "MAX_ABSORPTION",

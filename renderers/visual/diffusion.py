@@ -1,13 +1,13 @@
 """Diffusion image backend: multi-object images whose layout the sampler chose (seeds/001's IS3, made controllable).
 
 The sampler places objects in 3D at real size exactly as for the mesh raster (a pixel centre and a
-mask-area fraction give a depth). This backend reads the same :class:`simulator.scene.Scene` and
+mask-area fraction give a depth). This backend reads the same :class:`simulator.core.scene.Scene` and
 turns it into a *layout* before any model runs:
 
 * **box**: the bounding box of the object's silhouette as :class:`MeshRasterRenderer` draws it
   (``render_amodal``: the unoccluded silhouette, already clipped to the image), as integer pixel
   edges ``(x0, y0, x1, y1)``: the box covers columns ``x0 .. x1 - 1`` and rows ``y0 .. y1 - 1``, i.e.
-  the continuous rectangle ``[x0, x1] x [y0, y1]`` of :mod:`simulator.geometry`'s pixel convention.
+  the continuous rectangle ``[x0, x1] x [y0, y1]`` of :mod:`simulator.core.geometry`'s pixel convention.
   Its COCO box is ``[x0, y0, x1 - x0, y1 - y0]``. Objects with an empty silhouette (out of view)
   get no box and are not generated.
 * **phrase**: the category name through ``phrase_template`` (default ``"{article} {name}"``:
@@ -38,7 +38,7 @@ boxes) replaces them after generation; its masks are clipped to their boxes befo
 painter's algorithm, and an object it finds nothing for gets an empty mask (not visible).
 
 Depth is approximate: inside an object's visible mask it is the object's constant depth above
-(metres along +x), 0 elsewhere. It places sound sources (``simulator.camera.source_at_pixel``)
+(metres along +x), 0 elsewhere. It places sound sources (``simulator.core.camera.source_at_pixel``)
 but is not a surface.
 
 Model and device: ``model`` is a local folder written by ``save_pretrained`` or a hub id, loaded
@@ -62,9 +62,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from renderers.visual.mesh_raster import DISPLAY_GAMMA, MeshRasterRenderer, VisualRender
-from simulator import camera as cam
-from simulator.scene import Scene
+from renderers.visual.mesh_raster import DISPLAY_GAMMA, MeshRasterRenderer
+from simulator.core.render import VisualRender
+from simulator.core import camera as cam
+from simulator.core.scene import Scene
 
 MODES = ("gligen", "inpaint")
 BACKGROUNDS = ("color", "raster")
@@ -129,8 +130,10 @@ class DiffusionRender(VisualRender):
     ``instance_ids`` (H, W) int32. ``boxes``: id -> (x0, y0, x1, y1) pixel edges of every generated
     object (the sampler's boxes; COCO ``[x0, y0, x1 - x0, y1 - y0]``). ``masks``: id -> boolean
     unoccluded mask (its box, or the segmenter's mask clipped to the box): the amodal masks for
-    ``visible_fraction``. ``mask_source``: ``"box"`` or ``"segmenter"``. ``info``: JSON-ready
-    description of the generation (mode, prompt(s), phrases, boxes, seed, ...).
+    ``visible_fraction`` (also ``annotation_masks`` when they come from the segmenter; box masks
+    equal the silhouettes' boxes the annotation takes anyway). ``mask_source``: ``"box"`` or
+    ``"segmenter"``. ``info``: JSON-ready description of the generation (mode, prompt(s), phrases,
+    boxes, seed, ...), written to the record as ``extras["diffusion"]``.
     """
 
     boxes: dict[int, Box] = field(default_factory=dict)
@@ -528,7 +531,9 @@ class DiffusionRenderer:
         else:
             info["background"] = self.background
         return DiffusionRender(rgb=rgb, depth=constant_depth(ids, lay.depths), instance_ids=ids,
-                               boxes=dict(lay.boxes), masks=masks, mask_source=source, info=info)
+                               annotation_masks=masks if source == "segmenter" else None,
+                               extras={"diffusion": info}, boxes=dict(lay.boxes), masks=masks, mask_source=source,
+                               info=info)
 
     # ------------------------------------------------------------------ GLIGEN
 

@@ -1,15 +1,15 @@
-"""Headless pyrender raster of a :class:`simulator.scene.Scene`: rgb, depth, instance ids, masks.
+"""Headless pyrender raster of a :class:`simulator.core.scene.Scene`: rgb, depth, instance ids, masks.
 
-Frames and units (DESIGN.md, :mod:`simulator.geometry`):
+Frames and units (DESIGN.md, :mod:`simulator.core.geometry`):
 
 * World = listener head frame: +x ahead, +y left, +z up, metres.
 * The camera sits at ``scene.camera.position_m`` and looks along +x; image u grows to the right
-  (towards -y), v downwards (towards -z). Intrinsics are :class:`simulator.geometry.PinholeCamera`'s
+  (towards -y), v downwards (towards -z). Intrinsics are :class:`simulator.core.geometry.PinholeCamera`'s
   (square pixels, ``fx = fy = (W/2) / tan(hfov/2)``, principal point at the image centre), so a
   world point lands on the pixel that ``PinholeCamera.project`` predicts. Pixel (i, j) (column i,
   row j) covers [i, i+1) x [j, j+1) and images are indexed ``image[j, i]``.
 * Depth is metres along the optical axis (+x) from the camera centre, 0.0 where no object.
-* Objects are posed with :func:`simulator.geometry.pose_matrix` (scale, then yaw/pitch/roll, then
+* Objects are posed with :func:`simulator.core.geometry.pose_matrix` (scale, then yaw/pitch/roll, then
   translate to ``position_m``, the centre of the mesh's bounding box).
 
 pyrender conventions that matter here (checked against pyrender 1.0.1, pyrender-maintained):
@@ -17,7 +17,7 @@ pyrender conventions that matter here (checked against pyrender 1.0.1, pyrender-
 * ``IntrinsicsCamera`` takes cx, cy in the OpenCV sense (cy measured from the *top* row): its
   projection gives ``u = cx + fx X/Z`` and ``v = cy - fy Y/Z`` with Y up after pyrender flips the
   framebuffer, i.e. exactly geometry's convention. The camera node's pose is
-  :data:`simulator.geometry.OPENGL_CAMERA_AXES` (columns = OpenGL x right, y up, z backwards).
+  :data:`simulator.core.geometry.OPENGL_CAMERA_AXES` (columns = OpenGL x right, y up, z backwards).
 * A ``DirectionalLight`` shines along its node's -z axis, so a light coming *from* direction d
   gets a node whose +z axis is d.
 * The mesh shader writes ``pow(linear, 1/2.2)``; the background clear colour is written as is.
@@ -46,28 +46,15 @@ import trimesh
 
 from renderers.visual.gl_platform import import_pyrender, release_offscreen
 from renderers.visual.textures import procedural_texture
-from simulator.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
-from simulator.scene import Scene, SceneObject
+from simulator.core.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
+from simulator.core.render import VisualRender
+from simulator.core.scene import Scene, SceneObject
 
 #: Largest instance id the 24-bit segmentation encoding can hold.
 MAX_INSTANCE_ID = 2 ** 24 - 1
 
 #: Exponent of pyrender's output encoding (its mesh shader writes ``pow(linear, 1 / 2.2)``).
 DISPLAY_GAMMA = 2.2
-
-
-@dataclass
-class VisualRender:
-    """One rendered view.
-
-    ``rgb``: (H, W, 3) uint8, display-encoded. ``depth``: (H, W) float32, metres along the optical
-    axis (+x) from the camera centre, 0.0 where no object. ``instance_ids``: (H, W) int32, 0 for
-    background, else the ``SceneObject.id`` of the visible (front-most) object.
-    """
-
-    rgb: np.ndarray
-    depth: np.ndarray
-    instance_ids: np.ndarray
 
 
 def id_to_rgb(object_id: int) -> np.ndarray:
@@ -87,7 +74,7 @@ def light_pose_from(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
     """4x4 pose of a pyrender ``DirectionalLight`` whose light comes FROM (azimuth, elevation).
 
     pyrender lights shine along the node's -z axis, so the node's +z axis points towards the light
-    (world frame, degrees as in :func:`simulator.geometry.direction`).
+    (world frame, degrees as in :func:`simulator.core.geometry.direction`).
     """
     z = direction(azimuth_deg, elevation_deg)
     up = np.array([0.0, 0.0, 1.0]) if abs(z[2]) < 0.99 else np.array([1.0, 0.0, 0.0])

@@ -20,10 +20,12 @@ No randomness; one renderer per worker, reused (it keeps the index's small mask 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from renderers.visual.mesh_raster import VisualRender
-from simulator.scene import Scene
+from simulator.core.render import VisualRender
+from simulator.core.scene import Scene
 
 MESH_PREFIX = "coco:"
 
@@ -33,6 +35,15 @@ def annotation_id(mesh: str) -> int:
     if not isinstance(mesh, str) or not mesh.startswith(MESH_PREFIX):
         raise ValueError(f"photo scene object has mesh {mesh!r}; expected 'coco:<annotation id>'")
     return int(mesh[len(MESH_PREFIX):])
+
+
+def load_rgb(path: Path) -> np.ndarray:
+    """An image file as (H, W, 3) uint8 RGB, in its stored pixel order (no EXIF rotation: COCO
+    annotations refer to the stored pixels)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
 def _relabel(ann_ids: np.ndarray, lut: dict[int, int]) -> np.ndarray:
@@ -67,8 +78,6 @@ class PhotoRenderer:
         return image
 
     def render(self, scene: Scene) -> VisualRender:
-        from simulator.photos.depth import load_rgb
-
         image = self._image(scene)
         size = (scene.camera.width, scene.camera.height)
         rgb = load_rgb(self.index.image_path(image))

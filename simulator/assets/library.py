@@ -13,7 +13,8 @@ and loudness-normalised (see docs/assets.md). Asset keys in a Scene are
 Loaded meshes and resampled clips are cached per library object (one per worker process).
 
 User folders (category-named subfolders of sound files or of meshes with a ``sizes.yaml``) are
-read by :mod:`simulator.assets.user` into the same class; :func:`open_library` builds the library
+read by :mod:`simulator.assets.user` into the same class; :func:`simulator.assets.user.open_library`
+builds the library
 a spec's ``library.sounds`` / ``library.meshes`` ask for, sounds and meshes possibly from two
 different libraries (:meth:`AssetLibrary.combine`).
 """
@@ -25,6 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from .clips import read_clip
+from .scan_report import LibraryReport
 
 
 def default_library_root() -> Path:
@@ -64,7 +68,7 @@ class SourceLibrary:
 class AssetLibrary:
     """Read-only view of one library folder (or of the sounds of one and the meshes of another,
     see :meth:`combine`). ``report`` holds what a user folder scan used and skipped
-    (:class:`simulator.assets.user.LibraryReport`); ``None`` for the embedded library."""
+    (:class:`simulator.assets.scan_report.LibraryReport`); ``None`` for the embedded library."""
 
     def __init__(self, root: Path, name: str = "default"):
         root = Path(root)
@@ -121,8 +125,6 @@ class AssetLibrary:
         if not reports:
             lib.report = None
         else:
-            from .user import LibraryReport
-
             lib.report = LibraryReport.merge(reports)
         lib._reset_caches()
         return lib
@@ -195,8 +197,6 @@ class AssetLibrary:
         """Clip ``key`` as mono float32 at ``sample_rate`` (polyphase resampling; cached)."""
         cached = self._clip_cache.get((key, sample_rate))
         if cached is None:
-            from .user import read_clip
-
             source, rel = self._source(key)
             cached = read_clip(source.root / rel, sample_rate, normalize=source.normalize,
                                max_seconds=source.max_clip_s)
@@ -208,40 +208,6 @@ class AssetLibrary:
 @lru_cache(maxsize=1)
 def _default_library() -> AssetLibrary:
     return AssetLibrary(default_library_root(), "default")
-
-
-def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
-                 base_dir: str | Path | None = None, sample_rate: int | None = None) -> AssetLibrary:
-    """The library for a spec's ``library.sounds`` and ``library.meshes``: ``"default"`` (the
-    embedded library) or a user folder (relative paths are taken from ``base_dir``).
-
-    User folders are scanned once here (every file decoded or loaded, see
-    :mod:`simulator.assets.user`); broken files are skipped with a warning, never fatal, and
-    listed in ``library.report`` (``report.counts()`` is what dataset.json records). Raises
-    ``FileNotFoundError`` only when a named folder does not exist. The result pickles without
-    its caches, so it can be built once and handed to worker processes.
-    """
-    default = AssetLibrary.default()
-    rate = int(sample_rate or default.sample_rate)
-
-    def resolve(value) -> Path | None:
-        if str(value) == "default":
-            return None
-        p = Path(value).expanduser()
-        if not p.is_absolute() and base_dir is not None:
-            p = Path(base_dir) / p
-        if not p.is_dir():
-            raise FileNotFoundError(f"library folder not found: {p}")
-        return p
-
-    sound_dir, mesh_dir = resolve(sounds), resolve(meshes)
-    if sound_dir is None and mesh_dir is None:
-        return default
-    from .user import scan_meshes, scan_sounds
-
-    sound_lib = scan_sounds(sound_dir, sample_rate=rate) if sound_dir is not None else default
-    mesh_lib = scan_meshes(mesh_dir) if mesh_dir is not None else default
-    return AssetLibrary.combine(sound_lib, mesh_lib)
 
 
 def loop_excerpt(clip: np.ndarray, offset: int, n: int) -> np.ndarray:

@@ -16,7 +16,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from .library import AssetLibrary, default_library_root, open_library
+from .library import AssetLibrary, default_library_root
+from .user import open_library
 
 
 def _default_licences() -> dict[str, str]:

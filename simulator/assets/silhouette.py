@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..geometry import rotation_zyx
+from ..core.geometry import rotation_zyx
 
 YAW_STEP_DEG = 15.0
 YAWS_DEG = np.arange(0.0, 360.0, YAW_STEP_DEG)

@@ -6,11 +6,11 @@ Sounds (``library.sounds: DIR``)::
 
 Any format libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3 with libsndfile >= 1.1, AIFF, ...).
 On load a clip is mixed to mono (mean of its channels), resampled to the library rate
-(32000 Hz, polyphase), cut to its first :data:`MAX_CLIP_SECONDS` and loudness-normalised like
+(32000 Hz, polyphase), cut to its first :data:`simulator.assets.clips.MAX_CLIP_SECONDS` and loudness-normalised like
 the default library (active-frame RMS -20 dBFS, peak at most -1 dBFS); at render time it is
 looped or cut to the spec's audio duration from a random offset. Files that cannot be decoded
 (unknown format, text named .wav, truncated or corrupt data), are empty, shorter than
-:data:`MIN_CLIP_SECONDS`, silent or not finite are skipped, with the reason, never fatal.
+:data:`simulator.assets.clips.MIN_CLIP_SECONDS`, silent or not finite are skipped, with the reason, never fatal.
 
 Meshes (``library.meshes: DIR``)::
 
@@ -36,154 +36,23 @@ to the folder, so a dataset stays valid when the folder moves).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from .clips import MAX_CLIP_SECONDS, check_clip, short_reason
 from .cutouts import is_cutout, load_cutout_mesh
 from .library import AssetLibrary, SourceLibrary
+from .scan_report import LibraryReport, Skipped, UserLibraryWarning
 
 SOUNDS_LIBRARY = "user_sounds"
 MESHES_LIBRARY = "user_meshes"
-MIN_CLIP_SECONDS = 0.1
-MAX_CLIP_SECONDS = 30.0
-SILENCE_PEAK = 10 ** (-80 / 20)  # a clip whose peak is below -80 dBFS counts as silent
-TARGET_ACTIVE_RMS_DBFS = -20.0
-PEAK_CEILING_DBFS = -1.0
 MESH_EXTENSIONS = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
 SIZE_KEYS = {"height_m": 2, "length_m": 0, "width_m": 1, "size_m": None}
 # files that sit in asset folders without being assets (documentation, licences, companions)
 IGNORED_SUFFIXES = {".txt", ".md", ".json", ".yaml", ".yml", ".csv", ".pdf", ".html", ".mtl",
                     ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".bin"}
 IGNORED_STEMS = {"readme", "license", "licence", "licenses", "licences", "copying", "credits"}
-
-
-class UserLibraryWarning(UserWarning):
-    """A user-library file was skipped (the reason is in the message)."""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file of a user folder that is not used, and why."""
-
-    kind: str  # "sound" | "mesh" | "sizes"
-    path: str  # as given (absolute or relative to the working directory)
-    reason: str
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "path": self.path, "reason": self.reason}
-
-
-@dataclass
-class LibraryReport:
-    """What a scan of user folders found, used and skipped."""
-
-    sounds_found: int = 0
-    sounds_used: int = 0
-    meshes_found: int = 0
-    meshes_used: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    sound_seconds: dict[str, float] = field(default_factory=dict)  # category -> total duration
-
-    def counts(self) -> dict:
-        """JSON-ready summary for dataset.json (``library`` entry)."""
-        return {"sounds": {"found": self.sounds_found, "used": self.sounds_used,
-                           "skipped": self.sounds_found - self.sounds_used},
-                "meshes": {"found": self.meshes_found, "used": self.meshes_used,
-                           "skipped": self.meshes_found - self.meshes_used},
-                "skipped": [s.to_dict() for s in self.skipped]}
-
-    @classmethod
-    def merge(cls, reports) -> "LibraryReport":
-        out = cls()
-        for r in reports:
-            out.sounds_found += r.sounds_found
-            out.sounds_used += r.sounds_used
-            out.meshes_found += r.meshes_found
-            out.meshes_used += r.meshes_used
-            out.skipped += r.skipped
-            out.sound_seconds.update(r.sound_seconds)
-        return out
-
-
-# ---------------------------------------------------------------------------
-# Clips
-# ---------------------------------------------------------------------------
-
-def _active_rms_db(x: np.ndarray, sr: int) -> float:
-    n = max(1, int(round(0.02 * sr)))
-    m = len(x) // n
-    frames = x[: m * n].reshape(m, n) if m else x.reshape(1, -1)
-    db = 20.0 * np.log10(np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1)) + 1e-12)
-    active = db[(db > db.max() - 40.0) & (db > -70.0)]
-    return float(10.0 * np.log10(np.mean(10.0 ** (active / 10.0)))) if active.size else -np.inf
-
-
-def normalize_loudness(x: np.ndarray, sr: int) -> np.ndarray:
-    """The default library's loudness rule: active-frame RMS at -20 dBFS, then turned down if
-    the peak would exceed -1 dBFS (plain gain)."""
-    level = _active_rms_db(x, sr)
-    if not np.isfinite(level):
-        return x
-    y = x * 10 ** ((TARGET_ACTIVE_RMS_DBFS - level) / 20.0)
-    peak = float(np.max(np.abs(y)))
-    ceiling = 10 ** (PEAK_CEILING_DBFS / 20.0)
-    return y * (ceiling / peak) if peak > ceiling else y
-
-
-def read_clip(path: Path, sample_rate: int, normalize: bool = False,
-              max_seconds: float | None = None) -> np.ndarray:
-    """A sound file as mono float32 at ``sample_rate``: channels averaged, polyphase
-    resampling, optionally cut to ``max_seconds`` and loudness-normalised. Raises on
-    unreadable files (soundfile's errors)."""
-    import soundfile as sf
-    from scipy.signal import resample_poly
-
-    data, sr = sf.read(str(path), dtype="float64", always_2d=True)
-    if max_seconds is not None:
-        data = data[: int(round(max_seconds * sr))]
-    mono = data.mean(axis=1)
-    if sr != sample_rate and mono.size:
-        ratio = Fraction(sample_rate, sr).limit_denominator(1000)
-        mono = resample_poly(mono, ratio.numerator, ratio.denominator)
-    if normalize and mono.size:
-        mono = normalize_loudness(mono, sample_rate)
-    return mono.astype(np.float32)
-
-
-def check_clip(path: Path, sample_rate: int) -> tuple[float | None, str | None]:
-    """(duration_s, None) for a usable clip, or (None, reason) for one to skip."""
-    import soundfile as sf
-
-    try:
-        info = sf.info(str(path))
-    except Exception as exc:  # noqa: BLE001 - any reader failure means "skip"
-        return None, f"unreadable: {_short(exc)}"
-    if info.frames == 0:
-        return None, "empty (0 frames)"
-    try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # noqa: BLE001
-        return None, f"unreadable (corrupt or truncated data): {_short(exc)}"
-    if len(data) == 0:
-        return None, "empty (0 frames)"
-    if 0 < info.frames < 2**62 and len(data) < info.frames:
-        return None, f"truncated: decoded {len(data)} of {info.frames} frames"
-    if not np.all(np.isfinite(data)):
-        return None, "not finite (NaN or infinite samples)"
-    seconds = len(data) / sr
-    if seconds < MIN_CLIP_SECONDS:
-        return None, f"too short ({seconds:.3f} s < {MIN_CLIP_SECONDS} s)"
-    if float(np.max(np.abs(data.mean(axis=1)))) < SILENCE_PEAK:
-        return None, "silent (peak below -80 dBFS after mixing to mono)"
-    return min(seconds, MAX_CLIP_SECONDS), None
-
-
-def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return (text[:157] + "...") if len(text) > 160 else text or type(exc).__name__
 
 
 def _ignored(path: Path) -> bool:
@@ -252,7 +121,7 @@ def _read_sizes(root: Path, report: LibraryReport, warn: bool) -> tuple[dict, st
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except Exception as exc:  # noqa: BLE001
-        _skip(report, "sizes", path, f"unreadable YAML: {_short(exc)}", warn)
+        _skip(report, "sizes", path, f"unreadable YAML: {short_reason(exc)}", warn)
         return {}, f"{path.name} is unreadable"
     if not isinstance(data, dict):
         _skip(report, "sizes", path, "must be a mapping of category or file to sizes", warn)
@@ -357,7 +226,7 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
                 warnings.simplefilter("ignore")
                 mesh = load_cutout_mesh(path) if cutout else trimesh.load(str(path), force="mesh")
         except Exception as exc:  # noqa: BLE001
-            _skip(report, "mesh", path, f"unreadable: {_short(exc)}", warn)
+            _skip(report, "mesh", path, f"unreadable: {short_reason(exc)}", warn)
             continue
         if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0 or len(mesh.vertices) < 3:
             _skip(report, "mesh", path, "no triangles", warn)
@@ -383,3 +252,35 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
     index = {"format": 1, "sample_rate": 32000, "categories": categories}
     source = SourceLibrary(name, root, mesh_transforms=transforms)
     return AssetLibrary.from_index(index, [source], report)
+
+
+def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
+                 base_dir: str | Path | None = None, sample_rate: int | None = None) -> AssetLibrary:
+    """The library for a spec's ``library.sounds`` and ``library.meshes``: ``"default"`` (the
+    embedded library) or a user folder (relative paths are taken from ``base_dir``).
+
+    User folders are scanned once here (every file decoded or loaded, see
+    :mod:`simulator.assets.user`); broken files are skipped with a warning, never fatal, and
+    listed in ``library.report`` (``report.counts()`` is what dataset.json records). Raises
+    ``FileNotFoundError`` only when a named folder does not exist. The result pickles without
+    its caches, so it can be built once and handed to worker processes.
+    """
+    default = AssetLibrary.default()
+    rate = int(sample_rate or default.sample_rate)
+
+    def resolve(value) -> Path | None:
+        if str(value) == "default":
+            return None
+        p = Path(value).expanduser()
+        if not p.is_absolute() and base_dir is not None:
+            p = Path(base_dir) / p
+        if not p.is_dir():
+            raise FileNotFoundError(f"library folder not found: {p}")
+        return p
+
+    sound_dir, mesh_dir = resolve(sounds), resolve(meshes)
+    if sound_dir is None and mesh_dir is None:
+        return default
+    sound_lib = scan_sounds(sound_dir, sample_rate=rate) if sound_dir is not None else default
+    mesh_lib = scan_meshes(mesh_dir) if mesh_dir is not None else default
+    return AssetLibrary.combine(sound_lib, mesh_lib)

@@ -56,6 +56,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from renderers.visual.photo import load_rgb
+
 DEPTH_KINDS = ("metric", "relative_inverse")
 
 #: How many depth fields (full-resolution float maps) a provider keeps in memory.
@@ -333,15 +335,6 @@ class DepthProvider:
 
 def _field(values: np.ndarray, kind: str, source: str) -> DepthField:
     return DepthField(values, kind, source, float(np.nanmax(values)))
-
-
-def load_rgb(path: Path) -> np.ndarray:
-    """An image file as (H, W, 3) uint8 RGB, in its stored pixel order (no EXIF rotation: COCO
-    annotations refer to the stored pixels)."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
 def precompute_depth(index, estimator: DepthEstimator, out_dir: str | os.PathLike, overwrite: bool = False) -> int:

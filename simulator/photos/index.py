@@ -238,7 +238,7 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
 def make_layout(full: Mapping[int, np.ndarray], size: tuple[int, int]) -> Layout:
     """Disjoint visible masks (see :func:`paint_order`) and their statistics. ``full``: non-empty
     (H, W) bool masks by annotation id. Works on each mask's bounding box (fast on big photos)."""
-    from simulator.annotate import size_bin_of
+    from simulator.core.size_bins import size_bin_of
 
     w, h = size
     boxes = {aid: _box(m) for aid, m in full.items()}

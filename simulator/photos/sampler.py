@@ -23,7 +23,7 @@ The sized object's visible mask must be in the entry's size bin (and its source 
 uniformly among the photo's qualifying objects. ``audio_only`` (no image content) and ``mixed``
 are not photo conditions.
 
-Every object of the photo with visible pixels becomes a :class:`simulator.scene.SceneObject`
+Every object of the photo with visible pixels becomes a :class:`simulator.core.scene.SceneObject`
 (``mesh = "coco:<annotation id>"``, ids 1.. in annotation-id order) at the 3D point of its source
 pixel (:mod:`simulator.photos.index`) at its depth (:mod:`simulator.photos.depth`) on the pinhole
 camera's ray. Sources sit on their object: at the object's position (pinhole projection), or
@@ -38,10 +38,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from simulator import camera as cam
+from simulator.core import camera as cam
 from simulator.plan import PlanEntry
 from simulator.sampler import sample_rng
-from simulator.scene import AudioSettings, Camera, Listener, Room, Scene, SceneObject, Source, Targets, to_plain
+from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, SceneObject, Source, Targets, to_plain
 
 from .depth import DEPTH_KINDS, DepthConfig, DepthEstimator, DepthProvider
 from .index import PhotoImage, PhotoIndex

@@ -348,7 +348,7 @@ def _check_room(r: dict, dists: dict, ctx: _Context) -> None:
         room["rt60_s"] = None
         dists.pop("room.rt60_s", None)
         from renderers.acoustic.rooms import build_room
-        from simulator.scene import Room
+        from simulator.core.scene import Room
 
         try:
             build_room(Room(type="shoebox", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5),
@@ -507,7 +507,7 @@ def spec_from_resolved(resolved: dict[str, Any], source: str) -> Spec:
     """Rebuild a :class:`Spec` from the resolved form stored in dataset.json."""
     data = copy.deepcopy(resolved)
     point = data.pop("sweep_point", None)
-    from simulator.assets.library import open_library
+    from simulator.assets.user import open_library
 
     spec = load_spec_text(json.dumps(data), source, default_name=data.get("name") or "dataset",
                           library=open_library)[0]

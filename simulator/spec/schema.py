@@ -8,14 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .distributions import Kind
+from renderers.visual.textures import KINDS
 
-SIZE_BINS: dict[str, tuple[float, float]] = {
-    "size1": (0.0, 0.05),
-    "size2": (0.05, 0.15),
-    "size3": (0.15, 0.30),
-}
-"""Target mask area as a fraction of the image area: (low, high], as in seeds/000."""
+from ..core.size_bins import SIZE_BINS
+from .distributions import Kind
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ class Section:
 REQUIRED = object()
 
 OFFSCREEN_REGIONS = ("behind", "left", "right", "above")
-TEXTURES = ("noise", "checker", "stripes", "gradient")  # renderers.visual.textures.KINDS
+TEXTURES = KINDS  #: texture names (renderers.visual.textures.PATTERNS)
 
 F = float("inf")
 

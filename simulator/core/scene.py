@@ -2,7 +2,7 @@
 
 Every random choice is made by the sampler and stored here, so a saved Scene re-renders to the
 same sample (``simulate replay``). Renderers only read a Scene. All positions are in the world
-frame of :mod:`simulator.geometry` (listener head frame, metres); angles are in degrees.
+frame of :mod:`simulator.core.geometry` (listener head frame, metres); angles are in degrees.
 
 ``Scene.to_dict`` / ``Scene.from_dict`` are a lossless round trip through JSON: floats are kept
 as Python floats (``json`` writes them with ``repr``), tuples become lists and back.
@@ -19,6 +19,9 @@ Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
 
 SCENE_FORMAT = 1
+
+#: Background texture seeds are drawn from ``range(TEXTURE_SEEDS)``; room walls use seed + 0..5.
+TEXTURE_SEEDS = 256
 
 
 @dataclass
@@ -127,7 +130,7 @@ class SceneObject:
     """One visible (or off-screen) object.
 
     ``position_m`` is the centre of the mesh's bounding box in the world frame; the mesh is
-    scaled by ``scale`` then rotated by yaw/pitch/roll (:func:`simulator.geometry.rotation_zyx`).
+    scaled by ``scale`` then rotated by yaw/pitch/roll (:func:`simulator.core.geometry.rotation_zyx`).
     ``id`` is the instance id written in the instance-id image (1-based; 0 is background).
     """
 
