@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .plan import Plan
-from .spec.loader import Spec
+from .spec.spec import Spec
 from .writers.coco import coco_export
 from .writers.folder import DatasetFolder, remove_stale_temporaries, write_sample_files
 from .writers.atomic import write_text_atomic

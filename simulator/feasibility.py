@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from renderers.acoustic.room_kinds import ROOM_KINDS
+
 from .assets.silhouette import YAWS_DEG, at_yaw
 from .core.size_bins import SIZE_BINS
+from .spec.distributions import component_range, support, value_range
 
 #: The lowest target area the sampler aims at inside a bin, relative to the bin's lower edge.
 BIN_EDGE_MARGIN = 0.05
@@ -71,3 +74,26 @@ def planned_category_pool(library, rule, size_bin: str, categories, min_distance
     if rule.sized_is_planned_category:
         return ok
     return [c for c in categories if any(d != c for d in ok)]
+
+
+def room_reach_m(room: dict, dists: dict, max_distance_m: float) -> float:
+    """How far ahead (+x) of the listener an object can be, at the least, in the rooms a spec's
+    resolved ``room`` block allows (each room kind's ``reach_ahead_m``: e.g. the nearest wall
+    ahead for the smallest shoebox with the listener farthest from the wall behind); at most
+    ``max_distance_m`` (objects.max_distance_m)."""
+    ranges = lambda key, k: component_range(dists[f"room.{key}"], k)  # noqa: E731
+    reach = float(max_distance_m)
+    for name in support(dists["room.type"]):
+        ahead = ROOM_KINDS.get(name).reach_ahead_m(room, ranges)
+        if ahead is not None:
+            reach = min(reach, ahead)
+    return float(reach)
+
+
+def feasibility_args(r: dict, dists: dict) -> tuple[float, float, int, int, float, float]:
+    """The arguments :func:`planned_category_pool` takes after its first four, from a resolved
+    spec and its distributions: objects.min_distance_m, the narrowest field of view, the image
+    size, target.min_area_fraction and :func:`room_reach_m`."""
+    return (r["objects"]["min_distance_m"], value_range(dists["camera.hfov_deg"])[0], r["image"]["width"],
+            r["image"]["height"], r["target"]["min_area_fraction"],
+            room_reach_m(r["room"], dists, r["objects"]["max_distance_m"]))

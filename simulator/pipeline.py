@@ -21,7 +21,7 @@ from .plan import Plan
 from .sampler import PlacementError, Sampler
 from .core.render import VisualRender
 from .core.scene import Scene, source_from_dict
-from .spec.loader import Spec
+from .spec.spec import Spec
 
 MAX_ATTEMPTS = 12
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .spec.distributions import Choice, Constant, Distribution
-from .spec.loader import Spec
+from .conditions import get_rule
+from .feasibility import feasibility_args, planned_category_pool
+from .spec.spec import Spec
 
 STRATA = ("condition", "target.size_bin", "target.category")
 _PLAN_TAG = 0x706C616E  # "plan": keeps the plan's stream apart from the samples' streams
@@ -77,14 +79,7 @@ class Plan:
         if category_pool is not None:
             pool = tuple(category_pool(prefix[0], prefix[1], spec.dist(key).values))
             return Choice(pool, tuple(1.0 for _ in pool))
-        from .conditions import get_rule
-        from .feasibility import planned_category_pool
-        from .spec.loader import numeric_range, room_reach_m
-
-        r = spec.resolved
-        args = (r["objects"]["min_distance_m"], numeric_range(spec.dist("camera.hfov_deg"))[0],
-                r["image"]["width"], r["image"]["height"], r["target"]["min_area_fraction"],
-                room_reach_m(r, spec.dists))
+        args = feasibility_args(spec.resolved, spec.dists)
         pool = tuple(planned_category_pool(library, get_rule(prefix[0]), prefix[1], spec.dist(key).values, *args))
         return Choice(pool, tuple(1.0 for _ in pool))
 

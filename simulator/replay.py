@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .core.scene import Scene
 from .spec.errors import SpecError
-from .spec.loader import Spec, spec_from_resolved
+from .spec.loader import spec_from_resolved
+from .spec.spec import Spec
 from .writers.folder import DATASET_FORMAT, write_sample_files
 
 

@@ -34,8 +34,9 @@ from .core.geometry import spherical_to_cartesian
 from .plan import PlanEntry
 from .core.scene import (TEXTURE_SEEDS, AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
                     Targets, to_plain)
-from .spec.loader import Spec
+from .spec.spec import Spec
 from .core.size_bins import SIZE_BINS
+from renderers.acoustic.room_kinds import ROOM_KINDS, build_room
 
 #: Mask-area fractions of objects that are not the controlled target (log-uniform).
 OTHER_AREA_RANGE = (0.01, 0.12)
@@ -86,7 +87,6 @@ class Sampler:
         self.width, self.height = r["image"]["width"], r["image"]["height"]
         self.categories = list(r["objects"]["categories"])
         self._room_models: dict[str, object] = {}
-        self._room_mesh_bounds: dict[str, np.ndarray] = {}
 
     def draft(self, entry: PlanEntry, attempt: int) -> Draft:
         """Draw a Scene for ``entry`` (objects at their first-guess depths)."""
@@ -194,42 +194,21 @@ class Sampler:
         room = Room(type=spec.sample("room.type", rng), speed_of_sound_m_s=r["speed_of_sound_m_s"],
                     max_order=r["max_order"], late=r["late"], air_absorption=r["air_absorption"],
                     noise_snr_db=maybe("room.noise_snr_db"), occlusion=r["occlusion"])
-        if room.type == "free_field":
+        kind = ROOM_KINDS.get(room.type)
+        if not kind.bounded:
             return room
         room.rt60_s = maybe("room.rt60_s")
         room.materials = r["materials"]
         fx, fy = spec.sample("room.listener_fraction", rng)
         height = float(spec.sample("room.listener_height_m", rng))
-        if room.type == "shoebox":
-            room.size_m = tuple(float(x) for x in spec.sample("room.size_m", rng))
-        elif r["floor_plan"] is not None:
-            room.floor_plan = [tuple(float(c) for c in p) for p in r["floor_plan"]]
-            room.height_m = float(spec.sample("room.height_m", rng))
-        else:
-            room.mesh = r["mesh"]
-        lo, hi = self._room_bounds(room)
+        kind.draw_shape(room, lambda key: spec.sample(f"room.{key}", rng), r)
+        lo, hi = kind.bounds(room)
         z = lo[2] + min(height, hi[2] - lo[2] - 0.25)
         room.listener_position_m = (float(lo[0] + fx * (hi[0] - lo[0])), float(lo[1] + fy * (hi[1] - lo[1])), float(z))
         return room
 
-    def _room_bounds(self, room: Room) -> tuple[np.ndarray, np.ndarray]:
-        """Axis-aligned bounds of a (non free-field) room, room coordinates."""
-        if room.type == "shoebox":
-            return np.zeros(3), np.asarray(room.size_m, float)
-        if room.floor_plan is not None:
-            xy = np.asarray(room.floor_plan, float)
-            return np.append(xy.min(axis=0), 0.0), np.append(xy.max(axis=0), room.height_m)
-        bounds = self._room_mesh_bounds.get(room.mesh)
-        if bounds is None:
-            import trimesh
-
-            bounds = self._room_mesh_bounds[room.mesh] = trimesh.load(room.mesh, force="mesh").bounds
-        return bounds[0], bounds[1]
-
     def room_model(self, room: Room):
         """The room's geometry (renderers.acoustic.rooms.RoomModel), cached for the last rooms."""
-        from renderers.acoustic.rooms import build_room
-
         key = json.dumps(to_plain(room), sort_keys=True)
         model = self._room_models.get(key)
         if model is None:
@@ -242,13 +221,14 @@ class Sampler:
     def _reach(self, room: Room) -> float:
         """How far ahead (+x) of the head an object may extend in this room, m."""
         far = self.spec.resolved["objects"]["max_distance_m"]
-        if room.type == "free_field":
+        kind = ROOM_KINDS.get(room.type)
+        if not kind.bounded:
             return far
-        return min(far, float(self._room_bounds(room)[1][0] - room.listener_position_m[0]))
+        return min(far, float(kind.bounds(room)[1][0] - room.listener_position_m[0]))
 
     def _distance_to_bounds(self, room: Room, unit: np.ndarray) -> float:
         """Distance from the head along ``unit`` to the room's axis-aligned bounds, m."""
-        lo, hi = self._room_bounds(room)
+        lo, hi = ROOM_KINDS.get(room.type).bounds(room)
         origin = np.asarray(room.listener_position_m, float)
         with np.errstate(divide="ignore"):
             t = np.where(unit > 0, (hi - origin) / unit, np.where(unit < 0, (lo - origin) / unit, np.inf))
@@ -256,7 +236,7 @@ class Sampler:
 
     def _inside_room(self, room: Room, points_head: np.ndarray, margin: float = 0.05) -> bool:
         """True if every point (head frame) lies inside the room by ``margin`` metres."""
-        if room.type == "free_field":
+        if not ROOM_KINDS.get(room.type).bounded:
             return True
         model = self.room_model(room)
         return bool(np.all(model.contains(np.asarray(points_head) + np.asarray(room.listener_position_m),
@@ -333,7 +313,7 @@ class Sampler:
             else:
                 az, el = float(rng.uniform(-60.0, 60.0)), float(rng.uniform(min(half_v + 10.0, 85.0), 85.0))
             d = distance
-            if room.type != "free_field":
+            if ROOM_KINDS.get(room.type).bounded:
                 d = min(d, self._distance_to_bounds(room, spherical_to_cartesian(az, el, 1.0)) - 0.3)
                 if d < 0.5:
                     continue

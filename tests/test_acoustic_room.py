@@ -10,7 +10,8 @@ from scipy.signal import butter, correlate, correlation_lags, csd, sosfiltfilt, 
 from renderers.acoustic import make_acoustic_renderer
 from renderers.acoustic.free_field import FreeFieldRenderer
 from renderers.acoustic.room_renderer import RoomRenderer
-from renderers.acoustic.rooms import build_room, eyring_absorption, eyring_rt60
+from renderers.acoustic.room_kinds import build_room
+from renderers.acoustic.rooms import eyring_absorption, eyring_rt60
 from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, Source
 
 FS = 16000

@@ -581,10 +581,9 @@ def test_photo_scene_through_the_shared_annotator_and_acoustics(coco, index):
 
 # -- end to end through `simulate` (active once image.renderer: photos is wired into the spec) ----
 def _photos_wired() -> bool:
-    from simulator.conditions import condition_names
     from simulator.spec.schema import build_schema
 
-    return "photos" in build_schema(condition_names()).fields
+    return "photos" in build_schema().fields
 
 
 needs_wiring = pytest.mark.skipif(not _photos_wired(), reason="image.renderer: photos is not in the spec schema yet")
@@ -651,10 +650,9 @@ def test_photo_spec_errors_exit_2(coco, tmp_path):
 
 
 def _has_rooms() -> bool:
-    from simulator.conditions import condition_names
     from simulator.spec.schema import build_schema
 
-    room = build_schema(condition_names()).fields["room"].fields
+    room = build_schema().fields["room"].fields
     return "shoebox" in (room["type"].kind.choices or ()) and "size_m" in room
 
 

@@ -40,13 +40,11 @@ from simulator.core.render import AudioRender
 from simulator.core.scene import Listener, Scene
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign, accumulate_arrivals
+from .heads import HEADS
+from .heads.omni import MIN_EAR_DISTANCE_M
+from .room_kinds import room_kind
 
 __all__ = ["AudioRender", "FreeFieldRenderer", "to_head_frame", "MIN_EAR_DISTANCE_M"]
-
-#: A source closer than this to an ear (metres) is rejected: 1/r would blow up.
-MIN_EAR_DISTANCE_M = 0.01
-
-_SUPPORTED_HEADS = ("spaced", "mono")
 
 
 def to_head_frame(listener: Listener, position_m) -> np.ndarray:
@@ -78,15 +76,9 @@ class FreeFieldRenderer:
 
     # -- geometry -------------------------------------------------------------------------------
     def ear_positions(self, listener: Listener) -> np.ndarray:
-        """Ear positions (C, 3) in the head frame, metres: spaced -> left (0, +s/2, 0) and right
-        (0, -s/2, 0); mono -> the origin."""
-        _check_head(listener)
-        if listener.head == "mono":
-            return np.zeros((1, 3))
-        s = float(listener.ear_spacing_m)
-        if not (np.isfinite(s) and s > 0.0):
-            raise ValueError(f"listener.ear_spacing_m must be a positive number of metres, got {listener.ear_spacing_m!r}")
-        return np.array([[0.0, 0.5 * s, 0.0], [0.0, -0.5 * s, 0.0]])
+        """Ear positions (C, 3) in the head frame, metres (the head model's omni ears: spaced ->
+        left (0, +s/2, 0) and right (0, -s/2, 0); mono -> the origin)."""
+        return _omni_head(listener).omni_ears(listener)
 
     def ear_distances(self, listener: Listener, position_m) -> np.ndarray:
         """Distances (C,) in metres from a world point to each ear (listener rotation applied)."""
@@ -131,9 +123,10 @@ class FreeFieldRenderer:
         ``clips[k]``: source k's dry signal (1-D float, length ``n = round(duration_s *
         sample_rate)``) at ``scene.audio.sample_rate``.
         """
-        if scene.room.type != "free_field":
-            raise ValueError(f"room.type must be 'free_field' for FreeFieldRenderer, got {scene.room.type!r}")
-        _check_head(scene.listener)
+        if room_kind(scene.room).bounded:
+            raise ValueError(f"room.type must be an unbounded room (free_field) for FreeFieldRenderer, got "
+                             f"{scene.room.type!r}")
+        _omni_head(scene.listener)
         xs = dry_signals(scene, clips, self.sample_rate)
         n = int(round(float(scene.audio.duration_s) * self.sample_rate))
         n_ch = self.ear_positions(scene.listener).shape[0]
@@ -160,13 +153,14 @@ class FreeFieldRenderer:
         return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs)
 
 
-def _check_head(listener: Listener) -> None:
-    if listener.head == "hrtf":
-        raise ValueError("listener.head 'hrtf' is rendered by the HRTF renderer, not FreeFieldRenderer "
-                         "(which supports 'spaced' and 'mono')")
-    if listener.head not in _SUPPORTED_HEADS:
-        raise ValueError(f"listener.head must be one of {_SUPPORTED_HEADS} for FreeFieldRenderer, "
-                         f"got {listener.head!r}")
+def _omni_head(listener: Listener):
+    """The listener's head model, which must have omni ears (``spaced``, ``mono``)."""
+    omni = [name for name, model in HEADS.items() if model.omni]
+    model = HEADS.get(listener.head) if listener.head in HEADS else None
+    if model is None or not model.omni:
+        raise ValueError(f"listener.head must be one of {tuple(omni)} for FreeFieldRenderer, got {listener.head!r} "
+                         "(other heads are rendered by the room renderer)")
+    return model
 
 
 def dry_signals(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> list[np.ndarray]:

@@ -32,7 +32,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft as sfft
 
-__all__ = ["band_masks", "diffuse_mixing", "fade_weights", "stochastic_tail", "diffuse_noise"]
+__all__ = ["band_masks", "mono_mixing", "spaced_mixing", "hrtf_mixing", "fade_weights", "stochastic_tail",
+           "diffuse_noise"]
 
 
 def band_masks(n_fft: int, sample_rate: float, centres: np.ndarray) -> np.ndarray:
@@ -56,24 +57,27 @@ def band_masks(n_fft: int, sample_rate: float, centres: np.ndarray) -> np.ndarra
     return np.array([steps[k] - steps[k + 1] for k in range(b)])
 
 
-def diffuse_mixing(head: str, freqs_hz: np.ndarray, *, spacing_m: float = 0.17, c: float = 343.0,
-                   hrtf=None) -> tuple[np.ndarray, ...]:
-    """Per-frequency Cholesky mixing (G11, G21, G22) of the diffuse field for a head (module doc);
-    for ``mono`` returns (ones,)."""
+def mono_mixing(freqs_hz: np.ndarray) -> tuple[np.ndarray]:
+    """One channel: the diffuse field as it is, (ones,)."""
+    return (np.ones_like(np.asarray(freqs_hz, float)),)
+
+
+def spaced_mixing(freqs_hz: np.ndarray, spacing_m: float, c: float) -> tuple[np.ndarray, ...]:
+    """Two omni ears ``spacing_m`` apart: the isotropic field's coherence sin(kd) / (kd) (module doc)."""
     f = np.asarray(freqs_hz, float)
-    if head == "mono":
-        return (np.ones_like(f),)
-    if head == "spaced":
-        coh = np.sinc(2.0 * f * spacing_m / c)  # sin(kd)/(kd) with np.sinc(x) = sin(pi x)/(pi x)
-        return np.ones_like(f), coh.astype(complex), np.sqrt(np.maximum(1.0 - coh ** 2, 0.0))
-    if head == "hrtf":
-        p_l, p_r, cross = hrtf.diffuse_field(f)
-        p_l = np.maximum(p_l, 1e-12)
-        g11 = np.sqrt(p_l)
-        g21 = np.conj(cross) / g11
-        g22 = np.sqrt(np.maximum(p_r - np.abs(cross) ** 2 / p_l, 0.0))
-        return g11, g21, g22
-    raise ValueError(f"unknown head {head!r}")
+    coh = np.sinc(2.0 * f * spacing_m / c)  # sin(kd)/(kd) with np.sinc(x) = sin(pi x)/(pi x)
+    return np.ones_like(f), coh.astype(complex), np.sqrt(np.maximum(1.0 - coh ** 2, 0.0))
+
+
+def hrtf_mixing(freqs_hz: np.ndarray, hrtf) -> tuple[np.ndarray, ...]:
+    """Binaural: the HRTF's diffuse-field powers and cross-spectrum (module doc)."""
+    f = np.asarray(freqs_hz, float)
+    p_l, p_r, cross = hrtf.diffuse_field(f)
+    p_l = np.maximum(p_l, 1e-12)
+    g11 = np.sqrt(p_l)
+    g21 = np.conj(cross) / g11
+    g22 = np.sqrt(np.maximum(p_r - np.abs(cross) ** 2 / p_l, 0.0))
+    return g11, g21, g22
 
 
 def fade_weights(times_s: np.ndarray, t_a: float, t_b: float) -> np.ndarray:
@@ -98,7 +102,7 @@ def stochastic_tail(length: int, lead: int, sample_rate: int, *, volume: float, 
 
     ``decay`` (B,) energy decay rates (1/s) of the bands centred at ``centres``; ``scale`` (B,)
     optional amplitude factors on the statistical level per band; ``mixing_fn(freqs)`` returns
-    :func:`diffuse_mixing`'s tuple. Noise comes from ``rng`` only.
+    a head model's ``diffuse_mixing`` tuple (one of the ``*_mixing`` functions). Noise comes from ``rng`` only.
     """
     fs = float(sample_rate)
     start = max(0, int(np.floor(t_a * fs)) + lead)

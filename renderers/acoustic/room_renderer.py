@@ -27,7 +27,7 @@ seeded from ``scene.render_seed``. Frames and conventions are the project's
   ``room.max_order`` are complete (the nearest image of order max_order + 1; for polyhedra
   0.8 (order + 1) mean free paths). The stochastic tail's level per band is matched to the
   image sources' energy in the 20 ms before the crossover; its decay is the room's RT60.
-* Outputs (:class:`~renderers.acoustic.free_field.AudioRender`): ``impulse_responses[k]``
+* Outputs (:class:`simulator.core.render.AudioRender`): ``impulse_responses[k]``
   (C, L) float32 from t = 0, without the source's gain, cut at the clip length (later taps
   cannot reach the output); ``stems[k] = gain * clip (*) response`` (C, n), computed with the
   interpolator's taps before t = 0 too (as :class:`FreeFieldRenderer`); ``mixture`` = sum of
@@ -40,7 +40,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -51,37 +50,23 @@ from simulator.core.render import AudioRender
 from simulator.core.scene import Listener, Scene, to_plain
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
-from .free_field import MIN_EAR_DISTANCE_M, convolve_clip, dry_signals
+from .free_field import convolve_clip, dry_signals
+from .heads import HEADS, PreparedHead
 from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
-from .ism import ImageSources, polyhedron_image_sources, shoebox_completeness_distance, shoebox_image_sources
-from .kernels import accumulate_hrir, accumulate_omni, trace_rays
-from .late import band_masks, diffuse_mixing, diffuse_noise, fade_weights, stochastic_tail
+from .ism import ImageSources
+from .kernels import trace_rays
+from .late import band_masks, diffuse_noise, fade_weights, stochastic_tail
 from .occlusion import Occluder, OccludedPath, occluded_direct_path
-from .rooms import RoomModel, band_centres, build_room
+from .room_kinds import build_room, room_kind
+from .rooms import RoomModel, band_centres
 
-__all__ = ["RoomRenderer", "make_acoustic_renderer", "HEADS", "LATE_MODELS"]
+__all__ = ["RoomRenderer", "make_acoustic_renderer", "LATE_MODELS"]
 
-HEADS = ("spaced", "mono", "hrtf")
 LATE_MODELS = ("none", "stochastic", "raytrace")
-#: A source closer than this to the head centre (metres) is inside the ``hrtf`` head.
-MIN_HRTF_DISTANCE_M = 0.1
-#: Half the distance between the KEMAR's ear microphones: the ``hrtf`` head's ears must be in the room.
-HRTF_EAR_OFFSET_M = 0.09
 #: Extra response length (s) kept after an occluded direct path, for its octave-band filters' ringing.
 OCCLUDED_RING_S = 0.02
 #: The stochastic tail's level is matched to the image sources' energy over this window before t_a.
 TAIL_MATCH_WINDOW_S = 0.02
-
-
-@dataclass
-class _Head:
-    kind: str
-    n_channels: int
-    ears_head: np.ndarray  # (C, 3) receiver offsets in the head frame (omni heads), zeros for hrtf
-    rotation: np.ndarray  # R (3, 3): head frame -> world
-    hrtf: HRTF | None
-    lead: int  # samples of response kept before t = 0
-    spacing: float
 
 
 class RoomRenderer:
@@ -131,32 +116,23 @@ class RoomRenderer:
         """The prepared HRTF of ``listener.sofa`` at this renderer's rate (cached per process)."""
         return load_hrtf(listener.sofa, self.sample_rate)
 
-    def _head(self, listener: Listener) -> _Head:
-        if listener.head not in HEADS:
-            raise ValueError(f"listener.head must be one of {HEADS}, got {listener.head!r}")
+    def _head(self, listener: Listener) -> PreparedHead:
+        model = HEADS.get(listener.head) if listener.head in HEADS else None
+        if model is None:
+            raise ValueError(f"listener.head must be one of {HEADS.names()}, got {listener.head!r}")
         yaw, pitch = listener.yaw_deg or 0.0, listener.pitch_deg or 0.0
         for name, v in (("yaw_deg", yaw), ("pitch_deg", pitch)):
             if not (isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)):
                 raise ValueError(f"listener.{name} must be a finite number of degrees, got {v!r}")
         rot = rotation_zyx(float(yaw), float(pitch), 0.0)
-        h = self.design.half_width
-        if listener.head == "hrtf":
-            hrtf = self.hrtf(listener)
-            return _Head("hrtf", 2, np.zeros((2, 3)), rot, hrtf, h - 1 + hrtf.max_advance_samples, 0.0)
-        if listener.head == "mono":
-            return _Head("mono", 1, np.zeros((1, 3)), rot, None, h - 1, 0.0)
-        s = listener.ear_spacing_m
-        if not (isinstance(s, (int, float, np.integer, np.floating)) and np.isfinite(s) and s > 0):
-            raise ValueError(f"listener.ear_spacing_m must be a positive number of metres, got {s!r}")
-        ears = np.array([[0.0, 0.5 * s, 0.0], [0.0, -0.5 * s, 0.0]])
-        return _Head("spaced", 2, ears, rot, None, h - 1, float(s))
+        return model.prepare(listener, rot, self.design.half_width, self.hrtf)
 
-    def _mixing_fn(self, head: _Head, c: float, sofa):
+    def _mixing_fn(self, head: PreparedHead, c: float, sofa):
         def fn(freqs):
-            key = (head.kind, head.spacing, str(sofa), c, freqs.shape[0], float(freqs[-1]))
+            key = (head.model.name, head.spacing, str(sofa), c, freqs.shape[0], float(freqs[-1]))
             out = self._mixing.get(key)
             if out is None:
-                out = diffuse_mixing(head.kind, freqs, spacing_m=head.spacing, c=c, hrtf=head.hrtf)
+                out = head.model.diffuse_mixing(head, freqs, c)
                 self._mixing[key] = out
                 if len(self._mixing) > 16:
                     self._mixing.popitem(last=False)
@@ -164,63 +140,19 @@ class RoomRenderer:
         return fn
 
     # -- arrivals -------------------------------------------------------------------------------
-    def _accumulate(self, out: np.ndarray, head: _Head, model: RoomModel, listener_room: np.ndarray,
+    def _accumulate(self, out: np.ndarray, head: PreparedHead, model: RoomModel, listener_room: np.ndarray,
                     positions: np.ndarray, gains: np.ndarray, visible: np.ndarray | None, lead: int) -> None:
         """Add point-source arrivals (image sources at room positions (K, 3) with per-band gains
-        (K, B)) to ``out`` (B, C, L) whose index 0 is t = -lead samples."""
-        if positions.shape[0] == 0:
-            return
-        fs, c = self.sample_rate, model.speed_of_sound
-        d = self.design
-        rel = positions - listener_room
-        if head.kind == "hrtf":
-            r = np.linalg.norm(rel, axis=1)
-            u = (rel @ head.rotation) / r[:, None]
-            idx, w = head.hrtf.lookup(u, self.hrtf_interpolation)
-            delays = lead + (r * (fs / c))[:, None] + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
-            amp = gains / r[:, None]
-            if np.any(model.air):
-                amp = amp * np.exp(-0.5 * model.air[None, :] * r[:, None])
-            if visible is not None:
-                amp = amp * visible[0][:, None]
-            amps = np.ascontiguousarray(np.broadcast_to(amp[:, None, :], (amp.shape[0], 2, amp.shape[1])))
-            accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
-                            d.half_width, d.window_table, d.oversampling)
-        else:
-            ears = head.ears_head @ head.rotation.T  # (C, 3) world offsets
-            dist = np.linalg.norm(rel[:, None, :] - ears[None, :, :], axis=-1)  # (K, C)
-            delays = lead + dist * (fs / c)
-            amps = gains[:, None, :] / dist[:, :, None]
-            if np.any(model.air):
-                amps = amps * np.exp(-0.5 * model.air[None, None, :] * dist[:, :, None])
-            if visible is not None:
-                vis = visible if visible.shape[0] == head.n_channels else np.repeat(visible[:1], head.n_channels, 0)
-                amps = amps * vis.T[:, :, None]
-            accumulate_omni(out, np.ascontiguousarray(delays), np.ascontiguousarray(amps),
-                            d.half_width, d.window_table, d.oversampling)
+        (K, B)) to ``out`` (B, C, L) whose index 0 is t = -lead samples (through the head model)."""
+        head.model.accumulate(out, head, self.sample_rate, model.speed_of_sound, model.air, listener_room, positions,
+                              gains, visible, lead, self.design, self.hrtf_interpolation)
 
-    def _accumulate_directional(self, out: np.ndarray, head: _Head, model: RoomModel, times: np.ndarray,
+    def _accumulate_directional(self, out: np.ndarray, head: PreparedHead, model: RoomModel, times: np.ndarray,
                                 dirs_world: np.ndarray, amps_band: np.ndarray, lead: int) -> None:
         """Add plane-wave arrivals at the head centre (times (H,), directions the sound comes
         from (H, 3) world axes, amplitudes (H, B)) to ``out`` (B, C, L)."""
-        if times.shape[0] == 0:
-            return
-        fs, c = self.sample_rate, model.speed_of_sound
-        d = self.design
-        if head.kind == "hrtf":
-            u = dirs_world @ head.rotation
-            u /= np.linalg.norm(u, axis=1, keepdims=True)
-            idx, w = head.hrtf.lookup(u, self.hrtf_interpolation)
-            delays = lead + times[:, None] * fs + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
-            amps = np.ascontiguousarray(np.broadcast_to(amps_band[:, None, :], (times.shape[0], 2, amps_band.shape[1])))
-            accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
-                            d.half_width, d.window_table, d.oversampling)
-        else:
-            ears = head.ears_head @ head.rotation.T
-            delays = lead + (times[:, None] - (dirs_world @ ears.T) / c) * fs  # plane wave: nearer ear earlier
-            amps = np.ascontiguousarray(np.broadcast_to(amps_band[:, None, :],
-                                                        (times.shape[0], head.n_channels, amps_band.shape[1])))
-            accumulate_omni(out, np.ascontiguousarray(delays), amps, d.half_width, d.window_table, d.oversampling)
+        head.model.accumulate_directional(out, head, self.sample_rate, model.speed_of_sound, times, dirs_world,
+                                          amps_band, lead, self.design, self.hrtf_interpolation)
 
     def _combine_bands(self, bands: np.ndarray, centres: np.ndarray) -> np.ndarray:
         """Sum band responses (B, C, L) through the zero-phase octave masks -> (C, L)."""
@@ -240,17 +172,16 @@ class RoomRenderer:
         return sfft.irfft(np.einsum("bf,bcf->cf", masks, spec), n_fft, axis=-1)[:, :length]
 
     # -- responses ------------------------------------------------------------------------------
-    def _check_listener(self, model: RoomModel, head: _Head) -> None:
-        if model.type == "free_field":
+    def _check_listener(self, model: RoomModel, head: PreparedHead) -> None:
+        if not model.bounded:
             return
-        offsets = head.ears_head if head.kind != "hrtf" else np.array([[0.0, HRTF_EAR_OFFSET_M, 0.0],
-                                                                       [0.0, -HRTF_EAR_OFFSET_M, 0.0]])
+        offsets = head.model.points(head)
         pts = np.vstack([model.listener[None, :], model.listener + offsets @ head.rotation.T])
         if not np.all(model.contains(pts)):
             raise ValueError(f"room.listener_position_m {tuple(model.listener.tolist())} puts the listener's head "
                              f"(centre or ears) outside the {model.type} room")
 
-    def _source_response(self, scene: Scene, model: RoomModel, head: _Head, k: int, n: int,
+    def _source_response(self, scene: Scene, model: RoomModel, head: PreparedHead, k: int, n: int,
                          occluders: Sequence[Occluder] = (), occlusion: list | None = None) -> np.ndarray:
         """Response (C, lead + L) of source k, index 0 = t = -lead samples. With ``occluders`` the
         direct path goes round those blocking it (:mod:`.occlusion`); an :class:`OccludedPath`
@@ -267,41 +198,26 @@ class RoomRenderer:
         lead = head.lead
         room = scene.room
         src_room = model.listener + p
-        if model.type != "free_field" and not model.contains(src_room):
+        if model.bounded and not model.contains(src_room):
             raise ValueError(f"{where} {tuple(p.tolist())} (room coordinates {tuple(np.round(src_room, 3).tolist())}) "
                              f"is outside the {model.type} room")
-        # distance checks
-        if head.kind == "hrtf":
-            r0 = float(np.linalg.norm(p))
-            if r0 < MIN_HRTF_DISTANCE_M:
-                raise ValueError(f"{where} {tuple(p.tolist())} is {r0:.3f} m from the head centre, inside the "
-                                 f"'hrtf' head (minimum {MIN_HRTF_DISTANCE_M} m)")
-        else:
-            ears = head.ears_head @ head.rotation.T
-            r_e = np.linalg.norm(p[None, :] - ears, axis=1)
-            if np.any(r_e < MIN_EAR_DISTANCE_M):
-                raise ValueError(f"{where}: source at {tuple(p.tolist())} m is within {MIN_EAR_DISTANCE_M} m of an "
-                                 "ear; 1/r spreading is undefined there")
+        head.model.check_source(p, head, where)
         b = model.n_bands
         h = self.design.half_width
-        taps_after = h + 1 + (head.hrtf.num_taps if head.hrtf is not None else 0)
-        r_direct = float(np.linalg.norm(p)) + (0.5 * head.spacing if head.kind == "spaced" else 0.0)
+        taps_after = head.model.taps_after(head, h)
+        r_direct = float(np.linalg.norm(p)) + 0.5 * head.spacing
         t_direct = r_direct / c
 
         # -- image sources ------------------------------------------------------------------------
-        late = room.late if model.type != "free_field" else "none"
+        kind = room_kind(room)
+        late = room.late if model.bounded else "none"
         if late not in LATE_MODELS:
             raise ValueError(f"room.late must be one of {LATE_MODELS}, got {room.late!r}")
         order = room.max_order
         if not (isinstance(order, (int, np.integer)) and not isinstance(order, bool) and order >= 0):
             raise ValueError(f"room.max_order must be an integer >= 0, got {order!r}")
-        receivers = model.listener[None, :] if head.kind == "hrtf" else model.listener + head.ears_head @ head.rotation.T
-        if model.type == "free_field":
-            ims = ImageSources(src_room[None, :], np.ones((1, b)), np.zeros(1, np.int64), np.ones((1, 1), bool), 0)
-        elif model.type == "shoebox":
-            ims = shoebox_image_sources(model, src_room, int(order))
-        else:
-            ims = polyhedron_image_sources(model, src_room, receivers, int(order), fs, self.polyhedron_max_images)
+        receivers = head.model.receivers(head, model.listener)
+        ims = kind.image_sources(model, src_room, receivers, int(order), fs, self.polyhedron_max_images)
         path = None  # the direct path round occluders, when one blocks it
         separate = None  # the occluded direct arrival, when the room's model has no bands for it
         if occluders and np.any(ims.orders == 0):
@@ -316,7 +232,7 @@ class RoomRenderer:
         if late == "none":
             t_a = t_b = np.inf
             positions, gains, visible = ims.positions, ims.gains, ims.visible
-            if model.type == "free_field" and head.kind != "hrtf":  # exactly FreeFieldRenderer's length
+            if not model.bounded and head.model.omni:  # omni ears in free field: exactly FreeFieldRenderer's length
                 ears = head.ears_head @ head.rotation.T
                 needed = int(np.floor(np.max(np.linalg.norm(heard[None, :] - ears, axis=1)) * fs / c)) + h + 1
             else:
@@ -325,12 +241,7 @@ class RoomRenderer:
             if path is not None:  # an occluded direct path is band-filtered: keep its filters' ringing
                 needed += int(np.ceil(OCCLUDED_RING_S * fs))
         else:
-            if model.type == "shoebox":
-                t_b = shoebox_completeness_distance(model, src_room, model.listener, int(order)) / c
-            else:
-                mfp = 4.0 * model.volume / model.surface
-                t_b = 0.8 * (ims.order + 1) * mfp / c
-            t_b = max(t_b, t_direct + 0.002)
+            t_b = max(kind.complete_until_s(model, src_room, ims, int(order)), t_direct + 0.002)
             fade = min(0.010, 0.5 * (t_b - t_direct))
             t_a = t_b - fade
             dist = np.linalg.norm(ims.positions - model.listener, axis=1)
@@ -371,7 +282,7 @@ class RoomRenderer:
         return ir
 
     def _tail_scale(self, early: np.ndarray, lead: int, t_start: float, t_a: float, model: RoomModel,
-                    head: _Head) -> np.ndarray:
+                    head: PreparedHead) -> np.ndarray:
         """Per-band amplitude factors (B,) that give the stochastic tail the image sources' energy
         just before the crossover: the ratio of their energy in [max(t_start, t_a - 20 ms), t_a]
         (mean over the ears) to the tail's expected energy there, square-rooted and clipped to
@@ -386,16 +297,13 @@ class RoomRenderer:
             return np.ones(b)
         t = (np.arange(i0, i1) - lead) / fs
         energy = np.mean(np.sum(early[:, :, i0:i1] ** 2, axis=-1), axis=-1)  # (B,)
-        kappa = 1.0
-        if head.kind == "hrtf":  # broadband power of the diffuse-field tail per unit envelope
-            p_l, p_r, _ = head.hrtf.diffuse_field(np.fft.rfftfreq(1024, 1.0 / fs))
-            kappa = float(np.mean(0.5 * (p_l + p_r)))
+        kappa = head.model.diffuse_power(head, fs)  # broadband power of the diffuse-field tail per unit envelope
         expected = (4.0 * np.pi * model.speed_of_sound / (model.volume * fs)) * kappa \
             * np.sum(np.exp(-model.decay[:, None] * t[None, :]), axis=1)
         ratio = np.where((energy > 0) & (expected > 0), energy / np.where(expected > 0, expected, 1.0), 1.0)
         return np.sqrt(np.clip(ratio, 10 ** (-24 / 10), 10 ** (24 / 10)))
 
-    def _raytraced_late(self, model: RoomModel, head: _Head, src_room: np.ndarray, total: int, lead: int,
+    def _raytraced_late(self, model: RoomModel, head: PreparedHead, src_room: np.ndarray, total: int, lead: int,
                         t_a: float, t_b: float, seed: int, k: int) -> np.ndarray:
         fs, c = self.sample_rate, model.speed_of_sound
         t_max = (total - lead) / fs

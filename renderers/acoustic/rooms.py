@@ -4,7 +4,7 @@ Room coordinates (``simulator.core.scene.Room``): metres from the room's origin 
 axes parallel to the head frame (+x ahead, +y left, +z up); the head centre sits at
 ``room.listener_position_m``, so a head-frame point p is at ``listener_position_m + p``.
 
-Rooms (:func:`build_room`):
+Rooms (built by :func:`renderers.acoustic.room_kinds.build_room` through their kind):
 
 * ``shoebox``: [0, Lx] x [0, Ly] x [0, Lz] with ``size_m = (Lx, Ly, Lz)``. Walls (pyroomacoustics'
   names): ``west`` x = 0 (behind), ``east`` x = Lx (ahead), ``south`` y = 0 (right), ``north``
@@ -58,7 +58,8 @@ import numpy as np
 
 from simulator.core.scene import Room
 
-__all__ = ["RoomModel", "Wall", "build_room", "band_centres", "air_absorption_coefficients",
+__all__ = ["RoomModel", "Wall", "assemble_room", "free_field_model", "check_materials", "shoebox_walls",
+           "floor_plan_walls", "mesh_walls", "band_centres", "air_absorption_coefficients",
            "eyring_absorption", "eyring_rt60", "materials_database", "SHOEBOX_WALLS", "MAX_ABSORPTION",
            "LN_1E6"]
 
@@ -164,6 +165,7 @@ class RoomModel:
     type: str
     speed_of_sound: float
     listener: np.ndarray
+    bounded: bool = True  # False: free field (no walls, every point inside)
     walls: list[Wall] = field(default_factory=list)
     size: np.ndarray | None = None
     volume: float = float("inf")
@@ -190,7 +192,7 @@ class RoomModel:
     def contains(self, points, margin: float = 0.0) -> np.ndarray:
         """True where points (..., 3) (room coordinates) are inside the room by more than ``margin``."""
         p = np.asarray(points, float)
-        if self.type == "free_field":
+        if not self.bounded:
             return np.ones(p.shape[:-1], dtype=bool)
         if self.size is not None:
             return np.all((p > margin) & (p < self.size - margin), axis=-1)
@@ -286,7 +288,8 @@ def _distance_to_triangles(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shoebox_walls(size: np.ndarray) -> list[Wall]:
+def shoebox_walls(size: np.ndarray) -> list[Wall]:
+    """The six walls of the box [0, Lx] x [0, Ly] x [0, Lz] (:data:`SHOEBOX_WALLS` names and order)."""
     lx, ly, lz = size
     p = np.array([[0, 0, 0], [lx, 0, 0], [lx, ly, 0], [0, ly, 0],
                   [0, 0, lz], [lx, 0, lz], [lx, ly, lz], [0, ly, lz]], dtype=float)
@@ -313,7 +316,9 @@ def _segments_cross(p1, p2, q1, q2) -> bool:
     return (d1 * d2 < 0) and (d3 * d4 < 0)
 
 
-def _floor_plan_walls(plan, height) -> list[Wall]:
+def floor_plan_walls(plan, height) -> list[Wall]:
+    """Walls ``wall0``.. of a simple floor polygon [[x, y], ...] extruded to ``height``, plus floor
+    and ceiling (module docstring)."""
     try:
         pts = np.asarray(plan, dtype=float)
     except (TypeError, ValueError):
@@ -346,7 +351,8 @@ def _floor_plan_walls(plan, height) -> list[Wall]:
     return walls
 
 
-def _mesh_walls(path) -> list[Wall]:
+def mesh_walls(path) -> list[Wall]:
+    """The walls of a closed mesh file (coplanar faces merged; module docstring)."""
     import trimesh
 
     p = Path(str(path)).expanduser()
@@ -482,43 +488,25 @@ def _resolve_materials(materials: dict, walls: list[Wall], centres: np.ndarray, 
 
 
 # ------------------------------------------------------------------------------------------------
-def build_room(room: Room, sample_rate: int) -> RoomModel:
-    """Validate ``room`` and build its :class:`RoomModel` (errors name the ``room.*`` field)."""
-    c = room.speed_of_sound_m_s
-    if not (isinstance(c, (int, float, np.integer, np.floating)) and np.isfinite(c) and c > 0):
-        raise ValueError(f"room.speed_of_sound_m_s must be a positive number (m/s), got {c!r}")
-    c = float(c)
+def free_field_model(room: Room, sample_rate: int, c: float) -> RoomModel:
+    """The model of an anechoic space: no walls; per-band air absorption when ``air_absorption``."""
+    if room.air_absorption:
+        centres_all = band_centres(sample_rate)
+        return RoomModel(type=room.type, speed_of_sound=c, listener=np.zeros(3), bounded=False, centres=centres_all,
+                         air=air_absorption_coefficients(centres_all), flat=False,
+                         rt60=np.zeros(centres_all.shape[0]), decay=np.full(centres_all.shape[0], np.inf))
+    return RoomModel(type=room.type, speed_of_sound=c, listener=np.zeros(3), bounded=False)
+
+
+def assemble_room(room: Room, walls: list[Wall], size: np.ndarray | None, volume: float | None, sample_rate: int,
+                  c: float) -> RoomModel:
+    """The :class:`RoomModel` of a bounded room from its walls (outward-oriented polygons, room
+    coordinates), ``size`` (Lx, Ly, Lz) for an axis-aligned box (None otherwise; its six walls are
+    then rectangles in :func:`shoebox_walls` order) and ``volume`` (None: computed from the walls):
+    triangles, surface, the listener, materials or RT60 and the bands (errors name the ``room.*``
+    field)."""
     centres_all = band_centres(sample_rate)
     air_on = bool(room.air_absorption)
-    if room.type == "free_field":
-        if air_on:
-            return RoomModel(type="free_field", speed_of_sound=c, listener=np.zeros(3), centres=centres_all,
-                             air=air_absorption_coefficients(centres_all), flat=False,
-                             rt60=np.zeros(centres_all.shape[0]), decay=np.full(centres_all.shape[0], np.inf))
-        return RoomModel(type="free_field", speed_of_sound=c, listener=np.zeros(3))
-    if room.type == "shoebox":
-        try:
-            size = np.asarray(room.size_m, dtype=float)
-        except (TypeError, ValueError):
-            size = np.zeros(0)
-        if size.shape != (3,) or not np.all(np.isfinite(size)) or np.any(size <= 0):
-            raise ValueError(f"room.size_m must be three positive lengths (Lx, Ly, Lz) in metres, got {room.size_m!r}")
-        walls = _shoebox_walls(size)
-        volume = float(np.prod(size))
-    elif room.type == "polyhedron":
-        size = None
-        if room.mesh is not None and room.floor_plan is not None:
-            raise ValueError("room.mesh and room.floor_plan are mutually exclusive")
-        if room.mesh is not None:
-            walls = _mesh_walls(room.mesh)
-        elif room.floor_plan is not None:
-            walls = _floor_plan_walls(room.floor_plan, room.height_m)
-        else:
-            raise ValueError("room.type 'polyhedron' needs room.mesh or room.floor_plan (with room.height_m)")
-        volume = None
-    else:
-        raise ValueError(f"room.type must be one of ('free_field', 'shoebox', 'polyhedron'), got {room.type!r}")
-
     if size is not None:  # every wall a rectangle: two triangles each
         quads = np.array([w.vertices for w in walls])  # (6, 4, 3)
         triangles = np.ascontiguousarray(np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]], axis=0))
@@ -589,3 +577,11 @@ def build_room(room: Room, sample_rate: int) -> RoomModel:
                      surface=surface, absorption=np.ascontiguousarray(absorption), scattering=scattering,
                      air=np.ascontiguousarray(air), centres=centres, flat=flat, rt60=rt60, decay=decay,
                      triangles=triangles, tri_wall=tri_wall, tri_normals=np.ascontiguousarray(normals))
+
+
+def check_materials(materials: dict, sample_rate: int) -> None:
+    """Raise ValueError (naming ``room.materials.<key>``) if ``materials`` cannot be resolved for
+    the walls every room has (``walls``, ``floor``, ``ceiling``, ``all``; tried on a 6 x 5 x 3 m box)."""
+    size = np.array([6.0, 5.0, 3.0])
+    box = Room(type="box", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5), materials=materials)
+    assemble_room(box, shoebox_walls(size), size, float(np.prod(size)), sample_rate, 343.0)

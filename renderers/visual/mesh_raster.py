@@ -44,6 +44,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import trimesh
 
+from renderers.acoustic.room_kinds import room_kind
 from renderers.visual.gl_platform import import_pyrender, release_offscreen
 from renderers.visual.textures import procedural_texture
 from simulator.core.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
@@ -332,7 +333,7 @@ class MeshRasterRenderer:
         """Show the Scene's backdrop plane or room walls (``Background.kind``), or nothing.
 
         A backdrop faces the camera at ``distance_m`` along +x and overfills the view by 5 %; room
-        walls are the six inward faces of the shoebox. Both are drawn in the colour pass only: they
+        walls are the inward faces its room kind gives (``RoomKind.wall_quads``: a shoebox's six). Both are drawn in the colour pass only: they
         are background (id 0, depth 0) and, lying behind every object, never hide one. Each surface
         is a cached unit quad textured with a tint-free pattern (``procedural_texture``), placed by
         its pose and tinted through its material's base colour, so a sample costs no texture work
@@ -357,11 +358,12 @@ class MeshRasterRenderer:
             surfaces = [(int(bg.texture_seed), pose, tint)]
         else:
             room = scene.room
-            if room.type != "shoebox" or room.size_m is None or room.listener_position_m is None:
-                raise ValueError("a room background needs a shoebox room with size_m and listener_position_m")
-            quads = _shoebox_quads(np.asarray(room.size_m, float), np.asarray(room.listener_position_m, float))
-            surfaces = [(int(bg.texture_seed) + k, _quad_pose(quad), tint * (0.6 if k == 4 else 1.0))
-                        for k, quad in enumerate(quads)]  # the floor a little darker
+            quads = room_kind(room).wall_quads(room)
+            if quads is None:
+                raise ValueError(f"a room background needs a room whose walls the raster can draw (a shoebox with "
+                                 f"size_m and listener_position_m), got room.type {room.type!r}")
+            surfaces = [(int(bg.texture_seed) + k, _quad_pose(quad), tint * (0.6 if name == "floor" else 1.0))
+                        for k, (name, quad) in enumerate(quads)]  # the floor a little darker
         for seed, pose, color in surfaces:
             mesh = self._textured_quad_mesh(bg.texture, seed)
             mesh.primitives[0].material.baseColorFactor = np.append(color, 1.0)
@@ -446,22 +448,6 @@ def _quad_pose(corners: np.ndarray) -> np.ndarray:
     pose[:3, 0], pose[:3, 1], pose[:3, 2] = n, u, w
     pose[:3, 3] = (tl + br) / 2.0
     return pose
-
-
-def _shoebox_quads(size: np.ndarray, listener: np.ndarray) -> list[np.ndarray]:
-    """The six faces of a shoebox [0, size] as (4, 3) corner arrays in the head frame (room
-    coordinates minus the listener's position), each ordered (top-left, top-right, bottom-right,
-    bottom-left) as seen from inside, so their normals point into the room. Order: east (ahead),
-    west, north (left), south, floor, ceiling."""
-    lx, ly, lz = size
-    c = np.array([[x, y, z] for x in (0, lx) for y in (0, ly) for z in (0, lz)], float) - listener
-    i = lambda x, y, z: 4 * x + 2 * y + z  # noqa: E731
-    return [c[[i(1, 1, 1), i(1, 0, 1), i(1, 0, 0), i(1, 1, 0)]],   # east, seen from inside (looking +x)
-            c[[i(0, 0, 1), i(0, 1, 1), i(0, 1, 0), i(0, 0, 0)]],   # west
-            c[[i(0, 1, 1), i(1, 1, 1), i(1, 1, 0), i(0, 1, 0)]],   # north (+y)
-            c[[i(1, 0, 1), i(0, 0, 1), i(0, 0, 0), i(1, 0, 0)]],   # south
-            c[[i(0, 1, 0), i(1, 1, 0), i(1, 0, 0), i(0, 0, 0)]],   # floor (seen from above)
-            c[[i(1, 1, 1), i(0, 1, 1), i(0, 0, 1), i(1, 0, 1)]]]   # ceiling
 
 
 def _textured_quad(image: np.ndarray, corners: np.ndarray | None = None) -> trimesh.Trimesh:

@@ -38,9 +38,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from renderers.acoustic.room_kinds import ROOM_KINDS
 from simulator.core import camera as cam
 from simulator.plan import PlanEntry
-from simulator.sampler import sample_rng
+from simulator.spec.distributions import support, value_range
+from simulator.sampler import PlacementError, Sampler, sample_rng
 from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, SceneObject, Source, Targets, to_plain
 
 from .depth import DEPTH_KINDS, DepthConfig, DepthEstimator, DepthProvider
@@ -117,21 +119,12 @@ class PhotoConfig:
         return TransformersDepthEstimator(self.estimator, kind=self.estimator_kind)
 
 
-def _support(dist) -> list:
-    probs = getattr(dist, "probabilities", None)
-    if probs is not None:
-        return [v for v, p in probs().items() if p > 0]
-    return [dist.value]
-
-
 def instance_range(spec) -> tuple[int, int]:
     """The range of instances multi_instance asks for (``conditions.multi_instance.instances``)."""
-    from simulator.spec.loader import numeric_range
-
     dist = spec.dists.get("conditions.multi_instance.instances") if hasattr(spec, "dists") else None
     if dist is None:
         return 2, 5
-    lo, hi = numeric_range(dist)
+    lo, hi = value_range(dist)
     return int(lo), int(hi)
 
 
@@ -189,25 +182,23 @@ def check_photo_spec(resolved: Mapping[str, Any], dists: Mapping[str, Any], inde
     problems: list[tuple[tuple, str]] = []
     if not index.images:
         return [(("photos", "annotations"), f"no usable photo ({index.summary()})")]
-    conditions = _support(dists["condition"])
+    conditions = support(dists["condition"])
     for c in conditions:
         if c not in PHOTO_CONDITIONS:
             problems.append((("condition",), f"{c} is not available with image.renderer: photos "
                                              f"(photo conditions: {', '.join(PHOTO_CONDITIONS)})"))
     allowed = list(resolved["objects"]["categories"] or [])
     tdist = dists.get("target.category")
-    planned = _support(tdist) if tdist is not None else allowed
+    planned = support(tdist) if tdist is not None else allowed
     explicit = resolved["target"].get("category") is not None
     inst = (2, 5)
     if "conditions.multi_instance.instances" in dists:
-        from simulator.spec.loader import numeric_range
-
-        lo, hi = numeric_range(dists["conditions.multi_instance.instances"])
+        lo, hi = value_range(dists["conditions.multi_instance.instances"])
         inst = (int(lo), int(hi))
     for condition in conditions:
         if condition not in PHOTO_CONDITIONS:
             continue
-        for size_bin in _support(dists["target.size_bin"]):
+        for size_bin in support(dists["target.size_bin"]):
             pool = photo_category_pool(index, condition, size_bin, planned, allowed, inst, config.margin)
             bad = [c for c in planned if c not in pool]
             if explicit and bad:
@@ -229,8 +220,6 @@ class PhotoSampler:
 
     def __init__(self, spec, index: PhotoIndex, library, config: PhotoConfig | None = None,
                  depth: DepthProvider | None = None, estimator: DepthEstimator | None = None):
-        from simulator.sampler import Sampler
-
         self.spec = spec
         self.index = index
         self.library = library
@@ -395,10 +384,8 @@ class PhotoSampler:
         (``source_in_room_m``). Raises PlacementError (the sample is redrawn with another room)
         if even ``objects.min_distance_m`` ahead does not fit."""
         inside = getattr(self._clips, "_inside_room", None)
-        if room.type == "free_field" or inside is None or inside(room, np.asarray([position]), margin=ROOM_MARGIN_M):
+        if not ROOM_KINDS.get(room.type).bounded or inside is None or inside(room, np.asarray([position]), margin=ROOM_MARGIN_M):
             return tuple(position)
-        from simulator.sampler import PlacementError
-
         u, v = info["source_px"]
         pin = cam.pinhole(camera)
         near = float(self.spec.resolved["objects"]["min_distance_m"])

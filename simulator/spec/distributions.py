@@ -299,3 +299,29 @@ def _wrap(kind: Kind, v: Any, form: str) -> Any:
         return kind.check(v)
     except DistributionError as exc:
         raise DistributionError(str(exc), subkey=form) from None
+
+
+def support(dist: Distribution) -> list:
+    """The values a constant or a choice can take (with positive weight)."""
+    if isinstance(dist, Choice):
+        return [v for v, p in dist.probabilities().items() if p > 0]
+    return [dist.value]
+
+
+def value_range(dist: Distribution) -> tuple[float, float]:
+    """Smallest and largest value a numeric distribution can give."""
+    if isinstance(dist, Constant):
+        return dist.value, dist.value
+    if isinstance(dist, Choice):
+        return min(dist.values), max(dist.values)
+    return dist.low, dist.high
+
+
+def component_range(dist: Distribution, k: int) -> tuple[float, float]:
+    """Smallest and largest value of component ``k`` of a vector distribution."""
+    if isinstance(dist, Constant):
+        return dist.value[k], dist.value[k]
+    if isinstance(dist, Choice):
+        vals = [v[k] for v in dist.values]
+        return min(vals), max(vals)
+    return dist.low[k], dist.high[k]

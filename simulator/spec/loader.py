@@ -8,72 +8,26 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import itertools
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
 import yaml
 
-from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution
+from renderers.acoustic.room_kinds import ROOM_KINDS
+from renderers.acoustic.rooms import check_materials
+
+from ..conditions import get_rule
+from ..feasibility import feasibility_args, planned_category_pool
+
+from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution, support
 from .errors import SpecError, SpecErrors
-from .schema import REQUIRED, Field, ListField, MapField, Section, StrMapField, build_schema
+from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
+from .schema import build_schema
+from .spec import Spec
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
-
-
-@dataclass
-class Spec:
-    """A validated spec with every default filled in.
-
-    ``resolved`` is plain JSON data (distributions in canonical form) written to dataset.json;
-    ``dists`` maps dotted keys of random fields to their :class:`Distribution`.
-    """
-
-    resolved: dict[str, Any]
-    dists: dict[str, Distribution]
-    source: str
-    sweep_point: dict[str, Any] = field(default_factory=dict)
-    library: Any = None  # the AssetLibrary the spec was validated against (not part of the spec's data)
-
-    def get(self, key: str) -> Any:
-        """The resolved value at a dotted key (a constant, or a distribution's YAML form)."""
-        node: Any = self.resolved
-        for part in key.split("."):
-            node = node[part]
-        return node
-
-    def dist(self, key: str) -> Distribution:
-        return self.dists[key]
-
-    def sample(self, key: str, rng: np.random.Generator) -> Any:
-        return self.dists[key].sample(rng)
-
-    @property
-    def name(self) -> str:
-        return self.resolved["name"]
-
-    @property
-    def seed(self) -> int:
-        return self.resolved["seed"]
-
-    @property
-    def samples(self) -> int:
-        return self.resolved["samples"]
-
-    @property
-    def output_dir(self) -> Path:
-        return Path(self.resolved["output"]["dir"])
-
-    def hash(self) -> str:
-        """SHA-256 of the canonical resolved spec (the output dir excluded: moving a dataset
-        does not change what it contains)."""
-        data = copy.deepcopy(self.resolved)
-        data["output"].pop("dir", None)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=None,
@@ -105,9 +59,6 @@ def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), defaul
         key_path, value = parse_override(item)
         _assign(data, key_path, value, item)
         set_sources[key_path] = (f"--set {item}", None)
-    if conditions is None:
-        from simulator.conditions import condition_names
-        conditions = condition_names()
     schema = build_schema(conditions)
     sweep = data.pop("sweep", None) if isinstance(data, dict) else None
     ctx = _Context(source, lines, set_sources)
@@ -291,8 +242,12 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             else:
                 r["library"][key] = str(Path(value).resolve())  # replay finds it from anywhere
     _check_room(r, dists, ctx)
-    if "room" in _support(dists["background.kind"]) and set(_support(dists["room.type"])) != {"shoebox"}:
-        ctx.error(("background", "kind"), "a room background needs room.type: shoebox in every sample")
+    if "room" in support(dists["background.kind"]):
+        flat = [t for t in support(dists["room.type"]) if not ROOM_KINDS.get(t).wall_background]
+        if flat:
+            drawable = [name for name, kind in ROOM_KINDS.items() if kind.wall_background]
+            ctx.error(("background", "kind"), f"a room background needs a room whose walls can be drawn "
+                      f"(room.type: {' or '.join(drawable)}) in every sample, not {', '.join(flat)}")
     sofa = r["listener"]["sofa"]
     if sofa != "default":
         if not Path(sofa).is_file():
@@ -339,70 +294,25 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
 
 
 def _check_room(r: dict, dists: dict, ctx: _Context) -> None:
-    """Room keys that depend on each other; materials checked by building a test room."""
+    """Room keys that depend on each other (materials checked on a test box) and each room kind's own."""
     room = r["room"]
+    kinds = [ROOM_KINDS.get(t) for t in support(dists["room.type"])]
     if room["materials"] is not None:
         if ("room", "rt60_s") in ctx.given and room["rt60_s"] is not None:
             ctx.error(("room", "rt60_s"), "give either room.rt60_s or room.materials, not both")
             return
         room["rt60_s"] = None
         dists.pop("room.rt60_s", None)
-        from renderers.acoustic.rooms import build_room
-        from simulator.core.scene import Room
-
         try:
-            build_room(Room(type="shoebox", size_m=(6.0, 5.0, 3.0), listener_position_m=(1.0, 2.5, 1.5),
-                            materials=room["materials"]), r["audio"]["sample_rate"])
+            check_materials(room["materials"], r["audio"]["sample_rate"])
         except ValueError as exc:
             ctx.error(("room", "materials"), str(exc).replace("room.materials", "").strip(": ") or str(exc))
-    elif room["type"] != "free_field" and room["rt60_s"] is None:
-        ctx.error(("room", "rt60_s"), f"a {room['type']} room needs room.rt60_s or room.materials")
-    if room["type"] == "polyhedron":
-        if (room["floor_plan"] is None) == (room["mesh"] is None):
-            ctx.error(("room", "type"), "a polyhedron room needs exactly one of room.floor_plan and room.mesh")
-        elif room["mesh"] is not None:
-            if not Path(room["mesh"]).is_file():
-                ctx.error(("room", "mesh"), f"file not found: {room['mesh']}")
-            else:
-                room["mesh"] = str(Path(room["mesh"]).resolve())
-
-
-def room_reach_m(r: dict, dists: dict) -> float:
-    """How far ahead (+x) of the listener an object can be, at the least, in the spec's rooms:
-    the nearest wall ahead for the smallest room and the listener farthest from the wall behind.
-    Unbounded (objects.max_distance_m) in free field."""
-    room = r["room"]
-    far = r["objects"]["max_distance_m"]
-    types = _support(dists["room.type"])
-    reach = far
-    if "shoebox" in types:
-        lx_min = numeric_range_vec(dists["room.size_m"], 0)[0]
-        fx_max = numeric_range_vec(dists["room.listener_fraction"], 0)[1]
-        reach = min(reach, lx_min * (1.0 - fx_max))
-    if "polyhedron" in types and room["floor_plan"] is not None:
-        xs = [p[0] for p in room["floor_plan"]]
-        fx_max = numeric_range_vec(dists["room.listener_fraction"], 0)[1]
-        reach = min(reach, (max(xs) - min(xs)) * (1.0 - fx_max))
-    return float(reach)
-
-
-def numeric_range_vec(dist: Distribution, k: int) -> tuple[float, float]:
-    """Smallest and largest value of component ``k`` of a vector distribution."""
-    if isinstance(dist, Constant):
-        return dist.value[k], dist.value[k]
-    if isinstance(dist, Choice):
-        vals = [v[k] for v in dist.values]
-        return min(vals), max(vals)
-    return dist.low[k], dist.high[k]
-
-
-def numeric_range(dist: Distribution) -> tuple[float, float]:
-    """Smallest and largest value a numeric distribution can give."""
-    if isinstance(dist, Constant):
-        return dist.value, dist.value
-    if isinstance(dist, Choice):
-        return min(dist.values), max(dist.values)
-    return dist.low, dist.high
+    else:
+        bounded = [k.name for k in kinds if k.bounded]
+        if bounded and room["rt60_s"] is None:
+            ctx.error(("room", "rt60_s"), f"a {bounded[0]} room needs room.rt60_s or room.materials")
+    for kind in kinds:
+        kind.check_spec(room, lambda key, message: ctx.error(("room", key), message))
 
 
 def _check_photos(r: dict, dists: dict, ctx: _Context, library) -> None:
@@ -443,20 +353,16 @@ def _check_photos(r: dict, dists: dict, ctx: _Context, library) -> None:
 
 def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, explicit: bool) -> None:
     """Every (condition, size bin) must have planned categories that real sizes allow."""
-    from simulator.conditions import get_rule
-    from simulator.feasibility import planned_category_pool
-
-    hfov_min = numeric_range(dists["camera.hfov_deg"])[0]
-    args = (r["objects"]["min_distance_m"], hfov_min, r["image"]["width"], r["image"]["height"],
-            r["target"]["min_area_fraction"], room_reach_m(r, dists))
+    args = feasibility_args(r, dists)
+    hfov_min = args[1]
     why = (f"at real size (objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, "
            f"narrow the field of view or drop the category or size bin")
-    for condition in _support(dists["condition"]):
+    for condition in support(dists["condition"]):
         rule = get_rule(condition)
         if rule.needs_other_category and len(r["objects"]["categories"]) < 2:
             ctx.error(("objects", "categories"), f"{condition} needs at least two categories")
             continue
-        for size_bin in _support(dists["target.size_bin"]):
+        for size_bin in support(dists["target.size_bin"]):
             pool = planned_category_pool(library, rule, size_bin, categories, *args)
             bad = [c for c in categories if c not in pool]
             if explicit and bad:
@@ -464,13 +370,6 @@ def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, ex
                           f"{size_bin} {why}")
             elif not pool:
                 ctx.error(("target", "size_bin"), f"no category can fill {size_bin} for {condition} {why}")
-
-
-def _support(dist: Distribution) -> list:
-    """The values a constant or choice can take (with positive weight)."""
-    if isinstance(dist, Choice):
-        return [v for v, p in dist.probabilities().items() if p > 0]
-    return [dist.value]
 
 
 def _expand_sweep(sweep: Any, schema: Section, ctx: _Context) -> list[dict[str, Any]]:

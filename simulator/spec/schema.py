@@ -5,59 +5,14 @@ from it (``simulate spec-reference``), so the reference cannot drift from the co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
+from renderers.acoustic.heads import HEADS
+from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.visual.textures import KINDS
 
+from ..conditions import condition_names
 from ..core.size_bins import SIZE_BINS
 from .distributions import Kind
-
-
-@dataclass(frozen=True)
-class Field:
-    """One leaf key. ``random``: may be a distribution (sampled per sample); otherwise a
-    constant. ``default`` of ``REQUIRED`` makes the key mandatory; ``None`` means unset."""
-
-    kind: Kind
-    default: Any
-    doc: str
-    random: bool = False
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class ListField:
-    """A list of values of one kind (not random), e.g. category names."""
-
-    kind: Kind
-    default: Any
-    doc: str
-    min_items: int = 1
-
-
-@dataclass(frozen=True)
-class StrMapField:
-    """A mapping of names to names (or null), e.g. ``photos.category_map``; not random."""
-
-    default: Any
-    doc: str
-
-
-@dataclass(frozen=True)
-class MapField:
-    """A free mapping of dotted key paths to lists (the ``sweep`` block)."""
-
-    doc: str
-
-
-@dataclass(frozen=True)
-class Section:
-    doc: str
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-REQUIRED = object()
+from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField, enum, integer, num
 
 OFFSCREEN_REGIONS = ("behind", "left", "right", "above")
 TEXTURES = KINDS  #: texture names (renderers.visual.textures.PATTERNS)
@@ -65,11 +20,11 @@ TEXTURES = KINDS  #: texture names (renderers.visual.textures.PATTERNS)
 F = float("inf")
 
 
-def build_schema(conditions: tuple[str, ...]) -> Section:
-    """The schema, given the names of the registered conditions."""
-    num = lambda lo=None, hi=None, ol=False, oh=False: Kind("float", low=lo, high=hi, open_low=ol, open_high=oh)  # noqa: E731
-    integer = lambda lo=None, hi=None: Kind("int", low=lo, high=hi)  # noqa: E731
-    enum = lambda *c: Kind("str", choices=tuple(c))  # noqa: E731
+def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
+    """The schema, from what is registered now (conditions, room kinds, head models); ``conditions``
+    restricts the conditions a spec may name."""
+    if conditions is None:
+        conditions = condition_names()
     vec3 = Kind("vec", size=3)
     rgb = Kind("vec", size=3, low=0.0, high=1.0)
     return Section("A dataset spec.", {
@@ -186,7 +141,7 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
                                  "depth (metric depth of the source pixel, metres)."),
         }),
         "listener": Section("The listener's head at the origin.", {
-            "head": Field(enum("spaced", "mono", "hrtf"), "spaced",
+            "head": Field(enum(*HEADS.names()), "spaced",
                           "`spaced`: two omni ears at y = +-ear_spacing_m/2 (seeds/000's set-up); "
                           "`mono`: one omni receiver at the origin (one channel); `hrtf`: binaural through "
                           "a measured HRTF (`sofa`).", random=True),
@@ -199,7 +154,7 @@ def build_schema(conditions: tuple[str, ...]) -> Section:
         }),
         "room": Section("The acoustic environment (docs/acoustics.md). Room axes are the head's; objects and "
                         "sources must lie inside the room.", {
-            "type": Field(enum("free_field", "shoebox", "polyhedron"), "free_field",
+            "type": Field(enum(*ROOM_KINDS.names()), "free_field",
                           "`free_field`: anechoic; `shoebox`: a box of `size_m`; `polyhedron`: `floor_plan` "
                           "extruded to `height_m`, or a closed `mesh` file.", random=True),
             "speed_of_sound_m_s": Field(num(300.0, 400.0), 343.0, "Speed of sound, m/s."),

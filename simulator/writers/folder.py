@@ -31,7 +31,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..spec.errors import SpecError
-from ..spec.loader import Spec
+from ..spec.spec import Spec
 from .atomic import write_bytes_atomic, write_text_atomic
 
 DATASET_FORMAT = "avsim-dataset"

@@ -1,0 +1,64 @@
+"""A validated spec: the resolved data (every default filled in) and its distributions."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .distributions import Distribution
+
+
+@dataclass
+class Spec:
+    """A validated spec with every default filled in.
+
+    ``resolved`` is plain JSON data (distributions in canonical form) written to dataset.json;
+    ``dists`` maps dotted keys of random fields to their :class:`Distribution`.
+    """
+
+    resolved: dict[str, Any]
+    dists: dict[str, Distribution]
+    source: str
+    sweep_point: dict[str, Any] = field(default_factory=dict)
+    library: Any = None  # the AssetLibrary the spec was validated against (not part of the spec's data)
+
+    def get(self, key: str) -> Any:
+        """The resolved value at a dotted key (a constant, or a distribution's YAML form)."""
+        node: Any = self.resolved
+        for part in key.split("."):
+            node = node[part]
+        return node
+
+    def dist(self, key: str) -> Distribution:
+        return self.dists[key]
+
+    def sample(self, key: str, rng: np.random.Generator) -> Any:
+        return self.dists[key].sample(rng)
+
+    @property
+    def name(self) -> str:
+        return self.resolved["name"]
+
+    @property
+    def seed(self) -> int:
+        return self.resolved["seed"]
+
+    @property
+    def samples(self) -> int:
+        return self.resolved["samples"]
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.resolved["output"]["dir"])
+
+    def hash(self) -> str:
+        """SHA-256 of the canonical resolved spec (the output dir excluded: moving a dataset
+        does not change what it contains)."""
+        data = copy.deepcopy(self.resolved)
+        data["output"].pop("dir", None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
