@@ -54,7 +54,7 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
         n_amodal = int(amodal[obj.id].sum()) if obj.id in amodal else None
         u, v, depth = pin.project(np.asarray(obj.position_m))
         area = n_visible / total
-        objects.append({
+        entry = {
             "id": obj.id, "category": obj.category, "role": obj.role, "sounding": obj.sounding,
             "mesh": obj.mesh, "position_m": list(obj.position_m), "yaw_deg": obj.yaw_deg,
             **_angles(obj.position_m),
@@ -63,10 +63,13 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
             "visible_fraction": (n_visible / n_amodal) if n_amodal else (0.0 if n_amodal == 0 else None),
             "area_fraction": area, "size_bin": size_bin_of(area),
             "bbox": bbox_of(visible), "mask": encode_rle(visible),
-        })
+        }
+        if obj.photo_annotation is not None:
+            entry["photo_annotation"] = obj.photo_annotation  # the COCO annotation id of a photo's object
+        objects.append(entry)
     sources = [annotate_source(scene.camera, src) for src in scene.sources]
     by_obj = {o["id"]: o for o in objects}
-    disks = {d["source_id"]: d for d in scene.targets.disks}
+    disks = {d.source_id: d for d in scene.targets.disks}
     audio_targets = []
     for sid in scene.targets.audio:
         s = next(x for x in sources if x["id"] == sid)
@@ -80,11 +83,11 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
             "bbox": o["bbox"] if o else None,
         }
         if sid in disks:
-            disk = disk_mask(h, w, disks[sid]["u"], disks[sid]["v"], disks[sid]["radius_px"])
+            d = disks[sid]
+            disk = disk_mask(h, w, d.u, d.v, d.radius_px)
             area = float(disk.mean())
             entry.update(area_fraction=area, size_bin=size_bin_of(area), bbox=bbox_of(disk),
-                         disk={"center": [disks[sid]["u"], disks[sid]["v"]], "radius_px": disks[sid]["radius_px"],
-                               "mask": encode_rle(disk)})
+                         disk={"center": [d.u, d.v], "radius_px": d.radius_px, "mask": encode_rle(disk)})
         audio_targets.append(entry)
     return {
         "index": scene.index, "seed": list(scene.seed), "condition": scene.condition,
@@ -94,6 +97,6 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
         "objects": objects, "sources": sources,
         "targets": {"audio": audio_targets, "semantic": list(scene.targets.semantic),
                     "negative": scene.targets.negative},
-        "image_content": scene.manipulations.get("image", "rendered"),
+        "image_content": scene.manipulations.image.kind if scene.manipulations.image is not None else "rendered",
         "scene": scene.to_dict(),
     }

@@ -49,7 +49,7 @@ def bench_visual(sizes=(224, 512), frames: int = 60, seed: int = 0) -> list[dict
 def bench_pipeline(spec_path: str, samples: int, workers=(1, 2), overrides=()) -> list[dict]:
     """Generate ``samples`` samples of the spec into a temporary folder with each worker count."""
     from .assets.library import AssetLibrary
-    from .executor import run_spec
+    from .run import run_spec
     from .spec.loader import load_spec
 
     out = []

@@ -73,11 +73,15 @@ def resolve_spec_path(name: str) -> Path:
 
 
 def _run(argv: list[str]) -> int:
+    from .executors import EXECUTORS
+
     ap = argparse.ArgumentParser(prog="simulate", description="Generate an audio-visual dataset from a YAML spec.")
     ap.add_argument("--spec", required=True, help="spec file, or the name of a bundled spec (e.g. congruent)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                     help="override a spec field (value in YAML), e.g. --set camera.hfov_deg='{uniform: [40, 60]}'")
     ap.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any N)")
+    ap.add_argument("--executor", default="local", choices=EXECUTORS.names(),
+                    help="how samples are made: local (this machine's processes); output identical for any")
     ap.add_argument("--dry-run", action="store_true", help="validate and print the plan; write nothing")
     ap.add_argument("--overwrite", action="store_true", help="replace an existing dataset of another spec")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -86,28 +90,37 @@ def _run(argv: list[str]) -> int:
         raise SpecError("--workers must be at least 1")
 
     from .assets.user import open_library
-    from .executor import plan_counts, run_spec
+    from .run import plan_counts, run_spec
+    from .sinks import sink_for
     from .spec.loader import load_spec
-    from .writers.folder import DatasetFolder
 
     specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=open_library)
-    modes = [DatasetFolder(s).check(args.overwrite) for s in specs]  # all checked before any write
+    sinks = [sink_for(s) for s in specs]
+    modes = [sink.check(args.overwrite) for sink in sinks]  # all checked before any write
     if args.dry_run:
         for spec, mode in zip(specs, modes):
             print(_plan_text(spec, mode, plan_counts(spec)))
         return 0
     status = 0
-    for spec, mode in zip(specs, modes):
-        summary = run_spec(spec, mode, workers=args.workers, progress=not args.quiet)
+    for spec, sink, mode in zip(specs, sinks, modes):
+        summary = run_spec(spec, mode, workers=args.workers, progress=not args.quiet, executor=args.executor,
+                           sink=sink)
         print(summary.line())
         status = 1 if summary.failed else status
     return status
 
 
 def _plan_text(spec, mode: str, counts: dict) -> str:
+    from renderers.acoustic.heads import HEADS
+
+    from .image_backends import IMAGE_BACKENDS
+
     r = spec.resolved
-    channels = 1 if r["listener"]["head"] == "mono" else 2
-    image_b = r["image"]["width"] * r["image"]["height"] * 3 * 0.35
+    channels = max(HEADS.get(h).channels for h in _values(spec, "listener.head"))
+    extra, pixels = IMAGE_BACKENDS.get(r["image"]["renderer"]).plan_lines(spec)
+    if pixels is None:
+        pixels = r["image"]["width"] * r["image"]["height"]
+    image_b = pixels * 3 * 0.35
     audio_b = r["audio"]["sample_rate"] * r["audio"]["duration"] * channels * (
         r["audio"]["bit_depth"] / 8 * 0.7 if r["audio"]["format"] == "flac" else 4)
     per_sample = image_b + audio_b + 6000
@@ -118,16 +131,15 @@ def _plan_text(spec, mode: str, counts: dict) -> str:
         lines.append(f"  sweep point: {json.dumps(spec.sweep_point)}")
     for key in ("condition", "size_bin", "category", "condition/size_bin"):
         lines.append(f"  per {key}: " + ", ".join(f"{k}={v}" for k, v in counts[key].items()))
-    if r["image"]["renderer"] == "photos":
-        from .photos.sampler import PhotoConfig
-
-        index = PhotoConfig.from_spec(r).load_index(categories=r["objects"]["categories"])
-        lines.append(f"  photos: {index.summary()}")
-        if r["photos"]["resize"] == "native" and index.images:
-            image_b = sum(im.width * im.height for im in index.images) / len(index.images) * 3 * 0.35
-            per_sample = image_b + audio_b + 6000
+    lines += extra
     lines.append(f"  estimated size: {per_sample * spec.samples / 1e6:.1f} MB (~{per_sample / 1e3:.0f} kB a sample)")
     return "\n".join(lines)
+
+
+def _values(spec, key: str) -> list:
+    from .spec.distributions import support
+
+    return support(spec.dist(key))
 
 
 def _replay(argv: list[str]) -> int:
@@ -136,12 +148,12 @@ def _replay(argv: list[str]) -> int:
     ap.add_argument("--out", required=True, help="folder for the re-rendered files (must be new or empty)")
     args = ap.parse_args(argv)
 
-    from .replay import replay_record
+    from .replay import DIFFERS, replay_record
 
     result = replay_record(Path(args.record), Path(args.out))
-    for kind, same in result.items():
-        print(f"{kind}: {'identical to the original' if same else 'DIFFERS from the original'}")
-    return 0 if all(result.values()) else 1
+    for kind, verdict in result.items():
+        print(f"{kind}: {verdict}")
+    return 1 if DIFFERS in result.values() else 0
 
 
 def _spec_reference(argv: list[str]) -> int:

@@ -13,8 +13,9 @@ import numpy as np
 from renderers.acoustic.room_kinds import ROOM_KINDS
 
 from .assets.silhouette import YAWS_DEG, at_yaw
+from .conditions import get_rule
 from .core.size_bins import SIZE_BINS
-from .spec.distributions import component_range, support, value_range
+from .spec.distributions import Choice, component_range, support, value_range
 
 #: The lowest target area the sampler aims at inside a bin, relative to the bin's lower edge.
 BIN_EDGE_MARGIN = 0.05
@@ -97,3 +98,34 @@ def feasibility_args(r: dict, dists: dict) -> tuple[float, float, int, int, floa
     return (r["objects"]["min_distance_m"], value_range(dists["camera.hfov_deg"])[0], r["image"]["width"],
             r["image"]["height"], r["target"]["min_area_fraction"],
             room_reach_m(r["room"], dists, r["objects"]["max_distance_m"]))
+
+
+def planned_values(dist) -> tuple:
+    """The categories ``target.category`` (a constant or a choice) may take."""
+    return tuple(dist.values) if isinstance(dist, Choice) else (dist.value,)
+
+
+def feasibility_problems(r: dict, dists: dict, library) -> list[tuple[tuple, str]]:
+    """Every (condition, size bin) must have planned categories that real sizes allow: (key path,
+    message) for each that has none (or, with an explicit ``target.category``, for each planned
+    category that cannot fill it)."""
+    problems: list[tuple[tuple, str]] = []
+    categories = planned_values(dists["target.category"])
+    explicit = r["target"]["category"] is not None
+    args = feasibility_args(r, dists)
+    why = (f"at real size (objects.min_distance_m={args[0]} m, hfov >= {args[1]} deg); lower min_distance_m, "
+           f"narrow the field of view or drop the category or size bin")
+    for condition in support(dists["condition"]):
+        rule = get_rule(condition)
+        if rule.needs_other_category and len(r["objects"]["categories"]) < 2:
+            problems.append((("objects", "categories"), f"{condition} needs at least two categories"))
+            continue
+        for size_bin in support(dists["target.size_bin"]):
+            pool = planned_category_pool(library, rule, size_bin, categories, *args)
+            bad = [c for c in categories if c not in pool]
+            if explicit and bad:
+                problems.append((("target", "category"), f"{', '.join(bad)} cannot be planned for {condition} in "
+                                 f"{size_bin} {why}"))
+            elif not pool:
+                problems.append((("target", "size_bin"), f"no category can fill {size_bin} for {condition} {why}"))
+    return problems

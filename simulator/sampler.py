@@ -17,26 +17,28 @@ The refinement is deterministic (no random draws), so the Scene stored after it 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Callable
 
-import json
-
 import numpy as np
 
-from .core import camera as cam
+from renderers.acoustic.room_kinds import ROOM_KINDS, build_room
+
 from .assets.library import AssetLibrary, MeshAsset
+from .assets.silhouette import YAWS_DEG, at_yaw
 from .conditions import get_rule
 from .conditions.base import Cast, CastContext
-from .assets.silhouette import YAWS_DEG, at_yaw
-from .feasibility import BIN_EDGE_MARGIN, feasible, reachable
-from .core.geometry import spherical_to_cartesian
-from .plan import PlanEntry
-from .core.scene import (TEXTURE_SEEDS, AudioSettings, Background, Camera, Lighting, Listener, Room, Scene, SceneObject, Source,
-                    Targets, to_plain)
-from .spec.spec import Spec
+from .core import camera as cam
+from .core.geometry import pose_matrix, spherical_to_cartesian
+from .core.image import ImageOptions, MeshOptions
+from .core.scene import (TEXTURE_SEEDS, Background, Camera, Lighting, Listener, Manipulations, Negatives,
+                         OffscreenNegative, Room, Scene, SceneObject, Source, TargetDisk, Targets, to_plain)
 from .core.size_bins import SIZE_BINS
-from renderers.acoustic.room_kinds import ROOM_KINDS, build_room
+from .feasibility import BIN_EDGE_MARGIN, feasible, reachable
+from .plan import PlanEntry
+from .scene_settings import audio_settings, image_manipulation, library_ref, outputs
+from .spec.spec import Spec
 
 #: Mask-area fractions of objects that are not the controlled target (log-uniform).
 OTHER_AREA_RANGE = (0.01, 0.12)
@@ -80,9 +82,10 @@ class Draft:
 class Sampler:
     """Draws Scenes for one spec from one asset library."""
 
-    def __init__(self, spec: Spec, library: AssetLibrary):
+    def __init__(self, spec: Spec, library: AssetLibrary, image_options: ImageOptions | None = None):
         self.spec = spec
         self.library = library
+        self.image_options = image_options if image_options is not None else MeshOptions()
         r = spec.resolved
         self.width, self.height = r["image"]["width"], r["image"]["height"]
         self.categories = list(r["objects"]["categories"])
@@ -139,7 +142,7 @@ class Sampler:
             intents[k + 1] = ObjectIntent(u, v, area, mesh)
 
         sources: list[Source] = []
-        disks: list[dict] = []
+        disks: list[TargetDisk] = []
         for k, cs in enumerate(cast.sources):
             source = self._source(k + 1, cs.category, rng)
             source.placement = cs.placement
@@ -153,19 +156,15 @@ class Sampler:
                 distance = float(option("point_distance_m"))
                 depth = distance * float(pin.ray(u, v)[0])
                 source.position_m = cam.source_at_pixel(camera, u, v, depth)
-                disks.append({"source_id": k + 1, "u": u, "v": v, "radius_px": radius})
+                disks.append(TargetDisk(source_id=k + 1, u=u, v=v, radius_px=radius))
             else:
                 source.position_m = self._offscreen_position(camera, room, cs.region,
                                                              self._option("offscreen", "distance_m", rng), rng)
             sources.append(source)
-        manipulations: dict = {}
-        if cast.image is not None:
-            manipulations["image"] = cast.image
-        if cast.audio is not None:
-            manipulations["audio"] = cast.audio
+        manipulations = Manipulations(image=image_manipulation(r, cast.image), audio=cast.audio)
         negatives = r["negatives"]
         if cast.audio_targets and any(negatives.values()):
-            neg: dict = {"silence": negatives["silence"], "noise": negatives["noise"], "offscreen": None}
+            neg = Negatives(silence=negatives["silence"], noise=negatives["noise"])
             if negatives["offscreen"]:
                 present = {o.category for o in objects} | {s.category for s in sources}
                 pool = [c for c in self.library.categories if c not in present] or self.library.categories
@@ -174,16 +173,16 @@ class Sampler:
                 region = self._option("offscreen", "region", rng)
                 source.position_m = self._offscreen_position(camera, room, region,
                                                              self._option("offscreen", "distance_m", rng), rng)
-                neg["offscreen"] = {"region": region, "source": to_plain(source)}
-            manipulations["negatives"] = neg
+                neg.offscreen = OffscreenNegative(region=region, source=source)
+            manipulations.negatives = neg
         targets = Targets(audio=[i + 1 for i in cast.audio_targets], semantic=[i + 1 for i in cast.semantic_targets],
                           negative=cast.negative, disks=disks)
         scene = Scene(index=entry.index, seed=(spec.seed, entry.index, attempt), condition=entry.condition,
-                      camera=camera, listener=listener, room=room,
-                      audio=AudioSettings(r["audio"]["sample_rate"], r["audio"]["duration"]),
+                      camera=camera, listener=listener, room=room, audio=audio_settings(r),
                       objects=objects, sources=sources, targets=targets, size_bin=entry.size_bin,
                       background=background, lighting=lighting, manipulations=manipulations,
-                      render_seed=int(rng.integers(2**31)))
+                      render_seed=int(rng.integers(2**31)), image=self.image_options, library=library_ref(r),
+                      outputs=outputs(r))
         return Draft(scene, intents, sized, cast)
 
     # -- draws ---------------------------------------------------------------------------------
@@ -393,8 +392,6 @@ class Sampler:
 
     def _posed_vertices(self, obj: SceneObject) -> np.ndarray:
         """The object's mesh vertices in the head frame, (n, 3) metres."""
-        from .core.geometry import pose_matrix
-
         vertices = np.asarray(self.library.load_mesh(obj.mesh).vertices)
         pose = pose_matrix(obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)
         return vertices @ pose[:3, :3].T + pose[:3, 3]

@@ -148,7 +148,7 @@ def generate(work: Path) -> dict[str, dict[str, str]]:
     """Run every case in this process (one worker) below ``work``; {case: {file: sha256}}."""
     from simulator.assets.user import open_library
     from simulator.cli import resolve_spec_path
-    from simulator.executor import run_spec
+    from simulator.run import run_spec
     from simulator.spec.loader import load_spec
 
     result: dict[str, dict[str, str]] = {}

@@ -9,7 +9,7 @@ import pytest
 import scipy.io.wavfile
 import soundfile as sf
 
-from simulator.writers.folder import encode_audio
+from simulator.encode import encode_audio
 
 
 @pytest.mark.parametrize("channels", [1, 2])

@@ -21,6 +21,7 @@ from renderers.visual.diffusion import (DIFFUSION_STREAM, DiffusionLayout, Diffu
                                         box_mask, box_of_mask, generation_seed, generation_size, join_phrases,
                                         normalise_box, paint_instances, phrase_for)
 from renderers.visual.mesh_raster import MeshRasterRenderer
+from simulator.core.image import DiffusionPrompt, PhotoPick
 from simulator.core.masks import bbox_of
 from simulator.core.scene import AudioSettings, Background, Camera, Listener, Room, Scene, SceneObject
 
@@ -134,12 +135,12 @@ def test_layout_boxes_are_the_silhouette_boxes(raster, expected_boxes):
 
 def test_layout_image_source_overrides(raster):
     r = DiffusionRenderer("unused", raster=raster, negative_prompt="blurry")
-    scene = make_scene(image_source={"type": "diffusion", "prompt": "two things", "phrases": {"1": "a puppy"}})
+    scene = make_scene(image_source=DiffusionPrompt(prompt="two things", phrases={"1": "a puppy"}))
     lay = r.layout(scene)
     assert lay.prompt == "two things" and lay.phrases[1] == "a puppy" and lay.phrases[2] == "a car horn"
     assert lay.negative_prompt == "blurry"
     with pytest.raises(ValueError, match="image_source"):
-        r.layout(make_scene(image_source={"type": "photo"}))
+        r.layout(make_scene(image_source=PhotoPick(file="a.png", image_id=1, width=4, height=4)))
 
 
 def test_bad_arguments():

@@ -62,12 +62,13 @@ def test_wheel_installed_alone_generates_a_dataset(wheel, tmp_path):
                     "--disable-pip-version-check", str(wheel)], check=True, timeout=600)
     work = tmp_path / "work"
     work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what the environment installs
     where = subprocess.run([str(py), "-c", "import simulator, simulator.spec.loader as l; print(l.__file__)"],
-                           cwd=work, capture_output=True, text=True, check=True).stdout.strip()
+                           cwd=work, capture_output=True, text=True, check=True, env=env).stdout.strip()
     assert Path(where).is_relative_to(env_dir), f"imported {where}, not the installed wheel"
     simulate = env_dir / "bin" / "simulate"
     proc = subprocess.run([str(simulate), "--spec", "congruent", "--set", "samples=2", "--set", "output.dir=out",
-                           "--quiet"], cwd=work, capture_output=True, text=True, timeout=600)
+                           "--quiet"], cwd=work, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr
     assert len((work / "out" / "manifest.jsonl").read_text().splitlines()) == 2
     assert sorted(p.suffix for p in (work / "out" / "samples" / "0000").iterdir()) == [".flac", ".flac", ".json",

@@ -276,14 +276,14 @@ def test_ground_plane_prior_puts_higher_objects_farther():
 def test_photos_without_depth_use_the_ground_plane(coco, index):
     sampler = make_sampler(coco, index)
     scene = sampler.draft(PlanEntry(0, "multi_instance", "size2", "person"), 0)
-    assert scene.image_source["image_id"] == 4 and scene.image_source["depth_file"] is None
-    info = scene.image_source["objects"]
-    by_ann = {d["ann_id"]: d for d in info.values()}
-    assert {d["depth_method"] for d in by_ann.values()} == {"ground_plane"}
+    assert scene.image_source.image_id == 4 and scene.image_source.depth_file is None
+    info = scene.image_source.objects
+    by_ann = {d.ann_id: d for d in info.values()}
+    assert {d.depth_method for d in by_ann.values()} == {"ground_plane"}
     # person 401 ends at row 90, 402 and 403 at row 100: 401 is higher, so farther
-    assert by_ann[401]["depth_m"] > by_ann[402]["depth_m"] == pytest.approx(by_ann[403]["depth_m"])
+    assert by_ann[401].depth_m > by_ann[402].depth_m == pytest.approx(by_ann[403].depth_m)
     f = cam.pinhole(scene.camera).focal_px
-    assert by_ann[401]["depth_m"] == pytest.approx(1.5 * f / (90 - H / 2))
+    assert by_ann[401].depth_m == pytest.approx(1.5 * f / (90 - H / 2))
 
 
 def test_screen_mode_follows_seeds000_depth_normalisation(coco, index):
@@ -297,11 +297,11 @@ def test_screen_mode_follows_seeds000_depth_normalisation(coco, index):
     for i in range(40):
         entry = PlanEntry(i, "congruent", "size1", "dog")  # photos 2 (png depth) and 9 (no depth)
         scene = sampler.draft(entry, 0)
-        if scene.image_source["image_id"] != 2:
+        if scene.image_source.image_id != 2:
             continue
         seen += 1
         src = scene.sources[0]
-        u, v = scene.image_source["objects"][str(src.object_id)]["source_px"]
+        u, v = scene.image_source.objects[str(src.object_id)].source_px
         d_norm = d.max() - d[int(v), int(u)]
         assert d_norm > 0
         assert src.position_m[0] == pytest.approx(0.76 + d_norm * 0.5, abs=1e-5)
@@ -425,7 +425,7 @@ def test_drafted_sources_project_into_their_masks(coco, index, projection):
                 assert scene.object_by_id(src.object_id).sounding
             check_condition(scene, vis, category, size_bin)
             if condition != "offscreen" and scene.targets.audio:
-                assert "offscreen" in scene.manipulations["negatives"]
+                assert scene.manipulations.negatives.offscreen is not None
     assert served >= 15
 
 
@@ -446,11 +446,11 @@ def check_condition(scene, vis, c, size_bin):
         assert len(sounding) == 1 and sounding[0].category != c and sounding[0].category in ALLOWED
         sized = sounding[0]
     else:  # absent_vcue, offscreen
-        assert not same and c not in scene.image_source.get("crowd", ())
+        assert not same and c not in scene.image_source.crowd
         sized = sounding[0] if cond == "absent_vcue" else None
     if cond in ("vision_only", "offscreen"):
         assert not sounding and not scene.targets.audio
-        assert scene.targets.negative == ("offscreen" if cond == "offscreen" else scene.manipulations["audio"])
+        assert scene.targets.negative == ("offscreen" if cond == "offscreen" else scene.manipulations.audio)
     else:
         assert scene.targets.audio == [1] and scene.sources[0].category == c
         assert scene.sources[0].object_id == sized.id
@@ -485,7 +485,7 @@ def test_renderer_masks_are_disjoint_and_equal_coco_masks(coco, index):
                 if image_c.image_id == image.image_id:
                     for i in range(30):
                         s = sampler.draft(PlanEntry(i, cond, sb, c), 0)
-                        if s.image_source["image_id"] == image.image_id:
+                        if s.image_source.image_id == image.image_id:
                             scene = s
                             break
                 if scene:
@@ -495,7 +495,7 @@ def test_renderer_masks_are_disjoint_and_equal_coco_masks(coco, index):
         assert scene is not None, image.image_id
         vis = renderer.render(scene)
         assert np.array_equal(vis.rgb, np.asarray(Image.open(index.image_path(image)).convert("RGB")))
-        ann_of = {o.id: int(o.mesh.split(":")[1]) for o in scene.objects}
+        ann_of = {o.id: o.photo_annotation for o in scene.objects}
         full = {oid: index.full_mask(image, aid) for oid, aid in ann_of.items()}
         cover = sum(m.astype(int) for m in full.values())
         for oid, m in full.items():
@@ -512,7 +512,7 @@ def test_renderer_masks_are_disjoint_and_equal_coco_masks(coco, index):
         assert all(np.array_equal(amodal[oid], full[oid]) for oid in full)
         if sampler.depth.field(image) is None:  # no map (or an 8-bit PNG read as metric: unusable)
             for obj in scene.objects:
-                expected = scene.image_source["objects"][str(obj.id)]["depth_m"]
+                expected = scene.image_source.objects[str(obj.id)].depth_m
                 assert np.allclose(vis.depth[vis.instance_ids == obj.id], expected)
         else:
             assert (vis.depth > 0).mean() > 0.9
@@ -675,5 +675,5 @@ def test_far_photo_sources_are_pulled_into_a_room_keeping_their_pixel(coco, inde
         assert inside(scene.room, np.asarray([src.position_m]), margin=0.29)
         px = cam.source_pixel(scene.camera, src.position_m)
         assert vis.instance_ids[int(px[1]), int(px[0])] == src.object_id
-        pulled += "source_in_room_m" in scene.image_source["objects"][str(src.object_id)]
+        pulled += scene.image_source.objects[str(src.object_id)].source_in_room_m is not None
     assert pulled >= 1

@@ -12,17 +12,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator.core.image import DiffusionOptions, DiffusionPrompt, MeshOptions, PhotoOptions, PhotoPick
+from simulator.core.plain import PlainError, Variant
 from simulator.core.scene import (
     SCENE_FORMAT,
     AudioSettings,
     Background,
     Camera,
+    ImageManipulation,
+    LibraryRef,
     Lighting,
     Listener,
+    Manipulations,
+    Negatives,
+    OffscreenNegative,
+    Outputs,
     Room,
     Scene,
     SceneObject,
     Source,
+    TargetDisk,
     Targets,
 )
 
@@ -56,6 +65,8 @@ SPECIAL: dict[tuple[str, str], st.SearchStrategy] = {
 
 def strategy_for(tp) -> st.SearchStrategy:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if isinstance(tp, type) and issubclass(tp, Variant) and "members" in vars(tp):  # any registered member
+        return st.one_of(*(dataclass_strategy(cls) for _, cls in tp.members.items()))
     if dataclasses.is_dataclass(tp):
         return dataclass_strategy(tp)
     if origin in (typing.Union, types.UnionType):
@@ -140,7 +151,7 @@ def test_numpy_values_become_plain_python():
                                                                          np.float64(1e-310)), sounding=np.bool_(True))],
                   sources=[Source(1, "dog", "dog/dog_01.flac", (1.5, -0.25, 0.0), gain_db=np.float32(-3.5),
                                   object_id=np.int64(1))],
-                  manipulations={"scale": np.float64(2.0), "ids": [np.int64(1), np.int64(2)]})
+                  manipulations=Manipulations(image=ImageManipulation("noise", np.int64(100), np.float64(2.0))))
     d = scene.to_dict()
     plain_types_only(d)
     back = Scene.from_json(scene.to_json())
@@ -206,8 +217,69 @@ def test_unsupported_format_raises_value_error():
 
 def test_dataclass_fields_are_all_serialised():
     """Every field of every Scene dataclass appears in to_dict (nothing silently dropped)."""
-    d = _minimal()
+    scene = Scene.from_dict(_minimal())
+    scene.targets.disks = [TargetDisk(1, 2.0, 3.0, 4.0)]
+    scene.manipulations = Manipulations(ImageManipulation("gray"), "silence",
+                                        Negatives(True, False, OffscreenNegative("left", scene.sources[0])))
+    d = scene.to_dict()
     for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
                       (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),
-                      (Targets, d["targets"]), (Background, d["background"]), (Lighting, d["lighting"])):
+                      (Targets, d["targets"]), (Background, d["background"]), (Lighting, d["lighting"]),
+                      (TargetDisk, d["targets"]["disks"][0]), (Manipulations, d["manipulations"]),
+                      (ImageManipulation, d["manipulations"]["image"]), (Negatives, d["manipulations"]["negatives"]),
+                      (OffscreenNegative, d["manipulations"]["negatives"]["offscreen"]), (LibraryRef, d["library"]),
+                      (Outputs, d["outputs"])):
         assert set(node) == {f.name for f in dataclasses.fields(cls)}
+    assert set(d["image"]) == {"backend"} | {f.name for f in dataclasses.fields(MeshOptions)}
+
+
+@pytest.mark.parametrize("options", [MeshOptions(antialias=False), DiffusionOptions(model="m", steps=3),
+                                     PhotoOptions(annotations="a.json", images="img", category_map={"x": None},
+                                                  cache=False)])
+def test_image_options_round_trip_by_backend_name(options):
+    scene = Scene.from_dict(_minimal())
+    scene.image = options
+    d = json.loads(scene.to_json())
+    assert d["image"]["backend"] == options.name
+    back = Scene.from_dict(d)
+    assert back.image == options and type(back.image) is type(options)
+
+
+def test_image_sources_round_trip_by_type():
+    for source in (PhotoPick(file="a.png", image_id=3, width=10, height=8, crowd=["dog"]),
+                   DiffusionPrompt(prompt="p", phrases={"1": "a dog"})):
+        scene = Scene.from_dict(_minimal())
+        scene.image_source = source
+        back = Scene.from_json(scene.to_json())
+        assert back.image_source == source and type(back.image_source) is type(source)
+
+
+@pytest.mark.parametrize("path, value, field", [
+    (("objects", 0, "position_m"), "abc", "objects[0].position_m"),
+    (("objects", 0, "position_m"), [1.0, 2.0], "objects[0].position_m"),
+    (("objects", 0, "id"), True, "objects[0].id"),
+    (("objects", 0, "id"), 1.5, "objects[0].id"),
+    (("camera", "hfov_deg"), float("nan"), "camera.hfov_deg"),
+    (("camera", "hfov_deg"), "60", "camera.hfov_deg"),
+    (("audio", "sample_rate"), None, "audio.sample_rate"),
+    (("sources", 0, "clip"), 3, "sources[0].clip"),
+    (("image", "backend"), "nope", "image.backend"),
+    (("targets", "audio"), {"a": 1}, "targets.audio"),
+    (("listener", "sofa"), 1, "listener.sofa"),
+    (("manipulations",), [], "manipulations"),
+])
+def test_wrong_types_name_the_field(path, value, field):
+    d = _minimal()
+    node = d
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(PlainError) as info:
+        Scene.from_dict(d)
+    assert str(info.value).startswith(field + ":") or str(info.value).startswith(field + "."), str(info.value)
+
+
+def test_a_scene_must_be_a_mapping():
+    for bad in ([], "scene", 3, None):
+        with pytest.raises(ValueError):
+            Scene.from_dict(bad)

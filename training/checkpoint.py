@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from simulator.writers.atomic import write_bytes_atomic, write_text_atomic
+from simulator.sinks.atomic import write_bytes_atomic, write_text_atomic
 
 FORMAT = "avsim-training-checkpoint"
 

@@ -63,6 +63,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from renderers.visual.mesh_raster import DISPLAY_GAMMA, MeshRasterRenderer
+from simulator.core.image import DiffusionPrompt
 from simulator.core.render import VisualRender
 from simulator.core import camera as cam
 from simulator.core.scene import Scene
@@ -278,8 +279,9 @@ class DiffusionRenderer:
         sampler; not closed by :meth:`close`) or a mesh loader to build one on first use.
     phrase_template, prompt_template, negative_prompt:
         Phrase of a category (:func:`phrase_for`), prompt from the listed phrases
-        (``{objects}``), negative prompt. A Scene's ``image_source`` (``{"type": "diffusion",
-        ...}``) may override ``prompt``, ``negative_prompt`` and ``phrases`` ({id: phrase}).
+        (``{objects}``), negative prompt. A Scene's ``image_source``
+        (:class:`simulator.core.image.DiffusionPrompt`) may override ``prompt``, ``negative_prompt``
+        and ``phrases`` ({id: phrase}).
     gligen_beta:
         GLIGEN's scheduled-sampling fraction: the boxes steer the first ``gligen_beta`` of the
         steps (diffusers' ``gligen_scheduled_sampling_beta``, 0.3).
@@ -434,9 +436,10 @@ class DiffusionRenderer:
 
     def layout(self, scene: Scene) -> DiffusionLayout:
         """The Scene's boxes, phrases, prompt, painting order and box-mask id image."""
-        src = scene.image_source or {}
-        if src and src.get("type") != "diffusion":
-            raise ValueError(f"scene {scene.index}: image_source type {src.get('type')!r} is not 'diffusion'")
+        src = scene.image_source
+        if src is not None and not isinstance(src, DiffusionPrompt):
+            raise ValueError(f"scene {scene.index}: image_source {type(src).name!r} is not a diffusion prompt")
+        src = src or DiffusionPrompt()
         h, w = scene.camera.height, scene.camera.width
         pin = cam.pinhole(scene.camera)
         sil = self.raster.render_amodal(scene, [o.id for o in scene.objects]) if scene.objects else {}
@@ -458,11 +461,11 @@ class DiffusionRenderer:
                 depths.pop(oid)
         # Far to near; ties by id so the order is total.
         order = sorted(boxes, key=lambda oid: (-depths[oid], oid))
-        overrides = {int(k): str(v) for k, v in (src.get("phrases") or {}).items()}
+        overrides = {int(k): str(v) for k, v in (src.phrases or {}).items()}
         phrases = {oid: overrides.get(oid, phrase_for(scene.object_by_id(oid).category, self.phrase_template))
                    for oid in sorted(boxes)}
-        prompt = src.get("prompt") or self.prompt_template.format(objects=join_phrases(list(phrases.values()))).strip()
-        negative = src.get("negative_prompt", self.negative_prompt)
+        prompt = src.prompt or self.prompt_template.format(objects=join_phrases(list(phrases.values()))).strip()
+        negative = src.negative_prompt if src.negative_prompt is not None else self.negative_prompt
         masks = {oid: box_mask(b, h, w) for oid, b in boxes.items()}
         ids = paint_instances(masks, order, h, w)
         return DiffusionLayout(width=w, height=h, boxes=boxes, order=order, depths=depths, phrases=phrases,

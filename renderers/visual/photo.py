@@ -4,8 +4,8 @@ depth and instance ids, so the shared pipeline (checks, annotate, writers) works
 * ``rgb``: the photo's file as 8-bit RGB in its stored pixel order (no EXIF rotation; COCO
   annotations refer to the stored pixels), resized bilinearly to the Scene camera's size when it
   differs (``photos.resize: stretch``).
-* ``instance_ids``: each SceneObject (``mesh = "coco:<annotation id>"``) painted with its id from
-  its full COCO mask (resized nearest-neighbour with the image), largest full-mask area first
+* ``instance_ids``: each SceneObject (``photo_annotation``: its COCO annotation id) painted with
+  its id from its full COCO mask (resized nearest-neighbour with the image), largest full-mask area first
   (ties: lower annotation id first), so a smaller object that overlaps a larger one stays on top
   and the masks are disjoint. Where no mask overlaps another the ids equal the COCO masks exactly.
   Crowd regions and unannotated pixels are 0 (background). This is the layout
@@ -24,17 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.core.image import PhotoPick
 from simulator.core.render import VisualRender
-from simulator.core.scene import Scene
-
-MESH_PREFIX = "coco:"
+from simulator.core.scene import Scene, SceneObject
 
 
-def annotation_id(mesh: str) -> int:
-    """``"coco:123"`` -> 123."""
-    if not isinstance(mesh, str) or not mesh.startswith(MESH_PREFIX):
-        raise ValueError(f"photo scene object has mesh {mesh!r}; expected 'coco:<annotation id>'")
-    return int(mesh[len(MESH_PREFIX):])
+def annotation_id(obj: SceneObject) -> int:
+    """The COCO annotation id a photo's SceneObject stands for."""
+    if obj.photo_annotation is None:
+        raise ValueError(f"photo scene object {obj.id} has no photo_annotation (its COCO annotation id)")
+    return int(obj.photo_annotation)
 
 
 def load_rgb(path: Path) -> np.ndarray:
@@ -68,12 +67,12 @@ class PhotoRenderer:
         """Nothing to release (the same interface as the mesh renderer)."""
 
     def _image(self, scene: Scene):
-        src = scene.image_source or {}
-        if src.get("type") != "photo":
-            raise ValueError("PhotoRenderer renders only scenes with image_source.type == 'photo'")
-        image = self.index.image(src["image_id"])
-        if image.file != src.get("file"):
-            raise ValueError(f"photo {src['image_id']} is {image.file!r} in the index but {src.get('file')!r} "
+        src = scene.image_source
+        if not isinstance(src, PhotoPick):
+            raise ValueError("PhotoRenderer renders only scenes whose image_source is a photo")
+        image = self.index.image(src.image_id)
+        if image.file != src.file:
+            raise ValueError(f"photo {src.image_id} is {image.file!r} in the index but {src.file!r} "
                              "in the scene: the photo index is not the one the scene was drawn from")
         return image
 
@@ -86,15 +85,15 @@ class PhotoRenderer:
 
             rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR), dtype=np.uint8)
         layout = self.index.layout(image, size)
-        ids = _relabel(layout.ids, {annotation_id(o.mesh): o.id for o in scene.objects})
+        ids = _relabel(layout.ids, {annotation_id(o): o.id for o in scene.objects})
         depth = self.depth.depth_image(image, size) if self.depth is not None else None
         if depth is None:
             depth = np.zeros((size[1], size[0]), np.float32)
-            objects = (scene.image_source or {}).get("objects", {})
+            objects = scene.image_source.objects
             cx = float(scene.camera.position_m[0])
             for obj in scene.objects:
-                d = objects.get(str(obj.id), {}).get("depth_m", float(obj.position_m[0]) - cx)
-                depth[ids == obj.id] = d
+                info = objects.get(str(obj.id))
+                depth[ids == obj.id] = info.depth_m if info is not None else float(obj.position_m[0]) - cx
         return VisualRender(rgb=np.ascontiguousarray(rgb), depth=depth.astype(np.float32), instance_ids=ids)
 
     def render_amodal(self, scene: Scene, object_ids) -> dict[int, np.ndarray]:
@@ -102,4 +101,4 @@ class PhotoRenderer:
         image = self._image(scene)
         size = (scene.camera.width, scene.camera.height)
         by_id = {o.id: o for o in scene.objects}
-        return {oid: self.index.full_mask(image, annotation_id(by_id[oid].mesh), size) for oid in object_ids}
+        return {oid: self.index.full_mask(image, annotation_id(by_id[oid]), size) for oid in object_ids}

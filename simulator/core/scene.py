@@ -1,24 +1,30 @@
-"""The Scene: plain, JSON-serialisable data that fully determines one sample.
+"""The Scene: typed, JSON-serialisable data that fully determines one sample (format 2).
 
-Every random choice is made by the sampler and stored here, so a saved Scene re-renders to the
-same sample (``simulate replay``). Renderers only read a Scene. All positions are in the world
-frame of :mod:`simulator.core.geometry` (listener head frame, metres); angles are in degrees.
+Every random choice is made by the sampler and stored here, and so is every setting the sample's
+rendering and encoding need (levels, noise, image manipulations, negatives, the image backend and
+its options, the asset library, the output files), so a Scene alone re-renders its sample on any
+machine (``simulate replay``) without the spec or dataset.json. Renderers only read a Scene. All
+positions are in the world frame of :mod:`simulator.core.geometry` (listener head frame, metres);
+angles are in degrees.
 
 ``Scene.to_dict`` / ``Scene.from_dict`` are a lossless round trip through JSON: floats are kept
-as Python floats (``json`` writes them with ``repr``), tuples become lists and back.
+as Python floats (``json`` writes them with ``repr``), tuples become lists and back. Reading
+checks every field's type (:mod:`simulator.core.plain`); a record of format 1 (before the render
+settings moved into the Scene) is upgraded by :func:`scene_from_format1`.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from .image import DiffusionPrompt, ImageOptions, ImageSource, MeshOptions, PhotoObjectInfo, PhotoOptions, PhotoPick
+from .plain import PlainError, from_plain, to_plain
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
 
-SCENE_FORMAT = 1
+SCENE_FORMAT = 2
 
 #: Background texture seeds are drawn from ``range(TEXTURE_SEEDS)``; room walls use seed + 0..5.
 TEXTURE_SEEDS = 256
@@ -86,7 +92,7 @@ class Room:
     size_m: Vec3 | None = None
     listener_position_m: Vec3 | None = None
     rt60_s: float | None = None
-    materials: dict[str, Any] | None = None
+    materials: dict[str, Any] | None = None  # wall -> material name, coefficient(s) or {absorption, scattering}
     max_order: int = 10
     late: str = "stochastic"
     air_absorption: bool = False
@@ -132,11 +138,13 @@ class SceneObject:
     ``position_m`` is the centre of the mesh's bounding box in the world frame; the mesh is
     scaled by ``scale`` then rotated by yaw/pitch/roll (:func:`simulator.core.geometry.rotation_zyx`).
     ``id`` is the instance id written in the instance-id image (1-based; 0 is background).
+    ``mesh`` is the asset key of its mesh; an object of a photo has none and names its COCO
+    annotation in ``photo_annotation`` instead.
     """
 
     id: int
     category: str
-    mesh: str
+    mesh: str | None
     position_m: Vec3
     yaw_deg: float = 0.0
     pitch_deg: float = 0.0
@@ -144,6 +152,7 @@ class SceneObject:
     scale: float = 1.0
     sounding: bool = False
     role: str = "distractor"
+    photo_annotation: int | None = None
 
 
 @dataclass
@@ -167,26 +176,103 @@ class Source:
 
 
 @dataclass
+class TargetDisk:
+    """The target region of a sound that comes from a point rather than an object (audio_only):
+    a disk of ``radius_px`` pixels about the continuous pixel (u, v) of source ``source_id``."""
+
+    source_id: int
+    u: float
+    v: float
+    radius_px: float
+
+
+@dataclass
 class Targets:
     """What the sample asks a model to find.
 
     ``audio``: ids of the sources whose sound is the target (the audio target is where the
     sound comes from). ``semantic``: ids of objects whose category matches the audio.
     ``negative``: a label such as ``silence``, ``noise`` or ``offscreen`` for samples with no
-    target in the image, else None. ``disks``: target regions of audio targets that are points
-    rather than objects (audio_only): ``{"source_id", "u", "v", "radius_px"}`` in pixels.
+    target in the image, else None. ``disks``: target regions of audio targets that are points.
     """
 
     audio: list[int] = field(default_factory=list)
     semantic: list[int] = field(default_factory=list)
     negative: str | None = None
-    disks: list[dict[str, Any]] = field(default_factory=list)
+    disks: list[TargetDisk] = field(default_factory=list)
 
 
 @dataclass
 class AudioSettings:
+    """The sample's audio: ``sample_rate`` (Hz) and ``duration_s``; ``level_db``, the gain applied
+    to every written signal (dB, lowered further only where the signal would clip); ``noise_rms_db``,
+    the RMS of Gaussian-noise audio (dBFS before ``level_db``); the file ``format`` (``flac`` or
+    ``wav``) and the FLAC ``bit_depth``."""
+
     sample_rate: int = 16000
     duration_s: float = 3.0
+    level_db: float = -12.0
+    noise_rms_db: float = -20.0
+    format: str = "flac"
+    bit_depth: int = 16
+
+
+@dataclass
+class ImageManipulation:
+    """An image replaced by a manipulation (audio_only): ``kind`` ``gray`` (uniform ``gray_level``)
+    or ``noise`` (pixel = clip(round(128 + noise_std * N(0, 1))), seeded by the render seed)."""
+
+    kind: str
+    gray_level: int = 128
+    noise_std: float = 64.0
+
+
+@dataclass
+class OffscreenNegative:
+    """The off-screen negative audio of a sample: a source of a category absent from the image,
+    outside the field of view in ``region``."""
+
+    region: str
+    source: Source
+
+
+@dataclass
+class Negatives:
+    """Negative audio written beside the sample's own (seeds' IS3+ protocol): silence, Gaussian
+    noise at ``audio.noise_rms_db``, and an off-screen source (None: not written)."""
+
+    silence: bool = False
+    noise: bool = False
+    offscreen: OffscreenNegative | None = None
+
+
+@dataclass
+class Manipulations:
+    """What a condition changes: ``image`` (None: rendered), ``audio`` (None: rendered, or
+    ``silence`` / ``noise``) and the ``negatives`` written beside the sample (None: none)."""
+
+    image: ImageManipulation | None = None
+    audio: str | None = None
+    negatives: Negatives | None = None
+
+
+@dataclass
+class LibraryRef:
+    """The asset libraries the Scene's clip and mesh keys resolve in: ``default`` (the embedded
+    one) or a folder (absolute path), for sounds and for meshes."""
+
+    sounds: str = "default"
+    meshes: str = "default"
+
+
+@dataclass
+class Outputs:
+    """Optional files written with the sample: depth (16-bit PNG, mm), each source alone (stems,
+    always for ``mixed``) and the source-to-ear impulse responses."""
+
+    depth: bool = False
+    stems: bool = False
+    rirs: bool = False
 
 
 @dataclass
@@ -194,11 +280,10 @@ class Scene:
     """Everything needed to render one sample. ``seed`` is the sample's entropy triple
     ``(spec_seed, index, attempt)``; ``render_seed`` seeds any renderer-side noise.
 
-    ``image_source`` says where the image comes from when it is not rendered from the objects'
-    meshes: None (mesh raster), ``{"type": "photo", ...}`` (a real photo with its annotations,
-    see simulator/photos) or ``{"type": "diffusion", ...}`` (a box-conditioned diffusion model,
-    see renderers/visual/diffusion.py). ``manipulations`` holds condition manipulations:
-    ``image`` (gray | noise), ``audio`` (silence | noise) and ``negatives``.
+    ``image``: the image backend and its options (:mod:`simulator.core.image`); ``image_source``:
+    what this sample's image shows when it is not the objects' meshes alone (a photo, diffusion
+    prompt overrides). ``manipulations``: what the condition changes (image, audio, negatives).
+    ``library``: where asset keys resolve; ``outputs``: the optional files written.
     """
 
     index: int
@@ -214,9 +299,12 @@ class Scene:
     size_bin: str | None = None
     background: Background = field(default_factory=Background)
     lighting: Lighting = field(default_factory=Lighting)
-    manipulations: dict[str, Any] = field(default_factory=dict)
+    manipulations: Manipulations = field(default_factory=Manipulations)
     render_seed: int = 0
-    image_source: dict[str, Any] | None = None
+    image: ImageOptions = field(default_factory=MeshOptions)
+    image_source: ImageSource | None = None
+    library: LibraryRef = field(default_factory=LibraryRef)
+    outputs: Outputs = field(default_factory=Outputs)
     format: int = SCENE_FORMAT
 
     def object_by_id(self, object_id: int) -> SceneObject:
@@ -232,13 +320,20 @@ class Scene:
         raise KeyError(f"scene has no source with id {source_id}")
 
     def to_dict(self) -> dict[str, Any]:
-        return _to_plain(self)
+        return to_plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Scene":
-        if data.get("format", SCENE_FORMAT) != SCENE_FORMAT:
-            raise ValueError(f"scene format {data.get('format')} is not supported (expected {SCENE_FORMAT})")
-        return _from_plain(cls, data)
+        """The Scene of plain data (a record's ``scene``); PlainError (a ValueError) names the
+        field that does not fit. Format 1 is upgraded with default render settings."""
+        if not isinstance(data, dict):
+            raise PlainError(f"a scene must be a mapping, got {type(data).__name__}")
+        version = data.get("format", SCENE_FORMAT)
+        if version == 1:
+            return scene_from_format1(data)
+        if version != SCENE_FORMAT:
+            raise PlainError(f"format: scene format {version!r} is not supported (expected 1 or {SCENE_FORMAT})")
+        return from_plain(cls, data)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -248,58 +343,50 @@ class Scene:
         return cls.from_dict(json.loads(text))
 
 
-def source_from_dict(data: dict[str, Any]) -> Source:
-    """A Source from its plain form (as stored inside ``Scene.manipulations``)."""
-    return _from_plain(Source, data)
+def scene_from_format1(data: dict[str, Any], spec: dict[str, Any] | None = None) -> Scene:
+    """A Scene from a format-1 record's ``scene`` (written before the render settings moved into
+    the Scene). Those settings come from ``spec``, the resolved spec in the record's dataset.json
+    (its ``audio``, ``image``, ``photos``, ``library`` and ``output`` blocks), else the defaults;
+    photo objects' ``mesh: "coco:<id>"`` becomes ``photo_annotation``."""
+    d = dict(data)
+    spec = spec or {}
+    audio, image, output = spec.get("audio", {}), spec.get("image", {}), spec.get("output", {})
+    d["format"] = SCENE_FORMAT
+    d["audio"] = {**d.get("audio", {}), **{k: v for k, v in (
+        ("level_db", audio.get("level_db")), ("noise_rms_db", audio.get("noise_rms_db")),
+        ("format", audio.get("format")), ("bit_depth", audio.get("bit_depth"))) if v is not None}}
+    old = d.get("manipulations") or {}
+    manipulations: dict[str, Any] = {"audio": old.get("audio")}
+    if old.get("image") is not None:
+        manipulations["image"] = {"kind": old["image"], **{k: image[k] for k in ("gray_level", "noise_std")
+                                                            if image.get(k) is not None}}
+    if old.get("negatives") is not None:
+        manipulations["negatives"] = old["negatives"]
+    d["manipulations"] = manipulations
+    objects = []
+    for obj in d.get("objects", []):
+        obj = dict(obj)
+        mesh = obj.get("mesh")
+        if isinstance(mesh, str) and mesh.startswith("coco:"):
+            obj["mesh"], obj["photo_annotation"] = None, int(mesh[len("coco:"):])
+        objects.append(obj)
+    d["objects"] = objects
+    backend = image.get("renderer", "mesh")
+    if backend == "diffusion":
+        d["image"] = {"backend": backend, **(image.get("diffusion") or {})}
+    elif backend == "photos":
+        known = {f.name for f in fields(PhotoOptions)}
+        d["image"] = {"backend": backend, **{k: v for k, v in (spec.get("photos") or {}).items() if k in known}}
+        d["image"]["category_map"] = d["image"].get("category_map") or {}
+    else:
+        d["image"] = {"backend": backend, **({"antialias": image["antialias"]} if "antialias" in image else {})}
+    library = spec.get("library") or {}
+    d["library"] = {k: library[k] for k in ("sounds", "meshes") if k in library}
+    d["outputs"] = {k: output[k] for k in ("depth", "stems", "rirs") if k in output}
+    return from_plain(Scene, d)
 
 
-def to_plain(value: Any) -> Any:
-    """Plain JSON-ready data (dicts, lists, floats, ...) for any Scene part."""
-    return _to_plain(value)
-
-
-def _to_plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
-        return [_to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _to_plain(v) for k, v in value.items()}
-    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array or scalar
-        return _to_plain(value.tolist())
-    return value
-
-
-def _from_plain(tp: Any, value: Any) -> Any:
-    """Rebuild ``value`` as type ``tp`` (dataclasses, tuples, lists, optionals, plain values)."""
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        known = {f.name for f in dataclasses.fields(tp)}
-        if not isinstance(value, dict):
-            raise ValueError(f"{tp.__name__} must be a mapping, got {type(value).__name__}")
-        unknown = set(value) - known
-        if unknown:
-            raise ValueError(f"unknown field(s) for {tp.__name__}: {sorted(unknown)}")
-        required = {f.name for f in dataclasses.fields(tp)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
-        if required - set(value):
-            raise ValueError(f"missing field(s) for {tp.__name__}: {sorted(required - set(value))}")
-        return tp(**{k: _from_plain(hints[k], v) for k, v in value.items()})
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        non_none = [a for a in args if a is not type(None)]
-        return _from_plain(non_none[0], value) if len(non_none) == 1 else value
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_from_plain(args[0], v) for v in value)
-        return tuple(_from_plain(a, v) for a, v in zip(args, value))
-    if origin is list:
-        if not isinstance(value, list):
-            raise ValueError(f"expected a list, got {type(value).__name__}")
-        return [_from_plain(args[0], v) for v in value]
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+__all__ = ["SCENE_FORMAT", "TEXTURE_SEEDS", "AudioSettings", "Background", "Camera", "DiffusionPrompt",
+           "ImageManipulation", "Lighting", "LibraryRef", "Listener", "Manipulations", "Negatives",
+           "OffscreenNegative", "Outputs", "PhotoObjectInfo", "PhotoPick", "Room", "Scene", "SceneObject", "Source",
+           "TargetDisk", "Targets", "scene_from_format1", "to_plain"]

@@ -14,13 +14,13 @@ from __future__ import annotations
 from .depth import (DEPTH_KINDS, DepthConfig, DepthEstimator, DepthProvider, ObjectDepth,
                     TransformersDepthEstimator, ground_plane_depth, precompute_depth)
 from .index import DEFAULT_ALIASES, PhotoImage, PhotoIndex, PhotoIndexError, PhotoObject
-from .sampler import (PHOTO_CONDITIONS, PhotoConfig, PhotoSampler, PhotoSelectionError, build_photo_backend,
+from .sampler import (PHOTO_CONDITIONS, PhotoConfig, PhotoSampler, PhotoSelectionError,
                       candidates, category_pool_for_spec, check_photo_spec, photo_category_pool)
 
 __all__ = [
     "DEFAULT_ALIASES", "DEPTH_KINDS", "DepthConfig", "DepthEstimator", "DepthProvider", "ObjectDepth",
     "PHOTO_CONDITIONS", "PhotoConfig", "PhotoImage", "PhotoIndex", "PhotoIndexError", "PhotoObject",
-    "PhotoSampler", "PhotoSelectionError", "TransformersDepthEstimator", "build_photo_backend", "candidates",
+    "PhotoSampler", "PhotoSelectionError", "TransformersDepthEstimator", "candidates",
     "category_pool_for_spec", "check_photo_spec",
     "ground_plane_depth", "photo_category_pool", "precompute_depth",
 ]

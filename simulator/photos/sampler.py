@@ -24,7 +24,7 @@ uniformly among the photo's qualifying objects. ``audio_only`` (no image content
 are not photo conditions.
 
 Every object of the photo with visible pixels becomes a :class:`simulator.core.scene.SceneObject`
-(``mesh = "coco:<annotation id>"``, ids 1.. in annotation-id order) at the 3D point of its source
+(no mesh; ``photo_annotation`` = its COCO annotation id; ids 1.. in annotation-id order) at the 3D point of its source
 pixel (:mod:`simulator.photos.index`) at its depth (:mod:`simulator.photos.depth`) on the pinhole
 camera's ray. Sources sit on their object: at the object's position (pinhole projection), or
 behind the source pixel on the screen at the object's normalised depth (screen projection,
@@ -33,7 +33,7 @@ seeds/000). The camera's field of view is ``photos.assumed_hfov_deg`` (COCO has 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 import numpy as np
@@ -41,9 +41,12 @@ import numpy as np
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from simulator.core import camera as cam
 from simulator.plan import PlanEntry
+from simulator.scene_settings import audio_settings, library_ref, outputs
 from simulator.spec.distributions import support, value_range
 from simulator.sampler import PlacementError, Sampler, sample_rng
-from simulator.core.scene import AudioSettings, Camera, Listener, Room, Scene, SceneObject, Source, Targets, to_plain
+from simulator.core.image import PhotoObjectInfo, PhotoOptions, PhotoPick
+from simulator.core.scene import (Camera, Listener, Manipulations, Negatives, OffscreenNegative, Room, Scene,
+                                  SceneObject, Source, Targets)
 
 from .depth import DEPTH_KINDS, DepthConfig, DepthEstimator, DepthProvider
 from .index import PhotoImage, PhotoIndex
@@ -63,27 +66,9 @@ class PhotoSelectionError(ValueError):
 
 
 @dataclass(frozen=True)
-class PhotoConfig:
-    """The ``photos`` block of a spec (docs/photos.md)."""
-
-    annotations: str
-    images: str
-    depth: str | None = None
-    depth_kind: str = "relative_inverse"
-    depth_png_scale: float | None = None
-    category_map: Mapping[str, str | None] = field(default_factory=dict)
-    assumed_hfov_deg: float | None = 60.0
-    resize: str = "native"
-    margin: float = 0.0
-    estimator: str | None = None
-    estimator_kind: str = "relative_inverse"
-    camera_height_m: float = 1.5
-    default_distance_m: float = 10.0
-    min_distance_m: float = 0.5
-    max_distance_m: float = 50.0
-    relative_near_m: float = 0.76
-    relative_unit_m: float = 0.5
-    cache: str | bool | None = "auto"
+class PhotoConfig(PhotoOptions):
+    """The ``photos`` block of a spec (docs/photos.md): the Scene's :class:`PhotoOptions`, checked,
+    with the index, depth and estimator they describe."""
 
     def __post_init__(self) -> None:
         if self.resize not in RESIZE_MODES:
@@ -99,7 +84,18 @@ class PhotoConfig:
         kwargs = {k: v for k, v in block.items() if k in known}
         if kwargs.get("category_map") is None:
             kwargs.pop("category_map", None)
+        else:
+            kwargs["category_map"] = dict(kwargs["category_map"])
         return cls(**kwargs)
+
+    @classmethod
+    def from_options(cls, options: PhotoOptions) -> "PhotoConfig":
+        """The config of a Scene's photo options."""
+        return cls(**{f.name: getattr(options, f.name) for f in fields(PhotoOptions)})
+
+    def options(self) -> PhotoOptions:
+        """The options as the Scene stores them."""
+        return PhotoOptions(**{f.name: getattr(self, f.name) for f in fields(PhotoOptions)})
 
     def depth_config(self) -> DepthConfig:
         return DepthConfig(kind=self.depth_kind, png_scale=self.depth_png_scale,
@@ -272,7 +268,7 @@ class PhotoSampler:
         pin = cam.pinhole(camera)
         c = entry.category
         objects: list[SceneObject] = []
-        info: dict[str, dict] = {}
+        info: dict[str, PhotoObjectInfo] = {}
         ids: dict[int, int] = {}
         for aid in sorted(layout.objects):
             lo = layout.objects[aid]
@@ -284,16 +280,17 @@ class PhotoSampler:
             position = tuple(float(x) for x in pin.unproject(u, v, depth.depth_m))
             oid = len(objects) + 1
             ids[aid] = oid
-            objects.append(SceneObject(id=oid, category=meta.category, mesh=f"coco:{aid}", position_m=position))
-            info[str(oid)] = {"ann_id": aid, "source_px": [u, v], "d_norm": depth.d_norm, "depth_m": depth.depth_m,
-                              "depth_method": depth.method}
+            objects.append(SceneObject(id=oid, category=meta.category, mesh=None, position_m=position,
+                                       photo_annotation=aid))
+            info[str(oid)] = PhotoObjectInfo(ann_id=aid, source_px=(u, v), d_norm=depth.d_norm, depth_m=depth.depth_m,
+                                             depth_method=depth.method)
         target = objects[ids[sized] - 1]
         same = [o for o in objects if o.category == c]
         condition = entry.condition
         semantic: list[int] = []
         audio_targets: list[int] = []
         negative = None
-        manipulations: dict = {}
+        manipulations = Manipulations()
         sources: list[Source] = []
         if condition in ("congruent", "multi_instance"):
             target.role, target.sounding = "target", True
@@ -313,7 +310,7 @@ class PhotoSampler:
             target.role, target.sounding = "target", True
         if condition == "vision_only":
             kind = self._clips._option("vision_only", "audio", rng)
-            manipulations["audio"] = negative = kind
+            manipulations.audio = negative = kind
         elif condition == "offscreen":
             source = self._clips._source(1, c, rng)
             source.placement = "offscreen"
@@ -331,7 +328,7 @@ class PhotoSampler:
             audio_targets = [1]
         negatives = r["negatives"]
         if audio_targets and any(negatives.values()):
-            neg: dict = {"silence": negatives["silence"], "noise": negatives["noise"], "offscreen": None}
+            neg = Negatives(silence=negatives["silence"], noise=negatives["noise"])
             if negatives["offscreen"]:
                 present = set(image.crowd) | {o.category for o in image.objects} | {s.category for s in sources}
                 pool = [k for k in self.library.categories if k not in present] or self.library.categories
@@ -340,17 +337,16 @@ class PhotoSampler:
                 region = self._clips._option("offscreen", "region", rng)
                 source.position_m = self._offscreen(camera, room, region,
                                                     self._clips._option("offscreen", "distance_m", rng), rng)
-                neg["offscreen"] = {"region": region, "source": to_plain(source)}
-            manipulations["negatives"] = neg
-        image_source = {"type": "photo", "file": image.file, "image_id": image.image_id,
-                        "depth_file": image.depth_file, "width": image.width, "height": image.height,
-                        "crowd": list(image.crowd), "resize": cfg.resize, "objects": info}
+                neg.offscreen = OffscreenNegative(region=region, source=source)
+            manipulations.negatives = neg
+        image_source = PhotoPick(file=image.file, image_id=image.image_id, depth_file=image.depth_file,
+                                 width=image.width, height=image.height, crowd=list(image.crowd), resize=cfg.resize,
+                                 objects=info)
         return Scene(index=entry.index, seed=(spec.seed, entry.index, attempt), condition=condition, camera=camera,
-                     listener=listener, room=room,
-                     audio=AudioSettings(r["audio"]["sample_rate"], r["audio"]["duration"]), objects=objects,
+                     listener=listener, room=room, audio=audio_settings(r), objects=objects,
                      sources=sources, targets=Targets(audio=audio_targets, semantic=semantic, negative=negative),
                      size_bin=entry.size_bin, manipulations=manipulations, render_seed=int(rng.integers(2**31)),
-                     image_source=image_source)
+                     image=cfg.options(), image_source=image_source, library=library_ref(r), outputs=outputs(r))
 
     # -- draws shared with the mesh sampler (same keys, same order) ---------------------------
     def _listener(self, rng: np.random.Generator) -> Listener:
@@ -377,7 +373,7 @@ class PhotoSampler:
             return fn(camera, room, region, distance, rng)
         return fn(camera, region, distance, rng)
 
-    def _in_room(self, camera: Camera, room: Room, position, info: dict) -> tuple[float, float, float]:
+    def _in_room(self, camera: Camera, room: Room, position, info: PhotoObjectInfo) -> tuple[float, float, float]:
         """A source outside the room (a far photo depth in a shoebox) is pulled towards the head
         keeping its pixel: less depth along its pixel's ray (pinhole) or less normalised depth
         (screen), the most that fits ``ROOM_MARGIN_M`` inside the walls; ``info`` records it
@@ -386,16 +382,16 @@ class PhotoSampler:
         inside = getattr(self._clips, "_inside_room", None)
         if not ROOM_KINDS.get(room.type).bounded or inside is None or inside(room, np.asarray([position]), margin=ROOM_MARGIN_M):
             return tuple(position)
-        u, v = info["source_px"]
+        u, v = info.source_px
         pin = cam.pinhole(camera)
         near = float(self.spec.resolved["objects"]["min_distance_m"])
 
         def at(s: float) -> tuple[float, float, float]:
             if camera.projection == "screen":
-                return cam.source_at_pixel(camera, u, v, info["d_norm"] * s)
-            return tuple(float(x) for x in pin.unproject(u, v, near + (info["depth_m"] - near) * s))
+                return cam.source_at_pixel(camera, u, v, info.d_norm * s)
+            return tuple(float(x) for x in pin.unproject(u, v, near + (info.depth_m - near) * s))
 
-        too_near = camera.projection == "pinhole" and info["depth_m"] <= near
+        too_near = camera.projection == "pinhole" and info.depth_m <= near
         if too_near or not inside(room, np.asarray([at(0.0)]), margin=ROOM_MARGIN_M):
             raise PlacementError("the photo's sounding object does not fit inside the room")
         lo, hi = 0.0, 1.0
@@ -403,16 +399,16 @@ class PhotoSampler:
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if inside(room, np.asarray([at(mid)]), margin=ROOM_MARGIN_M) else (lo, mid)
         p = at(lo)
-        info["source_in_room_m"] = [float(x) for x in p]
+        info.source_in_room_m = tuple(float(x) for x in p)
         return p
 
     @staticmethod
-    def source_position(camera: Camera, obj: SceneObject, info: Mapping[str, Any]) -> tuple[float, float, float]:
+    def source_position(camera: Camera, obj: SceneObject, info: PhotoObjectInfo) -> tuple[float, float, float]:
         """Where an object's sound sits: the object's point (pinhole) or behind its source pixel
         on the screen at its normalised depth (screen; ``camera.source_at_pixel``)."""
         if camera.projection == "screen":
-            u, v = info["source_px"]
-            return cam.source_at_pixel(camera, u, v, info["d_norm"])
+            u, v = info.source_px
+            return cam.source_at_pixel(camera, u, v, info.d_norm)
         return tuple(obj.position_m)
 
     def _pick(self, entry: PlanEntry, rng: np.random.Generator):
@@ -449,17 +445,6 @@ class PhotoSampler:
                     if got is None or got.source_px is None:
                         return False
         return True
-
-
-def build_photo_backend(spec, library, estimator: DepthEstimator | None = None):
-    """The photo sampler and renderer for a spec with ``image.renderer: photos`` (one pair per
-    worker): loads (or reuses the cached) index of ``photos.annotations``."""
-    from renderers.visual.photo import PhotoRenderer
-
-    config = PhotoConfig.from_spec(spec.resolved)
-    index = config.load_index(categories=spec.resolved["objects"]["categories"] or library.categories)
-    depth = DepthProvider(index, config.depth_config(), estimator if estimator is not None else config.make_estimator())
-    return PhotoSampler(spec, index, library, config, depth), PhotoRenderer(index, depth)
 
 
 def category_pool_for_spec(spec, library):

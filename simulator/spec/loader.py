@@ -19,8 +19,8 @@ import yaml
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.rooms import check_materials
 
-from ..conditions import get_rule
-from ..feasibility import feasibility_args, planned_category_pool
+from ..feasibility import planned_values
+from ..image_backends import IMAGE_BACKENDS
 
 from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution, support
 from .errors import SpecError, SpecErrors
@@ -272,20 +272,14 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
         tdist = dists.get("target.category")
         explicit = tdist is not None
         if explicit:
-            values = tdist.values if isinstance(tdist, Choice) else (tdist.value,)
-            for v in values:
+            for v in planned_values(tdist):
                 if v not in categories:
                     ctx.error(("target", "category"), f"{v!r} is not in objects.categories ({', '.join(categories)})")
         else:
             values = tuple(categories)
             dists["target.category"] = Choice(values, tuple(1.0 for _ in values))
-        if library is not None and not ctx.errors:
-            if r["image"]["renderer"] == "photos":
-                _check_photos(r, dists, ctx, library)
-            else:
-                _check_feasible(r, dists, ctx, library, values, explicit)
-    if r["image"]["renderer"] == "diffusion" and not r["image"]["diffusion"]["model"]:
-        ctx.error(("image", "diffusion", "model"), "image.renderer is diffusion: give the model's folder or hub id")
+    if not ctx.errors:  # the image backend's own checks (real sizes, photo collection, model)
+        IMAGE_BACKENDS.get(r["image"]["renderer"]).check_spec(r, dists, library, ctx.error)
     count = dists["objects.count"]
     low_count = count.value if isinstance(count, Constant) else getattr(count, "low", 1)
     if low_count < 1:
@@ -313,63 +307,6 @@ def _check_room(r: dict, dists: dict, ctx: _Context) -> None:
             ctx.error(("room", "rt60_s"), f"a {bounded[0]} room needs room.rt60_s or room.materials")
     for kind in kinds:
         kind.check_spec(room, lambda key, message: ctx.error(("room", key), message))
-
-
-def _check_photos(r: dict, dists: dict, ctx: _Context, library) -> None:
-    """``image.renderer: photos``: the files exist (paths stored resolved), the index loads (and is
-    cached for the workers), and some photo serves every (condition, size bin) for the planned
-    categories (docs/photos.md)."""
-    from simulator.photos.index import PhotoIndexError
-    from simulator.photos.sampler import PhotoConfig, check_photo_spec
-
-    p = r["photos"]
-    for key, test, what in (("annotations", Path.is_file, "file"), ("images", Path.is_dir, "folder"),
-                            ("depth", Path.is_dir, "folder")):
-        if p[key] is None:
-            if key != "depth":
-                ctx.error(("photos", key), "required with image.renderer: photos")
-        elif not test(Path(p[key])):
-            ctx.error(("photos", key), f"{what} not found: {p[key]}")
-        else:
-            p[key] = str(Path(p[key]).resolve())  # replay finds it from anywhere
-    if p["estimator"] is not None:
-        try:
-            import transformers  # noqa: F401
-        except ImportError:
-            ctx.error(("photos", "estimator"), "needs transformers and torch (pip install transformers torch)")
-    if not p["min_distance_m"] <= p["default_distance_m"] <= p["max_distance_m"]:
-        ctx.error(("photos", "default_distance_m"), "need min_distance_m <= default_distance_m <= max_distance_m")
-    if ctx.errors:
-        return
-    config = PhotoConfig.from_spec(r)
-    try:
-        index = config.load_index(categories=r["objects"]["categories"])
-    except PhotoIndexError as exc:
-        ctx.error(("photos", "annotations"), str(exc))
-        return
-    for path, message in check_photo_spec(r, dists, index, config):
-        ctx.error(path, message)
-
-
-def _check_feasible(r: dict, dists: dict, ctx: _Context, library, categories, explicit: bool) -> None:
-    """Every (condition, size bin) must have planned categories that real sizes allow."""
-    args = feasibility_args(r, dists)
-    hfov_min = args[1]
-    why = (f"at real size (objects.min_distance_m={args[0]} m, hfov >= {hfov_min} deg); lower min_distance_m, "
-           f"narrow the field of view or drop the category or size bin")
-    for condition in support(dists["condition"]):
-        rule = get_rule(condition)
-        if rule.needs_other_category and len(r["objects"]["categories"]) < 2:
-            ctx.error(("objects", "categories"), f"{condition} needs at least two categories")
-            continue
-        for size_bin in support(dists["target.size_bin"]):
-            pool = planned_category_pool(library, rule, size_bin, categories, *args)
-            bad = [c for c in categories if c not in pool]
-            if explicit and bad:
-                ctx.error(("target", "category"), f"{', '.join(bad)} cannot be planned for {condition} in "
-                          f"{size_bin} {why}")
-            elif not pool:
-                ctx.error(("target", "size_bin"), f"no category can fill {size_bin} for {condition} {why}")
 
 
 def _expand_sweep(sweep: Any, schema: Section, ctx: _Context) -> list[dict[str, Any]]:

@@ -11,6 +11,8 @@ from renderers.visual.textures import KINDS
 
 from ..conditions import condition_names
 from ..core.size_bins import SIZE_BINS
+from ..image_backends import IMAGE_BACKENDS
+from ..sinks import SINKS
 from .distributions import Kind
 from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField, enum, integer, num
 
@@ -40,7 +42,7 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         "image": Section("The rendered image.", {
             "width": Field(integer(16, 4096), 224, "Image width, pixels."),
             "height": Field(integer(16, 4096), 224, "Image height, pixels."),
-            "renderer": Field(enum("mesh", "diffusion", "photos"), "mesh",
+            "renderer": Field(enum(*IMAGE_BACKENDS.names()), "mesh",
                               "Image source: `mesh` (pyrender raster of trimesh meshes), `diffusion` (a "
                               "diffusion model paints the sampled layout; image.diffusion, docs/diffusion.md) or "
                               "`photos` (real photos of a COCO-format dataset, `photos.*`, docs/photos.md; "
@@ -280,9 +282,12 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         }),
         "output": Section("Where and what to write.", {
             "dir": Field(Kind("str"), None, "Output folder (default: out/<name>).", nullable=True),
+            "format": Field(enum(*SINKS.names()), "folder",
+                            "How the dataset is stored: `folder` (files per sample, manifest, COCO export; "
+                            "docs/dataset-format.md)."),
             "depth": Field(Kind("bool"), False, "Also write depth (16-bit PNG, millimetres)."),
             "stems": Field(Kind("bool"), False, "Also write each source rendered alone."),
-            "rirs": Field(Kind("bool"), False, "Also write the source-to-ear impulse responses (.npy)."),
+            "rirs": Field(Kind("bool"), False, "Also write the source-to-ear impulse responses (.npz)."),
             "coco": Field(Kind("bool"), True, "Write a COCO-format export (annotations.coco.json)."),
         }),
         "sweep": MapField("Grid of sub-datasets for ablations: `{key.path: [v1, v2], ...}`. Each combination "

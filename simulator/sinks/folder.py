@@ -20,31 +20,21 @@ rest, giving the same bytes as an uninterrupted run.
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import platform
 import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
-
-from ..spec.errors import SpecError
+from ..encode import SAMPLE_LAYOUT, EncodedSample
 from ..spec.spec import Spec
 from .atomic import write_bytes_atomic, write_text_atomic
+from .base import OutputDirError, Sink
+from .coco import coco_export
 
 DATASET_FORMAT = "avsim-dataset"
 DATASET_FORMAT_VERSION = 1
 OWN_ENTRIES = {"dataset.json", "manifest.jsonl", "annotations.coco.json", "samples"}
-
-
-class OutputDirError(SpecError):
-    """The output folder cannot be used (not ours, another spec, ...). Exit status 2."""
-
-
-def sample_stem(index: int) -> str:
-    return f"samples/{index // 1000:04d}/{index:07d}"
 
 
 def package_versions() -> dict[str, str]:
@@ -170,8 +160,7 @@ class DatasetFolder:
             "status": status, "samples": self.spec.samples, "spec_hash": self.spec.hash(),
             "spec": self.spec.resolved, "versions": package_versions(), "counts": counts,
             "library": library, "failed": failed or [],
-            "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json",
-                       "sample": "samples/<index // 1000:04d>/<index:07d>.<ext>"},
+            "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json", "sample": SAMPLE_LAYOUT},
         }
         write_text_atomic(self.info_path, json.dumps(info, indent=2, sort_keys=True) + "\n")
 
@@ -190,83 +179,10 @@ class DatasetFolder:
                 yield json.loads((self.root / entry["files"]["record"]).read_text())
 
 
-def write_sample_files(root: Path, output: dict[str, Any], audio_cfg: dict[str, Any], sample) -> dict[str, Any]:
-    """Encode and write one sample's files atomically; return its manifest entry."""
-    from PIL import Image
-
-    index = sample.scene.index
-    stem = sample_stem(index)
-    files: dict[str, str] = {}
-    blobs: dict[str, bytes] = {}
-
-    def add(kind: str, suffix: str, data: bytes) -> None:
-        rel = f"{stem}{suffix}"
-        files[kind] = rel
-        blobs[rel] = data
-
-    buf = io.BytesIO()
-    Image.fromarray(sample.rgb).save(buf, format="PNG", compress_level=3)
-    add("image", ".png", buf.getvalue())
-    ext = audio_cfg["format"]
-    add("audio", f".{ext}", encode_audio(sample.audio, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
-    if output["depth"]:
-        buf = io.BytesIO()
-        mm = np.clip(np.round(sample.depth * 1000.0), 0, 65535).astype(np.uint16)
-        Image.fromarray(mm).save(buf, format="PNG", compress_level=3)
-        add("depth", ".depth.png", buf.getvalue())
-    if output["stems"] or sample.scene.condition == "mixed":  # mixed samples always come with each source alone
-        for src, stem_audio in zip(sample.scene.sources, sample.stems):
-            add(f"stem_s{src.id}", f".s{src.id}.{ext}",
-                encode_audio(stem_audio, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
-    if output["rirs"]:
-        buf = io.BytesIO()
-        np.savez(buf, **{f"s{src.id}": ir for src, ir in zip(sample.scene.sources, sample.impulse_responses)})
-        add("rirs", ".rirs.npz", buf.getvalue())
-    for name, signal in sample.negatives.items():
-        add(f"negative_{name}", f".neg_{name}.{ext}",
-            encode_audio(signal, sample.scene.audio.sample_rate, ext, audio_cfg["bit_depth"]))
-    record = dict(sample.record)
-    for neg in record.get("negatives", []):
-        neg["file"] = files[f"negative_{neg['kind']}"]
-    record["id"] = f"{index:07d}"
-    record["files"] = dict(sorted(files.items()))
-    record["files"]["record"] = f"{stem}.json"
-    add("record", ".json", (json.dumps(record, sort_keys=True, indent=1) + "\n").encode())
-    for rel, data in blobs.items():
+def write_blobs(root: Path, encoded: EncodedSample) -> None:
+    """Write a sample's blobs atomically under ``root`` (the record last)."""
+    for rel, data in encoded.blobs.items():
         write_bytes_atomic(root / rel, data)
-    target = record["targets"]["audio"][0] if record["targets"]["audio"] else {}
-    return {
-        "index": index, "id": record["id"], "condition": record["condition"], "size_bin": record["size_bin"],
-        "category": target.get("category"), "seed": record["seed"], "files": record["files"],
-        "bytes": {rel: len(data) for rel, data in sorted(blobs.items())},
-        "sha256": {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(blobs.items())},
-    }
-
-
-def encode_audio(audio: np.ndarray, sample_rate: int, fmt: str, bit_depth: int) -> bytes:
-    """(channels, n) float -> FLAC (PCM_16/24) or WAV (float32) bytes."""
-    import soundfile as sf
-
-    data = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).T)
-    if fmt != "flac":
-        return encode_float_wav(data, sample_rate)
-    buf = io.BytesIO()
-    sf.write(buf, np.clip(data, -1.0, 1.0), sample_rate, format="FLAC", subtype=f"PCM_{bit_depth}")
-    return buf.getvalue()
-
-
-def encode_float_wav(frames: np.ndarray, sample_rate: int) -> bytes:
-    """(n, channels) float32 -> a RIFF/WAVE file of 32-bit IEEE floats (format tag 3) with its
-    ``fact`` chunk. Written here rather than by libsndfile, whose float WAVs carry a ``PEAK``
-    chunk with the time of writing, so that the same audio always gives the same bytes."""
-    import struct
-
-    n, channels = frames.shape
-    payload = np.ascontiguousarray(frames, dtype="<f4").tobytes()
-    fmt = struct.pack("<HHIIHH", 3, channels, sample_rate, sample_rate * channels * 4, channels * 4, 32)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<II", 4, n)
-            + b"data" + struct.pack("<I", len(payload)) + payload)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def remove_stale_temporaries(root: Path) -> None:
@@ -277,3 +193,36 @@ def remove_stale_temporaries(root: Path) -> None:
             p.unlink(missing_ok=True)
     for p in root.glob(".*.tmp-*"):
         p.unlink(missing_ok=True)
+
+
+class FolderSink(Sink):
+    """``folder``: the dataset folder of this module (files per sample, manifest, dataset.json,
+    COCO export)."""
+
+    name = "folder"
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        self.folder = DatasetFolder(spec)
+
+    def check(self, overwrite: bool) -> str:
+        return self.folder.check(overwrite)
+
+    def open(self, mode: str, counts: dict[str, Any], library: dict[str, Any] | None) -> set[int]:
+        done = self.folder.open(mode, counts, library)
+        remove_stale_temporaries(self.folder.root)
+        return done
+
+    def write(self, encoded: EncodedSample) -> dict[str, Any]:
+        write_blobs(self.folder.root, encoded)
+        return encoded.manifest_entry()
+
+    def commit(self, entry: dict[str, Any]) -> None:
+        self.folder.append([entry])
+
+    def finish(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None,
+               failed: list[dict[str, Any]], categories: list[str]) -> None:
+        if self.spec.resolved["output"]["coco"]:
+            coco = coco_export(self.folder.records(), categories, self.spec.name)
+            write_text_atomic(self.folder.root / "annotations.coco.json", json.dumps(coco, sort_keys=True) + "\n")
+        self.folder.write_info(status, counts, library, failed)

@@ -1,0 +1,18 @@
+"""Executors as a registry: ``EXECUTORS.get(name)`` for ``simulate --executor`` (``local``); see
+:mod:`.base` for the interface and how to add one."""
+from __future__ import annotations
+
+from ..core.registry import Registry
+from .base import Executor, SampleJob
+from .local import LocalExecutor
+
+
+def _check(name: str, entry: type) -> None:
+    if not (isinstance(entry, type) and issubclass(entry, Executor)) or entry.name != name:
+        raise TypeError(f"executor {name!r} must be an Executor subclass named {name!r}")
+
+
+EXECUTORS: Registry[type[Executor]] = Registry("executor", _check)
+EXECUTORS.register(LocalExecutor.name, LocalExecutor)
+
+__all__ = ["EXECUTORS", "Executor", "SampleJob"]

@@ -1,0 +1,69 @@
+"""``mesh``: the pyrender raster of the objects' meshes (renderers/visual/mesh_raster.py), with
+layouts sized by silhouettes (simulator/sampler.py)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from renderers.visual.mesh_raster import MeshRasterRenderer
+
+from ..core.image import MeshOptions
+from ..core.render import VisualRender
+from ..core.scene import Scene
+from ..feasibility import feasibility_problems
+from ..sampler import Sampler
+from .amodal import AmodalMemo
+from .base import ImageBackend, ImageRenderer, SceneSampler
+
+
+class MeshImageRenderer(ImageRenderer):
+    def __init__(self, options: MeshOptions, library) -> None:
+        self.raster = MeshRasterRenderer(library.load_mesh, antialias=options.antialias)
+        self._amodal = AmodalMemo(self.raster.render_amodal)
+
+    def amodal(self, scene: Scene, object_ids: list[int]):
+        return self._amodal(scene, object_ids)
+
+    def render(self, scene: Scene, preview: VisualRender | None = None) -> VisualRender:
+        return preview if preview is not None else self.raster.render(scene)
+
+    def close(self) -> None:
+        self.raster.close()
+
+
+class LayoutSampler(SceneSampler):
+    """Draws a layout (:class:`simulator.sampler.Sampler`) and fits the sized object's depth to
+    its intended mask area, measured with the renderer's unoccluded masks."""
+
+    def __init__(self, spec, library, renderer: ImageRenderer, options) -> None:
+        self.sampler = Sampler(spec, library, options)
+        self.renderer = renderer
+
+    def scene(self, entry, attempt: int) -> tuple[Scene, int | None]:
+        draft = self.sampler.draft(entry, attempt)
+        scene = self.sampler.place(draft, lambda s, oid: float(self.renderer.amodal(s, [oid])[oid].mean()))
+        return scene, draft.sized_object
+
+
+class LayoutBackend(ImageBackend):
+    """Backends whose Scenes are layouts of the library's meshes at real size: a spec is valid when
+    real sizes let every (condition, size bin) be planned (:func:`simulator.feasibility.feasibility_problems`)."""
+
+    def check_spec(self, resolved, dists, library, error: Callable[[tuple, str], None]) -> None:
+        if library is None or resolved["objects"]["categories"] is None:
+            return
+        for path, message in feasibility_problems(resolved, dists, library):
+            error(path, message)
+
+
+class MeshBackend(LayoutBackend):
+    name = "mesh"
+    options_type = MeshOptions
+
+    def options(self, resolved: dict[str, Any]) -> MeshOptions:
+        return MeshOptions(antialias=resolved["image"]["antialias"])
+
+    def open(self, options: MeshOptions, library) -> MeshImageRenderer:
+        return MeshImageRenderer(options, library)
+
+    def sampler(self, spec, library, renderer: ImageRenderer) -> LayoutSampler:
+        return LayoutSampler(spec, library, renderer, self.options(spec.resolved))

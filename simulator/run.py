@@ -1,0 +1,94 @@
+"""Run a spec: plan the samples, make them with an executor, write the dataset through a sink.
+
+``run_spec`` checks nothing itself (the CLI checks every spec's output first, before any write):
+it opens the sink (resuming a partial dataset), hands the indices not yet complete to the executor
+(:mod:`simulator.executors`), commits each sample's manifest entry in index order, and finishes
+the dataset (dataset.json with counts and failures, the COCO export).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .assets.library import AssetLibrary
+from .executors import EXECUTORS, SampleJob
+from .image_backends import IMAGE_BACKENDS
+from .plan import Plan
+from .sinks import Sink, sink_for
+from .spec.spec import Spec
+
+
+@dataclass
+class RunSummary:
+    name: str
+    out_dir: str
+    made: int
+    skipped: int
+    seconds: float
+    failed: list[dict[str, Any]]
+
+    def line(self) -> str:
+        rate = self.made / self.seconds if self.seconds > 0 and self.made else 0.0
+        text = (f"{self.name}: wrote {self.made} samples, skipped {self.skipped} already complete, "
+                f"in {self.seconds:.1f} s ({rate:.1f} samples/s) -> {self.out_dir}")
+        if self.failed:
+            first = self.failed[0]
+            text += (f"\n{len(self.failed)} sample(s) had no valid layout and were not written (listed in "
+                     f"dataset.json 'failed'); first: {first['reason']}. Relax the spec (objects.max_distance_m, "
+                     f"room size, categories or size bins).")
+        return text
+
+
+def spec_library(spec: Spec) -> AssetLibrary:
+    """The asset library a spec was validated against (the default one if none was given)."""
+    return spec.library if spec.library is not None else AssetLibrary.default()
+
+
+def library_report(spec: Spec) -> dict[str, Any] | None:
+    """What a user library used and skipped (None for the default library)."""
+    report = getattr(spec_library(spec), "report", None)
+    return report.counts() if report is not None else None
+
+
+def plan_counts(spec: Spec) -> dict[str, Any]:
+    """Counts per condition, size bin and category of the spec's plan."""
+    library = spec_library(spec)
+    backend = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"])
+    return Plan(spec, library, category_pool=backend.plan_pool(spec, library)).counts()
+
+
+def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, executor: str = "local",
+             sink: Sink | None = None) -> RunSummary:
+    """Generate (or finish) one dataset. ``mode`` comes from the sink's ``check``."""
+    start = time.perf_counter()
+    sink = sink or sink_for(spec)
+    counts = plan_counts(spec)
+    out_dir = str(spec.output_dir)
+    if mode == "complete":
+        return RunSummary(spec.name, out_dir, 0, spec.samples, time.perf_counter() - start, [])
+    done = sink.open(mode, counts, library_report(spec))
+    todo = [i for i in range(spec.samples) if i not in done]
+    failed: list[dict[str, Any]] = []
+    bar = _progress(spec, len(done), progress)
+    try:
+        for entry in EXECUTORS.get(executor)(workers).map(SampleJob(spec, sink), todo):
+            if "failed" in entry:
+                failed.append({"index": entry["index"], "reason": entry["failed"]})
+            else:
+                sink.commit(entry)
+            bar.update(1)
+    finally:
+        bar.close()
+    library = spec_library(spec)
+    categories = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).categories(spec, library)
+    sink.finish("incomplete" if failed else "complete", counts, library_report(spec), failed, categories)
+    return RunSummary(spec.name, out_dir, len(todo) - len(failed), len(done), time.perf_counter() - start, failed)
+
+
+def _progress(spec: Spec, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=spec.samples, initial=initial, unit="sample", desc=spec.name, file=sys.stderr,
+                disable=not enabled, smoothing=0.1, dynamic_ncols=True)

@@ -1,0 +1,142 @@
+"""Rendering a Scene into a finished Sample, from the Scene alone (DESIGN's replay contract).
+
+One :class:`SceneRenderer` per worker process holds what is expensive to build and reused for
+every sample: the asset libraries the Scenes name, one image renderer per image-backend options,
+one acoustic renderer per sample rate. :meth:`SceneRenderer.render` runs the rendering steps:
+
+1. the image (the Scene's image backend; a preview made while sampling is reused);
+2. the condition's image manipulation (uniform gray or Gaussian noise);
+3. the annotation (:func:`simulator.annotate.annotate`, masks from the backend);
+4. the audio (:func:`simulator.audio.render_audio`: mixture, stems, negatives, output level).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from renderers.acoustic.occlusion import scene_occluders
+from renderers.acoustic.room_renderer import make_acoustic_renderer
+
+from .annotate import annotate
+from .assets.library import AssetLibrary
+from .assets.user import open_library
+from .audio import render_audio
+from .core.image import ImageOptions
+from .core.render import VisualRender
+from .core.scene import LibraryRef, Scene
+from .image_backends import IMAGE_BACKENDS, ImageRenderer
+
+
+@dataclass
+class Sample:
+    """Everything written for one sample. Audio arrays are (channels, n) float32."""
+
+    scene: Scene
+    record: dict[str, Any]
+    rgb: np.ndarray
+    depth: np.ndarray
+    instance_ids: np.ndarray
+    audio: np.ndarray
+    stems: list[np.ndarray]
+    impulse_responses: list[np.ndarray]
+    negatives: dict[str, np.ndarray]
+
+
+def manipulate_image(scene: Scene, vis: VisualRender) -> VisualRender:
+    """Uniform gray or Gaussian-noise images (audio_only): no object pixels remain. Noise is
+    seeded by the Scene's render seed (stream 0)."""
+    m = scene.manipulations.image
+    if m is None:
+        return vis
+    h, w = scene.camera.height, scene.camera.width
+    if m.kind == "gray":
+        rgb = np.full((h, w, 3), m.gray_level, np.uint8)
+    else:
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scene.render_seed, spawn_key=(0,))))
+        rgb = np.clip(np.round(128.0 + m.noise_std * rng.standard_normal((h, w, 3))), 0, 255).astype(np.uint8)
+    return VisualRender(rgb=rgb, depth=np.zeros((h, w), np.float32), instance_ids=np.zeros((h, w), np.int32))
+
+
+class SceneRenderer:
+    """One worker's renderers (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._libraries: dict[tuple[str, str], AssetLibrary] = {}
+        self._images: dict[str, tuple[ImageOptions, ImageRenderer]] = {}
+        self._acoustic: dict[int, Any] = {}
+        self._hull_points: dict[str, np.ndarray] = {}
+
+    # -- what the Scenes name ------------------------------------------------------------------
+    def add_library(self, ref: LibraryRef, library: AssetLibrary) -> None:
+        """Use ``library`` for Scenes that name ``ref`` (e.g. the one a spec was validated against)."""
+        self._libraries[(ref.sounds, ref.meshes)] = library
+
+    def library(self, ref: LibraryRef) -> AssetLibrary:
+        """The library a Scene's asset keys resolve in (opened once per worker)."""
+        key = (ref.sounds, ref.meshes)
+        if key not in self._libraries:
+            self._libraries[key] = open_library(ref.sounds, ref.meshes)
+        return self._libraries[key]
+
+    def image(self, options: ImageOptions, library: AssetLibrary) -> ImageRenderer:
+        """The image renderer of these options (one kept per backend; other options replace it)."""
+        held = self._images.get(options.name)
+        if held is not None and held[0] == options:
+            return held[1]
+        if held is not None:
+            held[1].close()
+        renderer = IMAGE_BACKENDS.get(options.name).open(options, library)
+        self._images[options.name] = (options, renderer)
+        return renderer
+
+    def acoustic(self, sample_rate: int):
+        if sample_rate not in self._acoustic:
+            self._acoustic[sample_rate] = make_acoustic_renderer(sample_rate)
+        return self._acoustic[sample_rate]
+
+    def close(self) -> None:
+        for _, renderer in self._images.values():
+            renderer.close()
+        self._images.clear()
+
+    # -- rendering -----------------------------------------------------------------------------
+    def render(self, scene: Scene, preview: VisualRender | None = None) -> Sample:
+        library = self.library(scene.library)
+        image = self.image(scene.image, library)
+        vis = manipulate_image(scene, image.render(scene, preview))
+        masks = vis.annotation_masks
+        if masks is None:
+            masks = image.amodal(scene, [o.id for o in scene.objects])  # silhouettes, or box masks (diffusion)
+        record = annotate(scene, vis.instance_ids, masks)
+        record.update(vis.extras)
+        audio = render_audio(scene, self.acoustic(scene.audio.sample_rate), library.clip,
+                             lambda s: self._occluders(s, image, library))
+        record["audio"] = audio.record
+        if audio.negatives_record is not None:
+            record["negatives"] = audio.negatives_record
+        return Sample(scene, record, vis.rgb, vis.depth, vis.instance_ids, audio.mixture, audio.stems,
+                      audio.impulse_responses, audio.negatives)
+
+    def _occluders(self, scene: Scene, image: ImageRenderer, library: AssetLibrary) -> list:
+        """The objects' hulls that may block direct sound (``room.occlusion``; none when the
+        objects have no meshes)."""
+        if not scene.room.occlusion or not image.has_meshes:
+            return []
+
+        def hull_points(key: str) -> np.ndarray:
+            pts = self._hull_points.get(key)
+            if pts is None:
+                mesh = library.load_mesh(key)
+                try:
+                    pts = np.asarray(mesh.convex_hull.vertices, float)
+                except Exception:  # a flat or degenerate mesh: its vertices (it cannot occlude)
+                    pts = np.asarray(mesh.vertices, float)
+                self._hull_points[key] = pts
+            return pts
+
+        return scene_occluders(scene.objects, hull_points)
+
+
+__all__ = ["Sample", "SceneRenderer", "manipulate_image"]

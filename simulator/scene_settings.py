@@ -1,0 +1,32 @@
+"""The Scene's render and output settings taken from a resolved spec (the same in every sample of
+a dataset): what both samplers store so that a Scene alone renders and writes its sample."""
+from __future__ import annotations
+
+from typing import Any
+
+from .core.scene import AudioSettings, ImageManipulation, LibraryRef, Outputs
+
+
+def audio_settings(r: dict[str, Any]) -> AudioSettings:
+    """The spec's ``audio`` block: rate, duration, output level, noise level, file format."""
+    a = r["audio"]
+    return AudioSettings(sample_rate=a["sample_rate"], duration_s=a["duration"], level_db=float(a["level_db"]),
+                         noise_rms_db=float(a["noise_rms_db"]), format=a["format"], bit_depth=a["bit_depth"])
+
+
+def image_manipulation(r: dict[str, Any], kind: str | None) -> ImageManipulation | None:
+    """An image replaced by ``kind`` (gray | noise) with the spec's ``image`` levels, or None."""
+    if kind is None:
+        return None
+    return ImageManipulation(kind=kind, gray_level=r["image"]["gray_level"], noise_std=float(r["image"]["noise_std"]))
+
+
+def library_ref(r: dict[str, Any]) -> LibraryRef:
+    """The spec's ``library`` block (``default`` or resolved folders)."""
+    return LibraryRef(sounds=r["library"]["sounds"], meshes=r["library"]["meshes"])
+
+
+def outputs(r: dict[str, Any]) -> Outputs:
+    """The optional files of the spec's ``output`` block."""
+    o = r["output"]
+    return Outputs(depth=o["depth"], stems=o["stems"], rirs=o["rirs"])

@@ -1,0 +1,25 @@
+"""Sinks as a registry: ``SINKS.get(name)`` for the spec's ``output.format`` (``folder``); see
+:mod:`.base` for the interface and how to add one. Also the atomic file writes and the COCO
+export the folder sink uses."""
+from __future__ import annotations
+
+from ..core.registry import Registry
+from .base import OutputDirError, Sink
+from .folder import FolderSink
+
+
+def _check(name: str, entry: type) -> None:
+    if not (isinstance(entry, type) and issubclass(entry, Sink)) or entry.name != name:
+        raise TypeError(f"sink {name!r} must be a Sink subclass named {name!r}")
+
+
+SINKS: Registry[type[Sink]] = Registry("sink", _check)
+SINKS.register(FolderSink.name, FolderSink)
+
+
+def sink_for(spec) -> Sink:
+    """The sink of a spec's ``output.format``."""
+    return SINKS.get(spec.resolved["output"]["format"])(spec)
+
+
+__all__ = ["SINKS", "OutputDirError", "Sink", "sink_for"]
