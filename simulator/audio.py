@@ -17,10 +17,7 @@ from renderers.acoustic.heads import HEADS
 
 from .annotate import annotate_source
 from .assets.library import loop_excerpt
-from .core.scene import Scene, Source
-
-#: The negative kinds in the order their noise streams are numbered (2 + k).
-NEGATIVE_KINDS = ("silence", "noise", "offscreen")
+from .core.scene import NEGATIVE_KINDS, Scene, Source
 
 
 @dataclass

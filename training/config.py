@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 import yaml
 
+from simulator.core.scene import NEGATIVE_KINDS
+
 DEFAULTS: dict[str, Any] = {
     "name": "run",                 # run name (used in tables and plots)
     "seed": 0,                     # everything random derives from it (init, data order, flips)
@@ -84,7 +86,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 VARIANTS = ("mono", "stereo_conv1d", "stereo_ipd", "vision")
-NEGATIVE_KINDS = ("silence", "noise", "offscreen")
 
 
 class ConfigError(ValueError):

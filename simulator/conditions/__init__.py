@@ -1,4 +1,5 @@
-"""Condition rules: each audio-visual condition is a rule the sampler applies (not a fork of it).
+"""Condition rules as a registry: each audio-visual condition is a rule the sampler applies (not a
+fork of it), with its spec options and the invariants audit checks.
 
 See docs/conditions.md for the semantics of each and the seeds they come from.
 """
@@ -6,7 +7,8 @@ from __future__ import annotations
 
 from .absent_vcue import AbsentVcue
 from .audio_only import AudioOnly
-from .base import Cast, CastContext, CastSlot, CastSource, ConditionRule
+from ..core.registry import Registry
+from .base import Cast, CastContext, CastSlot, CastSource, ConditionRule, RecordCheck
 from .conflict_vcue import ConflictVcue
 from .congruent import Congruent
 from .mixed import Mixed
@@ -14,15 +16,26 @@ from .multi_instance import MultiInstance
 from .offscreen import Offscreen
 from .vision_only import VisionOnly
 
-RULES: dict[str, type[ConditionRule]] = {rule.name: rule for rule in (
-    Congruent, ConflictVcue, AbsentVcue, AudioOnly, VisionOnly, MultiInstance, Offscreen, Mixed)}
+def _check(name: str, rule: type) -> None:
+    if not (isinstance(rule, type) and issubclass(rule, ConditionRule)) or rule.name != name:
+        raise TypeError(f"condition {name!r} must be a ConditionRule subclass named {name!r}")
+    if rule.check is ConditionRule.check:
+        raise TypeError(f"condition {name!r} has no check(): every condition states the invariants audit checks")
+    if rule.cast is ConditionRule.cast:
+        raise TypeError(f"condition {name!r} has no cast()")
 
-__all__ = ["Cast", "CastContext", "CastSlot", "CastSource", "ConditionRule", "RULES", "condition_names", "get_rule"]
+
+RULES: Registry[type[ConditionRule]] = Registry("condition", _check)
+for _rule in (Congruent, ConflictVcue, AbsentVcue, AudioOnly, VisionOnly, MultiInstance, Offscreen, Mixed):
+    RULES.register(_rule.name, _rule)
+
+__all__ = ["Cast", "CastContext", "CastSlot", "CastSource", "ConditionRule", "RULES", "RecordCheck",
+           "condition_names", "get_rule"]
 
 
 def condition_names() -> tuple[str, ...]:
-    return tuple(RULES)
+    return RULES.names()
 
 
 def get_rule(name: str) -> ConditionRule:
-    return RULES[name]()
+    return RULES.get(name)()

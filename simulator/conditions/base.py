@@ -1,7 +1,8 @@
 """What a condition rule decides: the cast of a sample (which objects, which sounds, which targets).
 
 The sampler draws everything common to all conditions (camera, lighting, placement, clips) and
-asks the sample's rule only for the cast. A new condition is a new rule, not a fork of the sampler.
+asks the sample's rule only for the cast. A new condition is a new rule, not a fork of the sampler; it also declares its spec options and
+the invariants ``simulate audit`` checks on its samples.
 
 Vocabulary: ``c`` is the sample's planned category (the category of the sound that plays; for
 ``vision_only``, of the object that would sound). The *sized* slot is the one whose mask area is
@@ -10,7 +11,7 @@ controlled to fall in the sample's size bin (the audio target's object where the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -83,17 +84,58 @@ class CastContext:
         return pool[int(self.rng.integers(len(pool)))]
 
 
-class ConditionRule:
-    """Base class of condition rules. ``cast`` must draw only from ``ctx.rng`` / ``ctx.option``.
+class RecordCheck(Protocol):
+    """What a rule's :meth:`ConditionRule.check` works with: one sample's record under audit
+    (simulator/audit.py's ``RecordAudit``). ``r``: the record; ``objects`` / ``sources``: its
+    entries by id; ``audio_targets``, ``semantic``, ``targets``: its target lists."""
 
+    r: dict[str, Any]
+    objects: dict[int, dict[str, Any]]
+    sources: dict[int, dict[str, Any]]
+    targets: dict[str, Any]
+    audio_targets: list[dict[str, Any]]
+    semantic: list[int]
+
+    def fail(self, check: str, message: str) -> None:
+        """Report a broken invariant (``check``: a dotted name such as ``congruent.instances``)."""
+
+    def plain(self, cond: str, negative: str | None = None) -> None:
+        """Rendered image and audio, and the expected negative label."""
+
+    def one_object_target(self, cond: str) -> tuple[dict, dict] | None:
+        """The single source on an object and its object (checked to be the audio target)."""
+
+    def sized(self, cond: str, obj: dict | None, what: str) -> None:
+        """``obj``'s mask area lies in the sample's size bin."""
+
+    def of_category(self, category: str) -> list[int]:
+        """Ids of the objects of ``category``."""
+
+    def inside_image(self, pixel) -> bool:
+        """True if a pixel (u, v) lies inside the image."""
+
+
+class ConditionRule:
+    """Base class of condition rules: the cast of a sample, the options of the spec's
+    ``conditions.<name>`` block, and the invariants audit checks.
+
+    ``cast`` must draw only from ``ctx.rng`` / ``ctx.option``. ``options``: name -> spec field
+    (:mod:`simulator.spec.fields`) of the rule's own options, documented by ``description``.
+    ``check`` must be implemented: a rule without one cannot be registered.
     ``sized_is_planned_category``: the sized object has the planned category c (so the plan
     balances c over the categories that can reach each size bin). ``needs_other_category``: the
     image needs objects of categories other than c (so the spec must allow at least two).
     """
 
     name: str = ""
+    description: str = ""
+    options: dict[str, Any] = {}
     sized_is_planned_category: bool = True
     needs_other_category: bool = False
 
     def cast(self, ctx: CastContext) -> Cast:
         raise NotImplementedError
+
+    def check(self, a: RecordCheck) -> None:
+        """The condition's invariants on one sample's record (report with ``a.fail``)."""
+        raise NotImplementedError(f"condition {self.name!r} has no invariant check")

@@ -236,6 +236,10 @@ class OffscreenNegative:
     source: Source
 
 
+#: The kinds of negative audio, in the order their noise streams are numbered (2 + k).
+NEGATIVE_KINDS = ("silence", "noise", "offscreen")
+
+
 @dataclass
 class Negatives:
     """Negative audio written beside the sample's own (seeds' IS3+ protocol): silence, Gaussian
@@ -386,7 +390,7 @@ def scene_from_format1(data: dict[str, Any], spec: dict[str, Any] | None = None)
     return from_plain(Scene, d)
 
 
-__all__ = ["SCENE_FORMAT", "TEXTURE_SEEDS", "AudioSettings", "Background", "Camera", "DiffusionPrompt",
+__all__ = ["NEGATIVE_KINDS", "SCENE_FORMAT", "TEXTURE_SEEDS", "AudioSettings", "Background", "Camera", "DiffusionPrompt",
            "ImageManipulation", "Lighting", "LibraryRef", "Listener", "Manipulations", "Negatives",
            "OffscreenNegative", "Outputs", "PhotoObjectInfo", "PhotoPick", "Room", "Scene", "SceneObject", "Source",
            "TargetDisk", "Targets", "scene_from_format1", "to_plain"]

@@ -9,14 +9,13 @@ from renderers.acoustic.heads import HEADS
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.visual.textures import KINDS
 
-from ..conditions import condition_names
+from ..conditions import RULES, condition_names
 from ..core.size_bins import SIZE_BINS
 from ..image_backends import IMAGE_BACKENDS
 from ..sinks import SINKS
 from .distributions import Kind
 from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField, enum, integer, num
 
-OFFSCREEN_REGIONS = ("behind", "left", "right", "above")
 TEXTURES = KINDS  #: texture names (renderers.visual.textures.PATTERNS)
 
 F = float("inf")
@@ -217,36 +216,7 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
                             "centres."),
         }),
         "conditions": Section("Options of the conditions (used only by samples of that condition).", {
-            "audio_only": Section("audio_only: no meaningful image; a clip at a random point in view.", {
-                "image": Field(enum("gray", "noise"), {"choice": ["gray", "noise"]},
-                               "Uniform gray (image.gray_level) or Gaussian noise (image.noise_std).", random=True),
-                "point_distance_m": Field(num(0.3, 100.0), {"uniform": [1.0, 4.0]},
-                                          "Distance of the sounding point from the head, m.", random=True),
-            }),
-            "vision_only": Section("vision_only: a congruent image with silence or noise.", {
-                "audio": Field(enum("silence", "noise"), {"choice": ["silence", "noise"]},
-                               "Silence, or Gaussian noise at audio.noise_rms_db.", random=True),
-            }),
-            "multi_instance": Section("multi_instance: several instances of c, one sounding.", {
-                "instances": Field(integer(2, 5), {"int": [2, 5]}, "Instances of c in the image.", random=True),
-            }),
-            "offscreen": Section("offscreen: the sound comes from outside the field of view.", {
-                "region": Field(enum(*OFFSCREEN_REGIONS), {"choice": list(OFFSCREEN_REGIONS)},
-                                "behind (|azimuth| > 120), left/right (beyond the horizontal field of view by "
-                                "10 degrees or more, |azimuth| <= 120) or above (beyond the vertical field of "
-                                "view by 10 degrees or more).", random=True),
-                "distance_m": Field(num(0.3, 100.0), {"uniform": [1.0, 5.0]}, "Source distance, m.", random=True),
-            }),
-            "mixed": Section("mixed: several sounding sources; the mixture and each source alone are written.", {
-                "sources": Field(integer(2, 5), {"int": [2, 3]}, "Sounding sources per sample.", random=True),
-                "same_category_probability": Field(num(0.0, 1.0), 0.25,
-                                                   "Probability that all sources share the category c."),
-                "offscreen_probability": Field(num(0.0, 1.0), 0.0,
-                                               "Probability that each source after the first is off-screen."),
-                "region": Field(enum(*OFFSCREEN_REGIONS), {"choice": list(OFFSCREEN_REGIONS)},
-                                "Region of off-screen sources (as offscreen.region).", random=True),
-            }),
-        }),
+            name: Section(rule.description, dict(rule.options)) for name, rule in RULES.items() if rule.options}),
         "negatives": Section("Negative audio added to every sample with an audio target (seeds/004's IS3+ protocol): "
                              "the same image paired with extra audio files.", {
             "silence": Field(Kind("bool"), False, "Also write the sample's silence (`<id>.neg_silence.<ext>`)."),
