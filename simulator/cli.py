@@ -1,8 +1,8 @@
 """The ``simulate`` command.
 
-    simulate --spec scenes/congruent.yaml [--set key.path=value ...] [--workers N]
-             [--dry-run] [--overwrite] [--quiet]
-    simulate replay RECORD.json --out DIR
+    simulate [run] --spec scenes/congruent.yaml [--set key.path=value ...] [--workers N]
+             [--executor local] [--dry-run] [--overwrite] [--quiet]
+    simulate replay RECORD.json --out DIR              (the record alone is enough)
     simulate spec-reference [--out docs/spec.md]
     simulate bench visual|pipeline
     simulate assets [--sounds DIR] [--meshes DIR]      list or verify an asset library
@@ -19,45 +19,74 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .spec.errors import SpecError
 
-SUBCOMMANDS = ("run", "replay", "spec-reference", "bench", "assets", "audit", "stats")
 BUNDLED_SCENES = Path(__file__).resolve().parent.parent / "scenes"
+
+
+def _assets(argv: list[str]) -> int:
+    from .assets.report import main as assets_main
+
+    return assets_main(argv)
+
+
+def _bench(argv: list[str]) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(argv)
+
+
+def _audit(argv: list[str]) -> int:
+    from .audit import main as audit_main
+
+    return audit_main(argv)
+
+
+def _stats(argv: list[str]) -> int:
+    from .stats import main as stats_main
+
+    return stats_main(argv)
+
+
+#: Subcommand -> (one line of help, handler); ``run`` is the default (``simulate --spec ...``).
+COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
+    "run": ("generate (or finish) the dataset of a spec: simulate [run] --spec SPEC ...", lambda a: _run(a)),
+    "replay": ("re-render one sample from its record alone and compare the bytes", lambda a: _replay(a)),
+    "spec-reference": ("print the spec reference (docs/spec.md)", lambda a: _spec_reference(a)),
+    "bench": ("measured throughput: raster frames/s, pipeline samples/s", _bench),
+    "assets": ("list or verify an asset library (default or user folders)", _assets),
+    "audit": ("check every sample of a dataset against its condition's invariants", _audit),
+    "stats": ("counts, target-centre heatmaps and angle histograms of a dataset", _stats),
+}
+SUBCOMMANDS = tuple(COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv.pop(0) if argv and argv[0] in SUBCOMMANDS else "run"
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(_help())
+        return 0 if argv else 2
+    command = argv.pop(0) if argv[0] in COMMANDS else "run"
     try:
-        if command == "replay":
-            return _replay(argv)
-        if command == "spec-reference":
-            return _spec_reference(argv)
-        if command == "assets":
-            from .assets.report import main as assets_main
-
-            return assets_main(argv)
-        if command == "bench":
-            from .bench import main as bench_main
-
-            return bench_main(argv)
-        if command == "audit":
-            from .audit import main as audit_main
-
-            return audit_main(argv)
-        if command == "stats":
-            from .stats import main as stats_main
-
-            return stats_main(argv)
-        return _run(argv)
+        return COMMANDS[command][1](argv)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to finish (complete samples are kept)", file=sys.stderr)
         return 130
+
+
+def _help() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: simulate [COMMAND] [ARGS ...]   (COMMAND defaults to run)", "",
+             "Generate controlled audio-visual datasets from YAML specs.", "", "commands:"]
+    lines += [f"  {name:<{width}}  {text}" for name, (text, _) in COMMANDS.items()]
+    lines += ["", "simulate COMMAND --help shows a command's options. Exit status: 0 success, 2 bad input "
+              "(spec, override, output folder, record), 1 other failures."]
+    return "\n".join(lines)
 
 
 def resolve_spec_path(name: str) -> Path:
@@ -75,7 +104,8 @@ def resolve_spec_path(name: str) -> Path:
 def _run(argv: list[str]) -> int:
     from .executors import EXECUTORS
 
-    ap = argparse.ArgumentParser(prog="simulate", description="Generate an audio-visual dataset from a YAML spec.")
+    ap = argparse.ArgumentParser(prog="simulate run", description="Generate an audio-visual dataset from a YAML "
+                                 "spec (`simulate --help` lists the other commands).")
     ap.add_argument("--spec", required=True, help="spec file, or the name of a bundled spec (e.g. congruent)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                     help="override a spec field (value in YAML), e.g. --set camera.hfov_deg='{uniform: [40, 60]}'")

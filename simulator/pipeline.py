@@ -13,7 +13,7 @@
    annotation and the audio from the Scene alone (as replay does).
 
 A ``SampleMaker`` holds one asset library, one scene sampler and one :class:`SceneRenderer`,
-reused for every sample the worker makes (DESIGN.md's performance budget).
+reused for every sample the worker makes (no per-sample set-up).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rendering a Scene into a finished Sample, from the Scene alone (DESIGN's replay contract).
+"""Rendering a Scene into a finished Sample, from the Scene alone (the replay contract).
 
 One :class:`SceneRenderer` per worker process holds what is expensive to build and reused for
 every sample: the asset libraries the Scenes name, one image renderer per image-backend options,

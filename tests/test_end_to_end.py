@@ -138,6 +138,30 @@ def test_replay_reproduces_a_sample(congruent_dataset: Path, tmp_path: Path):
     assert "DIFFERS" not in proc.stdout and proc.stdout.count("identical") >= 3
 
 
+@pytest.mark.parametrize("overrides", [
+    (),  # the main job: shoebox room with its walls as background, MIT KEMAR HRTF
+    ("--set", "condition={choice: [audio_only, vision_only, mixed, offscreen]}", "--set",
+     "negatives={silence: true, noise: true, offscreen: true}", "--set", "audio.level_db=-3",
+     "--set", "audio.noise_rms_db=-30", "--set", "image.gray_level=77", "--set", "output.depth=true",
+     "--set", "audio.format=wav", "--set", "room.type=free_field", "--set", "background.kind=backdrop"),
+])
+def test_a_record_copied_alone_replays_its_sample(tmp_path: Path, overrides):
+    """A record holds every setting its sample needs: copied alone to another folder (no
+    dataset.json, no spec) it re-renders every file of its sample byte for byte."""
+    simulate("--spec", str(CONGRUENT), "--set", "samples=4", "--set", "image.width=64", "--set", "image.height=48",
+             "--set", "audio.duration=0.5", *overrides, "--set", "output.dir=out", "--quiet", cwd=tmp_path)
+    for rec in read_records(tmp_path / "out"):
+        alone = tmp_path / f"alone{rec['index']}"
+        alone.mkdir()
+        copied = alone / "record.json"
+        copied.write_bytes((tmp_path / "out" / rec["files"]["record"]).read_bytes())
+        out = tmp_path / f"replayed{rec['index']}"
+        proc = simulate("replay", str(copied), "--out", str(out), cwd=alone)
+        assert "DIFFERS" not in proc.stdout and "no original" in proc.stdout
+        for kind, rel in rec["files"].items():
+            assert (out / rel).read_bytes() == (tmp_path / "out" / rel).read_bytes(), (rec["condition"], kind)
+
+
 @pytest.mark.slow
 def test_workers_give_identical_bytes_and_seeds_differ(tmp_path: Path):
     args = ("--spec", str(CONGRUENT), "--set", "samples=12", "--set", "output.dir=out", "--quiet")

@@ -1,5 +1,5 @@
 """Property tests of the one frame (simulator.core.geometry): angles, pinhole camera, screen mode,
-rotations. Conventions under test (DESIGN.md): +x ahead, +y left, +z up; azimuth = atan2(y, x)
+rotations. Conventions under test (docs/conventions.md): +x ahead, +y left, +z up; azimuth = atan2(y, x)
 in (-180, 180]; elevation = atan2(z, hypot(x, y)); lateral = asin(y / r); image u grows to the
 right (towards -y), v downwards (towards -z)."""
 from __future__ import annotations

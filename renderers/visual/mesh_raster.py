@@ -1,6 +1,6 @@
 """Headless pyrender raster of a :class:`simulator.core.scene.Scene`: rgb, depth, instance ids, masks.
 
-Frames and units (DESIGN.md, :mod:`simulator.core.geometry`):
+Frames and units (docs/conventions.md, :mod:`simulator.core.geometry`):
 
 * World = listener head frame: +x ahead, +y left, +z up, metres.
 * The camera sits at ``scene.camera.position_m`` and looks along +x; image u grows to the right

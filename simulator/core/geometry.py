@@ -1,6 +1,6 @@
 """The one frame of the project: listener head frame, pixel <-> ray, projections, angles.
 
-Conventions (DESIGN.md, binding):
+Conventions (docs/conventions.md):
 
 * World frame = listener head frame (SOFA convention): origin at the centre of the head,
   +x straight ahead, +y to the listener's left, +z up. Right-handed. Units: metres.
