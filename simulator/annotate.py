@@ -13,6 +13,7 @@ import numpy as np
 from .core import camera as cam
 from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
 from .core.masks import bbox_of, disk_mask, encode_rle
+from .core.record import Record
 from .core.scene import Scene
 from .core.size_bins import size_bin_of
 
@@ -38,8 +39,9 @@ def annotate_source(camera, src) -> dict[str, Any]:
     }
 
 
-def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarray]) -> dict[str, Any]:
-    """The record of one sample (without file names): objects, sources, targets and the Scene.
+def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarray]) -> Record:
+    """The record of one sample (without file names, audio and negatives, which the renderer and
+    the encoder add; :class:`simulator.core.record.Record`): objects, sources, targets and the Scene.
 
     ``instance_ids`` is the (H, W) id image; ``amodal`` maps object ids to their unoccluded
     silhouettes (used for visible fractions).

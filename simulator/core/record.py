@@ -1,0 +1,147 @@
+"""The record's typed description: what ``samples/NNNN/NNNNNNN.json`` holds (docs/dataset-format.md).
+
+These ``TypedDict`` classes are the record as readers see it (plain JSON); the annotator builds
+records of this shape and tests/test_record_format.py checks generated records against it key by
+key. Units: metres, degrees, pixels; positions in the head frame (docs/conventions.md); masks are
+COCO RLE with ``counts`` as a string; boxes COCO ``[x, y, width, height]``.
+"""
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class Rle(TypedDict):
+    size: list[int]            # [height, width]
+    counts: str
+
+
+class CameraRecord(TypedDict):
+    width: int
+    height: int
+    hfov_deg: float
+    position_m: list[float]
+    projection: str            # pinhole | screen
+    viewing_distance_m: float
+    pixels_per_inch: float
+    depth_scale: float
+    intrinsics: list[list[float]]  # 3x3 K
+
+
+class _ObjectBase(TypedDict):
+    id: int                    # the value in the instance-id image
+    category: str
+    role: str                  # target | semantic | instance | distractor
+    sounding: bool
+    mesh: str | None           # asset key; None for an object of a photo
+    position_m: list[float]    # bounding-box centre
+    yaw_deg: float
+    azimuth_deg: float
+    elevation_deg: float
+    lateral_deg: float
+    distance_m: float
+    pixel_center: list[float] | None
+    visible: bool
+    visible_pixels: int
+    visible_fraction: float | None
+    area_fraction: float
+    size_bin: str | None
+    bbox: list[int] | None
+    mask: Rle
+
+
+class ObjectRecord(_ObjectBase, total=False):
+    photo_annotation: int      # the COCO annotation id of a photo's object
+
+
+class SourceRecord(TypedDict):
+    id: int
+    category: str
+    clip: str
+    clip_offset_s: float
+    gain_db: float
+    object_id: int | None
+    placement: str             # object | point | offscreen
+    position_m: list[float]
+    azimuth_deg: float
+    elevation_deg: float
+    lateral_deg: float
+    distance_m: float
+    pixel: list[float] | None
+    on_screen: bool
+
+
+class DiskRecord(TypedDict):
+    center: list[float]
+    radius_px: float
+    mask: Rle
+
+
+class _AudioTargetBase(TypedDict):
+    source_id: int
+    object_id: int | None
+    category: str
+    position_m: list[float]
+    pixel: list[float] | None
+    azimuth_deg: float
+    elevation_deg: float
+    lateral_deg: float
+    distance_m: float
+    object_category: str | None
+    area_fraction: float | None
+    size_bin: str | None
+    bbox: list[int] | None
+
+
+class AudioTargetRecord(_AudioTargetBase, total=False):
+    disk: DiskRecord           # a point target (audio_only)
+
+
+class TargetsRecord(TypedDict):
+    audio: list[AudioTargetRecord]
+    semantic: list[int]
+    negative: str | None
+
+
+class _AudioBase(TypedDict):
+    sample_rate: int
+    duration_s: float
+    channels: int
+    head: str
+    content: str               # rendered | silence | noise
+    output_gain_db: float
+
+
+class AudioRecord(_AudioBase, total=False):
+    occlusion: list[dict[str, Any]]  # with room.occlusion: one entry per blocked source
+
+
+class _NegativeBase(TypedDict):
+    kind: str                  # silence | noise | offscreen
+    output_gain_db: float
+    file: str
+
+
+class NegativeRecord(_NegativeBase, total=False):
+    region: str                # offscreen
+    source: SourceRecord       # offscreen
+
+
+class _RecordBase(TypedDict):
+    index: int
+    id: str                    # f"{index:07d}"
+    seed: list[int]            # [spec seed, index, attempt]
+    condition: str
+    size_bin: str | None
+    camera: CameraRecord
+    objects: list[ObjectRecord]
+    sources: list[SourceRecord]
+    targets: TargetsRecord
+    image_content: str         # rendered | gray | noise
+    audio: AudioRecord
+    files: dict[str, str]      # kind -> dataset-relative path
+    scene: dict[str, Any]      # the Scene (simulator/core/scene.py), plain
+
+
+class Record(_RecordBase, total=False):
+    negatives: list[NegativeRecord]
+    diffusion: dict[str, Any]  # the diffusion backend's generation details
