@@ -14,15 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from renderers.visual.mesh_raster import MeshRasterRenderer
+
+from .assets.library import AssetLibrary
+from .pipeline import SampleMaker
+from .run import run_spec
+from .spec.loader import load_spec
+
 
 def bench_visual(sizes=(224, 512), frames: int = 60, seed: int = 0) -> list[dict]:
     """Render ``frames`` scenes of the congruent spec at each size; report frames/s."""
-    from renderers.visual.mesh_raster import MeshRasterRenderer
-
-    from .assets.library import AssetLibrary
-    from .pipeline import SampleMaker
-    from .spec.loader import load_spec
-
     library = AssetLibrary.default()
     spec = load_spec(Path(__file__).resolve().parent.parent / "scenes" / "congruent.yaml",
                      [f"seed={seed}", f"samples={frames}"], library=library)[0]
@@ -48,10 +49,6 @@ def bench_visual(sizes=(224, 512), frames: int = 60, seed: int = 0) -> list[dict
 
 def bench_pipeline(spec_path: str, samples: int, workers=(1, 2), overrides=()) -> list[dict]:
     """Generate ``samples`` samples of the spec into a temporary folder with each worker count."""
-    from .assets.library import AssetLibrary
-    from .run import run_spec
-    from .spec.loader import load_spec
-
     out = []
     tmp = Path(tempfile.mkdtemp(prefix="avsim-bench-"))
     try:

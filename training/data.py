@@ -39,6 +39,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from simulator.core.masks import decode_rle as _decode
+
 CACHE_VERSION = 2
 IMAGE_MEAN = 0.5
 IMAGE_STD = 0.25
@@ -228,8 +230,6 @@ def audio_info(data: bytes) -> tuple[int, int, int]:
 
 def decode_rle(rle: dict) -> np.ndarray:
     """COCO RLE (counts as str) -> bool (H, W) mask (as simulator.annotate.decode_rle)."""
-    from simulator.core.masks import decode_rle as _decode
-
     return _decode(rle)
 
 

@@ -41,9 +41,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from simulator.core import camera as cam
+
 from . import metrics as M
 from .checkpoint import load_model_files
 from .config import DEFAULTS, NEGATIVE_KINDS, ConfigError, load_config
+from .ddp import pick_device
 from .data import (DataError, decode_audio, decode_image, fit_length, is_negative, object_masks, open_source,
                    resize_image, target_masks, to_stereo)
 from .models import build_model, normalise_image
@@ -239,8 +242,6 @@ def load_sample(source, entry, length: int | None, sample_rate: int | None = Non
 
 def visual_angle_fn(camera: dict):
     """The visual-angle function (degrees) of a record's camera (pinhole or screen projection)."""
-    from simulator.core import camera as cam
-
     c = cam.camera_from_record(camera)
     return (cam.screen(c) if c.projection == "screen" else cam.pinhole(c)).visual_angle_deg
 
@@ -725,8 +726,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
-    from .ddp import pick_device
-
     device = pick_device(args.device)
     source = open_source(args.data)
     entries = [e for e in source.entries if not args.conditions or e.condition in args.conditions]

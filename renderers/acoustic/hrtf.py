@@ -58,7 +58,8 @@ import numpy as np
 from scipy.signal import resample_poly
 from scipy.spatial import ConvexHull, SphericalVoronoi
 
-from .kernels import hrtf_lookup
+from .fractional_delay import DEFAULT_DESIGN
+from .kernels import accumulate_hrir, hrtf_lookup
 
 __all__ = ["DEFAULT_SOFA", "SofaData", "HRTF", "read_sofa", "resolve_sofa_path", "load_hrtf"]
 
@@ -332,9 +333,7 @@ class HRTF:
         """The interpolated HRIR pair (2, L) for one direction, as rendered for a source whose
         wavefront reaches the head centre at t = ``(H - 1) + ceil(max ear advance)`` samples
         (so the response is causal); mainly for inspection and tests."""
-        from .kernels import accumulate_hrir
-        from .fractional_delay import DEFAULT_DESIGN as D
-
+        D = DEFAULT_DESIGN
         idx, w = self.lookup(np.asarray(direction, float)[None, :] / np.linalg.norm(direction), interpolation)
         lead = D.half_width - 1 + self.max_advance_samples
         delays = lead + self.ear_delays(idx, w) * self.sample_rate - self.align_samples

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .clips import read_clip
+from .cutouts import is_cutout, load_cutout_mesh
 from .scan_report import LibraryReport
+from .silhouette import silhouette_table
 
 
 def default_library_root() -> Path:
@@ -170,8 +172,6 @@ class AssetLibrary:
             return asset.silhouette
         table = self._silhouette_cache.get(asset.key)
         if table is None:
-            from .silhouette import silhouette_table
-
             mesh = self.load_mesh(asset.key)
             table = self._silhouette_cache[asset.key] = silhouette_table(mesh.vertices, mesh.faces)
         return table
@@ -181,8 +181,6 @@ class AssetLibrary:
         mesh = self._mesh_cache.get(key)
         if mesh is None:
             import trimesh
-
-            from .cutouts import is_cutout, load_cutout_mesh
 
             source, rel = self._source(key)
             path = source.root / rel

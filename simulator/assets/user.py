@@ -44,6 +44,7 @@ from .clips import MAX_CLIP_SECONDS, check_clip, short_reason
 from .cutouts import is_cutout, load_cutout_mesh
 from .library import AssetLibrary, SourceLibrary
 from .scan_report import LibraryReport, Skipped, UserLibraryWarning
+from .silhouette import silhouette_table
 
 SOUNDS_LIBRARY = "user_sounds"
 MESHES_LIBRARY = "user_meshes"
@@ -194,8 +195,6 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
     """Scan a mesh folder: load each mesh, apply its size from ``sizes.yaml``, compute its
     silhouette table. Returns an :class:`AssetLibrary` (meshes only) with a ``report``."""
     import trimesh
-
-    from .silhouette import silhouette_table
 
     root = Path(root)
     report = LibraryReport()

@@ -51,6 +51,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from ..core.size_bins import size_bin_of
+
 #: COCO category names whose library name differs (seeds/000 calls COCO's "motorcycle" "motorbike").
 DEFAULT_ALIASES: dict[str, str] = {"motorcycle": "motorbike", "cell phone": "telephone"}
 
@@ -238,8 +240,6 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
 def make_layout(full: Mapping[int, np.ndarray], size: tuple[int, int]) -> Layout:
     """Disjoint visible masks (see :func:`paint_order`) and their statistics. ``full``: non-empty
     (H, W) bool masks by annotation id. Works on each mask's bounding box (fast on big photos)."""
-    from simulator.core.size_bins import size_bin_of
-
     w, h = size
     boxes = {aid: _box(m) for aid, m in full.items()}
     crops = {aid: full[aid][r0:r1, c0:c1] for aid, (r0, r1, c0, c1) in boxes.items()}

@@ -48,7 +48,7 @@ from simulator.core.image import PhotoObjectInfo, PhotoOptions, PhotoPick
 from simulator.core.scene import (Camera, Listener, Manipulations, Negatives, OffscreenNegative, Room, Scene,
                                   SceneObject, Source, Targets)
 
-from .depth import DEPTH_KINDS, DepthConfig, DepthEstimator, DepthProvider
+from .depth import DEPTH_KINDS, DepthConfig, DepthEstimator, DepthProvider, TransformersDepthEstimator
 from .index import PhotoImage, PhotoIndex
 
 #: Conditions a photo can realise.
@@ -110,8 +110,6 @@ class PhotoConfig(PhotoOptions):
     def make_estimator(self) -> DepthEstimator | None:
         if not self.estimator:
             return None
-        from .depth import TransformersDepthEstimator
-
         return TransformersDepthEstimator(self.estimator, kind=self.estimator_kind)
 
 

@@ -28,6 +28,7 @@ from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
 from .schema import build_schema
 from .spec import Spec
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
+from ..assets.user import open_library
 
 
 def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=None,
@@ -343,8 +344,6 @@ def spec_from_resolved(resolved: dict[str, Any], source: str) -> Spec:
     """Rebuild a :class:`Spec` from the resolved form stored in dataset.json."""
     data = copy.deepcopy(resolved)
     point = data.pop("sweep_point", None)
-    from simulator.assets.user import open_library
-
     spec = load_spec_text(json.dumps(data), source, default_name=data.get("name") or "dataset",
                           library=open_library)[0]
     spec.sweep_point = point or {}
