@@ -24,7 +24,6 @@ What is checked (docs/conditions.md, docs/dataset-format.md):
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
@@ -42,6 +41,7 @@ from .core.masks import bbox_of, decode_rle, disk_mask
 from .core.size_bins import size_bin_of
 from renderers.acoustic.heads import HEADS
 
+from .cli_parser import ArgumentParser
 from .conditions import RULES, ConditionRule
 from .conditions.offscreen import OFFSCREEN_REGIONS
 from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
@@ -711,7 +711,7 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``simulate audit DIR``: 0 all sound, 1 violations found, 2 not a dataset."""
-    ap = argparse.ArgumentParser(prog="simulate audit",
+    ap = ArgumentParser(prog="simulate audit",
                                  description="Check every sample of a dataset against its condition's invariants.")
     ap.add_argument("dataset", help="dataset folder (or a sweep's output folder: each sub-dataset is audited)")
     ap.add_argument("--no-checksums", action="store_true", help="check file sizes only, not their SHA-256")

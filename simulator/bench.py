@@ -8,7 +8,6 @@ Numbers depend on the machine and its load; compare only numbers printed by the 
 """
 from __future__ import annotations
 
-import argparse
 import shutil
 import tempfile
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from renderers.visual.mesh_raster import MeshRasterRenderer
 
 from .assets.library import AssetLibrary
+from .cli_parser import ArgumentParser
 from .pipeline import SampleMaker
 from .run import run_spec
 from .spec.loader import load_spec
@@ -65,7 +65,7 @@ def bench_pipeline(spec_path: str, samples: int, workers=(1, 2), overrides=()) -
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="simulate bench", description=__doc__.split("\n\n")[0])
+    ap = ArgumentParser(prog="simulate bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("what", choices=("visual", "pipeline"))
     ap.add_argument("--spec", default=str(Path(__file__).resolve().parent.parent / "scenes" / "congruent.yaml"))
     ap.add_argument("--samples", type=int, default=200)

@@ -14,13 +14,15 @@ Exit status: 0 success, 2 bad input (spec, override, output folder, not a datase
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .cli_parser import ArgumentParser
+from .errors import OutputWriteError, SampleError
 from .spec.errors import SpecError
 
 BUNDLED_SCENES = Path(__file__).resolve().parent.parent / "scenes"
@@ -63,8 +65,14 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
 SUBCOMMANDS = tuple(COMMANDS)
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings as one line each (no Python source lines): ``warning: <message>``."""
+    return f"warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.formatwarning = _one_line_warning
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_help())
         return 0 if argv else 2
@@ -74,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (OutputWriteError, SampleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to finish (complete samples are kept)", file=sys.stderr)
         return 130
@@ -92,7 +103,7 @@ def _help() -> str:
 def resolve_spec_path(name: str) -> Path:
     """A spec path, or the name of a bundled spec (``congruent`` -> scenes/congruent.yaml)."""
     p = Path(name)
-    if p.exists():
+    if os.path.lexists(p):  # a link that leads nowhere is reported by the reader, with the reason
         return p
     bundled = BUNDLED_SCENES / (name if name.endswith(".yaml") else f"{name}.yaml")
     if not p.suffix and bundled.exists():
@@ -104,7 +115,7 @@ def resolve_spec_path(name: str) -> Path:
 def _run(argv: list[str]) -> int:
     from .executors import EXECUTORS
 
-    ap = argparse.ArgumentParser(prog="simulate run", description="Generate an audio-visual dataset from a YAML "
+    ap = ArgumentParser(prog="simulate run", description="Generate an audio-visual dataset from a YAML "
                                  "spec (`simulate --help` lists the other commands).")
     ap.add_argument("--spec", required=True, help="spec file, or the name of a bundled spec (e.g. congruent)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
@@ -120,7 +131,7 @@ def _run(argv: list[str]) -> int:
         raise SpecError("--workers must be at least 1")
 
     from .assets.user import open_library
-    from .run import plan_counts, run_spec
+    from .run import plan_counts, run_spec, trial_layouts
     from .sinks import sink_for
     from .spec.loader import load_spec
 
@@ -128,9 +139,18 @@ def _run(argv: list[str]) -> int:
     sinks = [sink_for(s) for s in specs]
     modes = [sink.check(args.overwrite) for sink in sinks]  # all checked before any write
     if args.dry_run:
+        status = 0
         for spec, mode in zip(specs, modes):
             print(_plan_text(spec, mode, plan_counts(spec)))
-        return 0
+            trial = trial_layouts(spec)
+            failed = {k: v for k, v in trial.items() if v is not None}
+            print(f"  layouts: {len(trial) - len(failed)} of {len(trial)} condition/size-bin groups realised "
+                  "(the first samples of each drawn and checked)")
+            for stratum, reason in failed.items():
+                print(f"error: {spec.source}: target.size_bin: no layout of {stratum} could be realised: {reason}",
+                      file=sys.stderr)
+                status = 2
+        return status
     status = 0
     for spec, sink, mode in zip(specs, sinks, modes):
         summary = run_spec(spec, mode, workers=args.workers, progress=not args.quiet, executor=args.executor,
@@ -173,7 +193,7 @@ def _values(spec, key: str) -> list:
 
 
 def _replay(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="simulate replay", description="Re-render one sample from its stored Scene.")
+    ap = ArgumentParser(prog="simulate replay", description="Re-render one sample from its stored Scene.")
     ap.add_argument("record", help="a sample's record JSON (samples/NNNN/NNNNNNN.json)")
     ap.add_argument("--out", required=True, help="folder for the re-rendered files (must be new or empty)")
     args = ap.parse_args(argv)
@@ -187,7 +207,7 @@ def _replay(argv: list[str]) -> int:
 
 
 def _spec_reference(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="simulate spec-reference", description="Print the spec reference (Markdown).")
+    ap = ArgumentParser(prog="simulate spec-reference", description="Print the spec reference (Markdown).")
     ap.add_argument("--out", help="write to this file instead of stdout")
     args = ap.parse_args(argv)
     from .spec.reference import spec_reference

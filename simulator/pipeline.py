@@ -18,6 +18,7 @@ reused for every sample the worker makes (no per-sample set-up).
 from __future__ import annotations
 
 from .assets.library import AssetLibrary
+from .core.render import VisualRender
 from .core.scene import Scene
 from .image_backends import IMAGE_BACKENDS, NoSample
 from .plan import Plan
@@ -51,6 +52,11 @@ class SampleMaker:
 
     def make(self, index: int) -> Sample:
         """Sample ``index`` of the plan (see the module docstring); SampleFailed if no attempt works."""
+        scene, preview = self.layout(index)
+        return self.renderer.render(scene, preview)
+
+    def layout(self, index: int) -> tuple[Scene, VisualRender]:
+        """Steps 1-3 for sample ``index``: its settled Scene and the preview it was checked on."""
         entry = self.plan.entry(index)
         problems = []
         for attempt in range(MAX_ATTEMPTS):
@@ -62,7 +68,7 @@ class SampleMaker:
             except PlacementError as exc:  # a layout that cannot be realised is redrawn
                 problems.append(str(exc))
                 continue
-            return self.renderer.render(scene, preview)
+            return scene, preview
         raise SampleFailed(f"sample {index}: no {self.sampler.failure} in {MAX_ATTEMPTS} attempts "
                            f"({'; '.join(problems[-3:])})")
 

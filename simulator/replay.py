@@ -8,6 +8,8 @@ original beside the record when there is one.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from .core.plain import PlainError
@@ -15,7 +17,7 @@ from .core.scene import Scene, scene_from_format1
 from .encode import encode_sample
 from .scene_renderer import SceneRenderer
 from .sinks.atomic import write_bytes_atomic
-from .sinks.folder import DATASET_FORMAT
+from .sinks.folder import DATASET_FORMAT, check_output_place
 from .spec.errors import SpecError
 
 #: Per file: the re-rendered bytes equal the original's.
@@ -24,6 +26,27 @@ IDENTICAL = "identical to the original"
 UPGRADED = "annotations identical to the original (Scene upgraded to the current format)"
 DIFFERS = "DIFFERS from the original"
 NO_ORIGINAL = "written (no original beside the record to compare with)"
+
+
+#: Largest record read, bytes (a record is a few kB to a few MB of JSON).
+MAX_RECORD_BYTES = 64_000_000
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line, at most 300 characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def read_record_text(path: Path) -> str:
+    """A record file's text: a regular file (not a FIFO or device) of at most MAX_RECORD_BYTES."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("a record must be a regular file")
+    if st.st_size > MAX_RECORD_BYTES:
+        raise ValueError(f"{st.st_size} bytes, more than the {MAX_RECORD_BYTES} a record may have")
+    with open(path, "rb") as fh:
+        return fh.read(MAX_RECORD_BYTES + 1).decode("utf-8")
 
 
 def find_dataset_info(record_path: Path) -> tuple[Path, dict] | None:
@@ -43,7 +66,7 @@ def find_dataset_info(record_path: Path) -> tuple[Path, dict] | None:
 def load_record(record_path: Path) -> tuple[dict, Scene, Path | None]:
     """The record, its Scene and the folder its ``files`` are relative to (None if unknown)."""
     try:
-        record = json.loads(record_path.read_text())
+        record = json.loads(read_record_text(record_path))
         if not isinstance(record, dict) or not isinstance(record.get("scene"), dict):
             raise ValueError("no scene in the record")
         data = record["scene"]
@@ -54,8 +77,10 @@ def load_record(record_path: Path) -> tuple[dict, Scene, Path | None]:
             scene = scene_from_format1(data, found[1].get("spec"))
         else:
             scene = Scene.from_dict(data)
+    except RecursionError:
+        raise SpecError("not a sample record: nested too deeply", source=str(record_path)) from None
     except (OSError, ValueError, PlainError) as exc:
-        raise SpecError(f"not a sample record: {exc}", source=str(record_path)) from None
+        raise SpecError(f"not a sample record: {one_line(exc)}", source=str(record_path)) from None
     root = found[0] if found is not None else _root_from_files(record_path, record)
     return record, scene, root
 
@@ -76,11 +101,14 @@ def replay_record(record_path: Path, out_dir: Path) -> dict[str, str]:
     """Render the record's Scene into ``out_dir`` (same layout) and compare each file with the
     original beside the record. Returns {file kind: verdict} (the constants of this module)."""
     record, scene, root = load_record(record_path)
+    check_output_place(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise SpecError("replay output folder must be new or empty", source=str(out_dir))
     renderer = SceneRenderer()
     try:
         encoded = encode_sample(renderer.render(scene))
+    except (ValueError, KeyError, OSError, RuntimeError) as exc:  # the Scene asks for what cannot be rendered
+        raise SpecError(f"cannot render the record's Scene: {one_line(exc)}", source=str(record_path)) from None
     finally:
         renderer.close()
     for rel, data in encoded.blobs.items():

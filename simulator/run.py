@@ -7,6 +7,7 @@ the dataset (dataset.json with counts and failures, the COCO export).
 """
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from dataclasses import dataclass
@@ -15,9 +16,15 @@ from typing import Any
 from .assets.library import AssetLibrary
 from .executors import EXECUTORS, SampleJob
 from .image_backends import IMAGE_BACKENDS
+from .pipeline import SampleFailed, SampleMaker
 from .plan import Plan
+from .errors import OutputWriteError
 from .sinks import Sink, sink_for
 from .spec.spec import Spec
+
+
+#: errno values that mean the output cannot take more data now (full disk, quota, read-only).
+OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)
 
 
 @dataclass
@@ -68,22 +75,39 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, exe
     out_dir = str(spec.output_dir)
     if mode == "complete":
         return RunSummary(spec.name, out_dir, 0, spec.samples, time.perf_counter() - start, [])
-    done = sink.open(mode, counts, library_report(spec))
-    todo = [i for i in range(spec.samples) if i not in done]
     failed: list[dict[str, Any]] = []
-    bar = _progress(spec, len(done), progress)
+    bar = None
     try:
+        done = sink.open(mode, counts, library_report(spec))
+        todo = [i for i in range(spec.samples) if i not in done]
+        bar = _progress(spec, len(done), progress)
         for entry in EXECUTORS.get(executor)(workers).map(SampleJob(spec, sink), todo):
             if "failed" in entry:
                 failed.append({"index": entry["index"], "reason": entry["failed"]})
             else:
                 sink.commit(entry)
             bar.update(1)
+        library = spec_library(spec)
+        categories = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).categories(spec, library)
+    except OSError as exc:
+        sink.abort()
+        if exc.errno in OUTPUT_FULL:
+            raise OutputWriteError(f"{out_dir}: {exc.strerror} while writing samples; the complete samples are "
+                                   "kept: make room and rerun the same command to finish") from None
+        raise
+    except BaseException:
+        sink.abort()
+        raise
     finally:
-        bar.close()
-    library = spec_library(spec)
-    categories = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).categories(spec, library)
-    sink.finish("incomplete" if failed else "complete", counts, library_report(spec), failed, categories)
+        if bar is not None:
+            bar.close()
+    try:
+        sink.finish("incomplete" if failed else "complete", counts, library_report(spec), failed, categories)
+    except OSError as exc:
+        if exc.errno in OUTPUT_FULL:
+            raise OutputWriteError(f"{out_dir}: {exc.strerror} while finishing the dataset; make room and rerun "
+                                   "the same command to finish") from None
+        raise
     return RunSummary(spec.name, out_dir, len(todo) - len(failed), len(done), time.perf_counter() - start, failed)
 
 
@@ -92,3 +116,30 @@ def _progress(spec: Spec, initial: int, enabled: bool):
 
     return tqdm(total=spec.samples, initial=initial, unit="sample", desc=spec.name, file=sys.stderr,
                 disable=not enabled, smoothing=0.1, dynamic_ncols=True)
+
+
+def trial_layouts(spec: Spec, tries: int = 3) -> dict[str, str | None]:
+    """Whether each (condition, size bin) of the plan can be realised: draw and check the layouts
+    (no final render) of up to ``tries`` of its first samples; {"condition/size_bin": None if one
+    worked, else the last failure}. What ``--dry-run`` reports."""
+    maker = SampleMaker(spec, spec_library(spec))
+    try:
+        firsts: dict[str, list[int]] = {}
+        for index in range(min(spec.samples, 20_000)):  # the plan's strata are shuffled together
+            entry = maker.plan.entry(index)
+            slots = firsts.setdefault(f"{entry.condition}/{entry.size_bin}", [])
+            if len(slots) < tries:
+                slots.append(index)
+        out: dict[str, str | None] = {}
+        for stratum, indices in sorted(firsts.items()):
+            out[stratum] = None
+            for index in indices:
+                try:
+                    maker.layout(index)
+                    out[stratum] = None
+                    break
+                except SampleFailed as exc:
+                    out[stratum] = str(exc)
+        return out
+    finally:
+        maker.close()

@@ -16,13 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from renderers.acoustic.heads import HEADS
 from renderers.acoustic.occlusion import scene_occluders
+from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.room_renderer import make_acoustic_renderer
+from renderers.visual.textures import KINDS
 
 from .annotate import annotate
 from .assets.library import AssetLibrary
 from .assets.user import open_library
 from .audio import render_audio
+from .conditions import RULES
+from .conditions.offscreen import OFFSCREEN_REGIONS
 from .core.image import ImageOptions
 from .core.render import VisualRender
 from .core.scene import LibraryRef, Scene
@@ -42,6 +47,28 @@ class Sample:
     stems: list[np.ndarray]
     impulse_responses: list[np.ndarray]
     negatives: dict[str, np.ndarray]
+
+
+def check_scene_names(scene: Scene) -> None:
+    """The Scene's names that registries and tables define (condition, head model, room kind,
+    background texture, off-screen region) are known; ValueError naming the field otherwise.
+    (Types and ranges were checked when the Scene was read.)"""
+    checks = [("condition", scene.condition, RULES.names()), ("listener.head", scene.listener.head, HEADS.names()),
+              ("room.type", scene.room.type, ROOM_KINDS.names())]
+    if scene.background.texture is not None:
+        checks.append(("background.texture", scene.background.texture, KINDS))
+    negatives = scene.manipulations.negatives
+    if negatives is not None and negatives.offscreen is not None:
+        checks.append(("manipulations.negatives.offscreen.region", negatives.offscreen.region, OFFSCREEN_REGIONS))
+    for field, value, known in checks:
+        if value not in known:
+            raise ValueError(f"{field}: {value!r} is not one of {', '.join(known)}")
+    ids = [o.id for o in scene.objects]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"objects: ids {ids} are not unique")
+    for k, src in enumerate(scene.sources):
+        if src.object_id is not None and src.object_id not in ids:
+            raise ValueError(f"sources[{k}].object_id: no object {src.object_id}")
 
 
 def manipulate_image(scene: Scene, vis: VisualRender) -> VisualRender:
@@ -103,6 +130,7 @@ class SceneRenderer:
 
     # -- rendering -----------------------------------------------------------------------------
     def render(self, scene: Scene, preview: VisualRender | None = None) -> Sample:
+        check_scene_names(scene)
         library = self.library(scene.library)
         image = self.image(scene.image, library)
         vis = manipulate_image(scene, image.render(scene, preview))

@@ -21,7 +21,6 @@ matplotlib's Agg canvas (no display, no global backend switch).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter, defaultdict
@@ -31,6 +30,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .audit import DatasetNotFound, find_datasets, planned_category, read_dataset_info
+from .cli_parser import ArgumentParser
 from .core.size_bins import SIZE_BINS
 
 HEATMAP_BINS = 16
@@ -274,7 +274,7 @@ def summary(stats: dict[str, Any], out: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``simulate stats DIR [--out OUT]``: 0 written, 2 not a dataset."""
-    ap = argparse.ArgumentParser(prog="simulate stats",
+    ap = ArgumentParser(prog="simulate stats",
                                  description="Counts, target-centre heatmaps and angle histograms of a dataset.")
     ap.add_argument("dataset", help="dataset folder (or a sweep's output folder: one stats folder per sub-dataset)")
     ap.add_argument("--out", help="output folder (default DIR/stats; with a sweep, OUT/<sub-dataset>)")

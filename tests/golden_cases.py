@@ -116,6 +116,8 @@ def dataset_digests(root: Path, work: Path) -> dict[str, str]:
         if not p.is_file():
             continue
         rel = str(p.relative_to(root))
+        if rel == ".avsim.lock":  # the writer lock (empty once the run ends), not output
+            continue
         data = p.read_bytes()
         if p.suffix in (".json", ".jsonl"):
             data = data.replace(str(work).encode(), b"<work>")

@@ -54,33 +54,41 @@ json_values = st.recursive(json_leaf, lambda children: st.lists(children, max_si
 # Strategies are derived from the dataclasses' type hints, so a field added to the Scene is
 # generated (and round-tripped) without touching this file. A few fields get realistic values.
 SPECIAL: dict[tuple[str, str], st.SearchStrategy] = {
-    ("Camera", "projection"): st.sampled_from(["pinhole", "screen"]),
     ("Listener", "head"): st.sampled_from(["spaced", "hrtf", "mono"]),
-    ("Targets", "negative"): st.none() | st.sampled_from(["silence", "noise", "offscreen"]),
-    ("Scene", "size_bin"): st.none() | st.sampled_from(["size1", "size2", "size3"]),
     ("Scene", "format"): st.just(SCENE_FORMAT),
-    ("Scene", "render_seed"): st.integers(0, 2**64 - 1),
 }
 
 
-def strategy_for(tp) -> st.SearchStrategy:
+def strategy_for(tp, meta=None) -> st.SearchStrategy:
+    """Values of type ``tp``; numbers within a field's declared range, names among its choices."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
+    meta = meta or {}
+    if "choices" in meta:
+        choices = st.sampled_from(list(meta["choices"]))
+        return st.none() | choices if type(None) in args else choices
     if isinstance(tp, type) and issubclass(tp, Variant) and "members" in vars(tp):  # any registered member
         return st.one_of(*(dataclass_strategy(cls) for _, cls in tp.members.items()))
     if dataclasses.is_dataclass(tp):
         return dataclass_strategy(tp)
     if origin in (typing.Union, types.UnionType):
-        return st.one_of(*(st.none() if a is type(None) else strategy_for(a) for a in args))
+        return st.one_of(*(st.none() if a is type(None) else strategy_for(a, meta) for a in args))
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return st.lists(strategy_for(args[0]), max_size=3).map(tuple)
-        return st.tuples(*(strategy_for(a) for a in args))
+            return st.lists(strategy_for(args[0], meta), max_size=3).map(tuple)
+        return st.tuples(*(strategy_for(a, meta) for a in args))
     if origin is list:
-        return st.lists(strategy_for(args[0]), max_size=3)
+        return st.lists(strategy_for(args[0], meta), max_size=3)
     if origin is dict:
         return st.dictionaries(text, strategy_for(args[1]), max_size=3)
     if tp is typing.Any:
         return json_values
+    if "range" in meta:
+        lo, hi = meta["range"]
+        if tp is int:
+            return st.integers(int(lo), int(hi))
+        if tp is float:
+            edges = st.sampled_from([float(lo), float(hi), float(lo) + (float(hi) - float(lo)) / 3])
+            return st.floats(float(lo), float(hi), allow_nan=False) | edges
     return {float: any_float, int: ints, str: text, bool: st.booleans()}[tp]
 
 
@@ -89,7 +97,7 @@ def dataclass_strategy(cls) -> st.SearchStrategy:
     fields = {}
     for f in dataclasses.fields(cls):
         special = SPECIAL.get((cls.__name__, f.name))
-        fields[f.name] = special if special is not None else strategy_for(hints[f.name])
+        fields[f.name] = special if special is not None else strategy_for(hints[f.name], f.metadata)
     return st.builds(cls, **fields)
 
 
@@ -267,6 +275,15 @@ def test_image_sources_round_trip_by_type():
     (("targets", "audio"), {"a": 1}, "targets.audio"),
     (("listener", "sofa"), 1, "listener.sofa"),
     (("manipulations",), [], "manipulations"),
+    (("audio", "sample_rate"), 10**12, "audio.sample_rate"),
+    (("audio", "duration_s"), 1e9, "audio.duration_s"),
+    (("camera", "width"), 10**9, "camera.width"),
+    (("camera", "projection"), "fisheye", "camera.projection"),
+    (("objects", 0, "id"), 0, "objects[0].id"),
+    (("objects", 0, "position_m"), [1e300, 0.0, 0.0], "objects[0].position_m"),
+    (("room", "max_order"), 10**6, "room.max_order"),
+    (("background", "texture_seed"), -1, "background.texture_seed"),
+    (("audio", "format"), "mp3", "audio.format"),
 ])
 def test_wrong_types_name_the_field(path, value, field):
     d = _minimal()

@@ -222,7 +222,7 @@ def test_spec_file_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "adir.yaml").mkdir()
     before = snapshot(tmp_path)
     proc = run_cli(tmp_path, "--spec", "adir.yaml")
-    assert_bad_input(proc, before, tmp_path, key=None, line=None, source="adir.yaml", fragments=("cannot read",))
+    assert_bad_input(proc, before, tmp_path, key=None, line=None, source="adir.yaml", fragments=("regular file", "folder"))
 
 
 def test_set_unknown_key(tmp_path: Path) -> None:

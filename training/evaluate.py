@@ -27,7 +27,6 @@ as seeds/003 Fig. 1).
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
@@ -42,6 +41,8 @@ import torch
 import torch.nn.functional as F
 
 from simulator.core import camera as cam
+
+from simulator.cli_parser import ArgumentParser
 
 from . import metrics as M
 from .checkpoint import load_model_files
@@ -697,7 +698,7 @@ def _json_default(o):
 
 # ------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="evaluate", description="Evaluate localization models on a generated dataset.")
+    ap = ArgumentParser(prog="evaluate", description="Evaluate localization models on a generated dataset.")
     ap.add_argument("--data", required=True, help="dataset folder or shards")
     ap.add_argument("--model", nargs="*", default=[], help="run folders, model.safetensors files or checkpoints")
     ap.add_argument("--names", nargs="*", default=None, help="display names of the models (default: config name)")

@@ -18,7 +18,6 @@ Exit status: 0 success, 2 bad config or data, 1 other failures.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -30,6 +29,8 @@ from typing import Sequence
 
 import numpy as np
 import torch
+
+from simulator.cli_parser import ArgumentParser
 
 from . import checkpoint as ckpt
 from . import ddp
@@ -44,7 +45,7 @@ VAL_FIELDS = ["epoch", "step", "val_loss", "val_a_acc", "val_samples"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="train", description="Train an audio-visual localization model on a generated dataset.")
+    ap = ArgumentParser(prog="train", description="Train an audio-visual localization model on a generated dataset.")
     ap.add_argument("--config", required=True, help="training YAML (see configs/ and docs/training.md)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                     help="override a config field (value in YAML), e.g. --set train.epochs=2")

@@ -65,6 +65,8 @@ __all__ = ["RoomModel", "Wall", "assemble_room", "free_field_model", "check_mate
 
 SHOEBOX_WALLS = ("west", "east", "south", "north", "floor", "ceiling")
 MAX_ABSORPTION = 0.99
+#: Most triangles of a room mesh (walls, not detail: image sources grow with the wall count).
+MAX_ROOM_FACES = 5_000
 MAX_RT60_S = 30.0
 LN_1E6 = float(np.log(1e6))
 DEFAULT_SCATTERING = 0.1
@@ -364,6 +366,9 @@ def mesh_walls(path) -> list[Wall]:
         raise ValueError(f"room.mesh: cannot read {str(path)!r}: {err}") from None
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) < 4:
         raise ValueError(f"room.mesh: {str(path)!r} holds no triangle mesh")
+    if len(mesh.faces) > MAX_ROOM_FACES:
+        raise ValueError(f"room.mesh: {str(path)!r} has {len(mesh.faces)} triangles, more than the {MAX_ROOM_FACES} "
+                         "a room may have (a room is its walls: simplify it)")
     if not mesh.is_watertight:
         raise ValueError(f"room.mesh: {str(path)!r} is not a closed (watertight) surface")
     trimesh.repair.fix_normals(mesh)

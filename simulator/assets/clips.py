@@ -57,7 +57,8 @@ def read_clip(path: Path, sample_rate: int, normalize: bool = False,
 
 
 def check_clip(path: Path, sample_rate: int) -> tuple[float | None, str | None]:
-    """(duration_s, None) for a usable clip, or (None, reason) for one to skip."""
+    """(duration_s, None) for a usable clip, or (None, reason) for one to skip. Only the first
+    MAX_CLIP_SECONDS are decoded (all a sample uses), so a long file costs no more than that."""
     import soundfile as sf
 
     try:
@@ -66,13 +67,17 @@ def check_clip(path: Path, sample_rate: int) -> tuple[float | None, str | None]:
         return None, f"unreadable: {short_reason(exc)}"
     if info.frames == 0:
         return None, "empty (0 frames)"
+    if not 0 < info.samplerate <= 768000 or not 0 < info.channels <= 64:
+        return None, f"unusable format: {info.samplerate} Hz, {info.channels} channels"
+    used = int(MAX_CLIP_SECONDS * info.samplerate)  # only the part a sample can use is read
     try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        data, sr = sf.read(str(path), frames=used, dtype="float32", always_2d=True)
     except Exception as exc:  # noqa: BLE001
         return None, f"unreadable (corrupt or truncated data): {short_reason(exc)}"
     if len(data) == 0:
         return None, "empty (0 frames)"
-    if 0 < info.frames < 2**62 and len(data) < info.frames:
+    expected = min(info.frames, used) if 0 < info.frames < 2**62 else 0
+    if len(data) < expected:
         return None, f"truncated: decoded {len(data)} of {info.frames} frames"
     if not np.all(np.isfinite(data)):
         return None, "not finite (NaN or infinite samples)"

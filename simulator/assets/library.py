@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -31,6 +31,13 @@ from .clips import read_clip
 from .cutouts import is_cutout, load_cutout_mesh
 from .scan_report import LibraryReport
 from .silhouette import silhouette_table
+
+
+class AssetKeyError(KeyError):
+    """An asset key that names no library of this object or a path outside its folder."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def default_library_root() -> Path:
@@ -149,10 +156,22 @@ class AssetLibrary:
         return list(self._sources)
 
     def _source(self, key: str) -> tuple[SourceLibrary, str]:
+        """The library and relative path of an asset key. Keys come from Scenes, which may come
+        from elsewhere: a key must name one of this object's libraries and a relative path that
+        stays inside that library's folder (no ``..``, no absolute path, no link out of it);
+        AssetKeyError otherwise."""
+        if not isinstance(key, str):
+            raise AssetKeyError(f"asset key must be a string, got {type(key).__name__}")
         lib, sep, rel = key.partition(":")
         source = self._sources.get(lib)
         if not sep or source is None:
-            raise KeyError(f"asset {key!r} is not in library {' or '.join(map(repr, self._sources))}")
+            raise AssetKeyError(f"asset {key!r} is not in library {' or '.join(map(repr, self._sources))}")
+        parts = PurePosixPath(rel).parts
+        if not rel or rel.startswith("/") or "\\" in rel or any(p in ("..", ".") for p in parts) or "\x00" in rel:
+            raise AssetKeyError(f"asset {key!r}: the path must be relative and stay inside the library")
+        root = source.root.resolve()
+        if not (root / rel).resolve().is_relative_to(root):
+            raise AssetKeyError(f"asset {key!r} leads out of library {lib!r} (a link)")
         return source, rel
 
     def path(self, key: str) -> Path:

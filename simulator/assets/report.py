@@ -10,12 +10,12 @@ skipped, 2 when a given folder does not exist.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import warnings
 from pathlib import Path
 
+from ..cli_parser import ArgumentParser
 from .library import AssetLibrary, default_library_root
 from .user import open_library
 
@@ -87,7 +87,7 @@ def format_summary(s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="simulate assets", description=__doc__.split("\n\n")[0])
+    ap = ArgumentParser(prog="simulate assets", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sounds", default="default", metavar="DIR",
                     help="a sound folder of category subfolders (default: the embedded library)")
     ap.add_argument("--meshes", default="default", metavar="DIR",

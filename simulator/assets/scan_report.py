@@ -31,6 +31,13 @@ class LibraryReport:
     skipped: list[Skipped] = field(default_factory=list)
     sound_seconds: dict[str, float] = field(default_factory=dict)  # category -> total duration
 
+    def found(self, kind: str) -> None:
+        """Count a found file of ``kind`` (``sound`` or ``mesh``)."""
+        if kind == "sound":
+            self.sounds_found += 1
+        else:
+            self.meshes_found += 1
+
     def counts(self) -> dict:
         """JSON-ready summary for dataset.json (``library`` entry)."""
         return {"sounds": {"found": self.sounds_found, "used": self.sounds_used,

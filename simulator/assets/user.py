@@ -35,6 +35,7 @@ to the folder, so a dataset stays valid when the folder moves).
 """
 from __future__ import annotations
 
+import stat
 import warnings
 from pathlib import Path
 
@@ -46,6 +47,10 @@ from .library import AssetLibrary, SourceLibrary
 from .scan_report import LibraryReport, Skipped, UserLibraryWarning
 from .silhouette import silhouette_table
 
+#: Most triangles a user mesh may have (a 1.3 M-triangle mesh costs minutes per run).
+MAX_MESH_FACES = 200_000
+#: Largest user mesh file read, bytes (larger files are skipped before they are parsed).
+MAX_MESH_BYTES = 64_000_000
 SOUNDS_LIBRARY = "user_sounds"
 MESHES_LIBRARY = "user_meshes"
 MESH_EXTENSIONS = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
@@ -61,13 +66,44 @@ def _ignored(path: Path) -> bool:
             or path.stem.lower() in IGNORED_STEMS)
 
 
-def _category_files(root: Path):
+def _category_files(root: Path, report: LibraryReport, kind: str, warn: bool):
     """(category, relative posix path, path) for every candidate file; files outside a
-    category subfolder are yielded with category ``None``."""
+    category subfolder are yielded with category ``None``. Links that lead nowhere (broken,
+    a loop), out of the folder or to a folder, and special files (FIFOs, devices, sockets, which a
+    reader could block on) are reported as skipped, never opened."""
+    root_resolved = root.resolve()
     for p in sorted(root.rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(root).parts):
-            continue
         rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        problem = None
+        if p.is_symlink():
+            try:
+                target = p.resolve(strict=True)
+            except RuntimeError:
+                problem = "a link loop"
+            except OSError:
+                problem = "a broken link"
+            else:
+                if not target.is_relative_to(root_resolved):
+                    problem = "a link out of the folder"
+                elif target.is_dir():
+                    problem = "a link to a folder (not followed)"
+        if problem is None:
+            try:
+                mode = p.stat().st_mode
+            except OSError as exc:
+                problem = f"unreadable: {exc.strerror or exc}"
+            else:
+                if stat.S_ISDIR(mode):
+                    continue
+                if not stat.S_ISREG(mode):
+                    problem = "not a regular file (a FIFO, device or socket)"
+        if problem is not None:
+            if kind == "mesh" or not _ignored(p):
+                report.found(kind)
+                _skip(report, kind, p, problem, warn)
+            continue
         yield (rel.parts[0] if len(rel.parts) > 1 else None), rel.as_posix(), p
 
 
@@ -84,7 +120,7 @@ def scan_sounds(root: str | Path, sample_rate: int = 32000, name: str = SOUNDS_L
     root = Path(root)
     report = LibraryReport()
     categories: dict[str, dict] = {}
-    for category, rel, path in _category_files(root):
+    for category, rel, path in _category_files(root, report, "sound", warn):
         if category is None:
             if not _ignored(path):
                 report.sounds_found += 1
@@ -201,7 +237,7 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
     sizes, sizes_problem = _read_sizes(root, report, warn)
     categories: dict[str, dict] = {}
     transforms: dict[str, list] = {}
-    for category, rel, path in _category_files(root):
+    for category, rel, path in _category_files(root, report, "mesh", warn):
         cutout = is_cutout(path)
         if path.suffix.lower() not in MESH_EXTENSIONS and not cutout:
             continue
@@ -220,6 +256,11 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
                 reason = f"no entry for {rel!r} or {category!r} in sizes.yaml"
             _skip(report, "mesh", path, f"no real-world size: {reason}", warn)
             continue
+        size_bytes = path.stat().st_size
+        if size_bytes > MAX_MESH_BYTES:
+            _skip(report, "mesh", path, f"{size_bytes / 1e6:.0f} MB, more than the {MAX_MESH_BYTES // 10**6} MB a "
+                  "library mesh file may have: decimate it", warn)
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -229,6 +270,10 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
             continue
         if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0 or len(mesh.vertices) < 3:
             _skip(report, "mesh", path, "no triangles", warn)
+            continue
+        if len(mesh.faces) > MAX_MESH_FACES:
+            _skip(report, "mesh", path, f"{len(mesh.faces)} triangles, more than the {MAX_MESH_FACES} a library mesh "
+                  "may have (each sample renders it several times): decimate it", warn)
             continue
         if not np.all(np.isfinite(mesh.vertices)):
             _skip(report, "mesh", path, "non-finite vertex coordinates", warn)

@@ -4,7 +4,8 @@
 strings, bools and None; :func:`from_plain` rebuilds a dataclass from such data following its
 type hints, and raises :class:`PlainError` naming the field path (``objects[2].position_m``) for
 anything that does not fit: an unknown or missing field, a wrong type (a string for a number, a
-bool for an int, a list of the wrong length), a float that is not finite.
+bool for an int, a list of the wrong length), a float that is not finite, a number outside the
+range or a name outside the choices a field declares (:func:`bounded`, :func:`one_of`).
 
 A family of dataclasses stored under one field (an image backend's options, a sample's image
 source) derives from :class:`Variant`: its members are registered by name in the family's
@@ -136,7 +137,43 @@ def _dataclass(tp: type, value: Any, path: str) -> Any:
                      and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
     if missing:
         raise _error(path, f"missing field(s) for {tp.__name__}: {missing}")
-    return tp(**{k: from_plain(hints[k], v, _join(path, k)) for k, v in value.items()})
+    values = {}
+    for k, v in value.items():
+        here = _join(path, k)
+        values[k] = from_plain(hints[k], v, here)
+        _check_metadata(fields[k].metadata, values[k], here)
+    return tp(**values)
+
+
+def bounded(low: float, high: float, default: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field whose numbers (the value, or each element of a tuple or list) must lie in
+    [low, high] when read by :func:`from_plain` (None passes where the type allows it)."""
+    return dataclasses.field(default=default, metadata={"range": (low, high)})
+
+
+def one_of(choices: tuple, default: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field whose value must be one of ``choices`` (None passes where the type allows it)."""
+    return dataclasses.field(default=default, metadata={"choices": tuple(choices)})
+
+
+def _check_metadata(meta, value: Any, path: str) -> None:
+    if value is None or not meta:
+        return
+    if "range" in meta:
+        low, high = meta["range"]
+        for x in _numbers(value):
+            if not low <= x <= high:
+                raise _error(path, f"{x!r} is outside [{low}, {high}]")
+    if "choices" in meta and value not in meta["choices"]:
+        raise _error(path, f"{value!r} is not one of {', '.join(map(repr, meta['choices']))}")
+
+
+def _numbers(value: Any):
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield value
 
 
 def _join(path: str, key: str) -> str:

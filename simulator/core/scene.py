@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .image import DiffusionPrompt, ImageOptions, ImageSource, MeshOptions, PhotoObjectInfo, PhotoOptions, PhotoPick
-from .plain import PlainError, from_plain, to_plain
+from .plain import PlainError, bounded, from_plain, one_of, to_plain
+from .size_bins import SIZE_BINS
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -28,6 +29,17 @@ SCENE_FORMAT = 2
 
 #: Background texture seeds are drawn from ``range(TEXTURE_SEEDS)``; room walls use seed + 0..5.
 TEXTURE_SEEDS = 256
+#: Largest image side a Scene may ask for, pixels.
+MAX_IMAGE_SIDE = 16384
+#: Largest coordinate a Scene may hold, metres (positions, room coordinates).
+MAX_COORD_M = 1.0e5
+#: Largest audio a Scene may ask for: sample rate (Hz) and duration (s).
+MAX_SAMPLE_RATE = 192000
+MAX_DURATION_S = 600.0
+#: Largest object id (24-bit instance-id images).
+MAX_OBJECT_ID = 2**24 - 1
+#: The kinds of negative audio, in the order their noise streams are numbered (2 + k).
+NEGATIVE_KINDS = ("silence", "noise", "offscreen")
 
 
 @dataclass
@@ -40,14 +52,14 @@ class Camera:
     ``x = viewing_distance_m + d * depth_scale``). The image itself is always a pinhole render.
     """
 
-    width: int
-    height: int
-    hfov_deg: float
-    position_m: Vec3 = (0.0, 0.0, 0.0)
-    projection: str = "pinhole"
-    viewing_distance_m: float = 0.76
-    pixels_per_inch: float = 90.0
-    depth_scale: float = 0.5
+    width: int = bounded(1, MAX_IMAGE_SIDE)
+    height: int = bounded(1, MAX_IMAGE_SIDE)
+    hfov_deg: float = bounded(0.1, 179.9)
+    position_m: Vec3 = bounded(-MAX_COORD_M, MAX_COORD_M, (0.0, 0.0, 0.0))
+    projection: str = one_of(("pinhole", "screen"), "pinhole")
+    viewing_distance_m: float = bounded(0.01, 100.0, 0.76)
+    pixels_per_inch: float = bounded(0.1, 10000.0, 90.0)
+    depth_scale: float = bounded(0.0, 100.0, 0.5)
 
 
 @dataclass
@@ -58,10 +70,10 @@ class Listener:
     """
 
     head: str = "spaced"
-    ear_spacing_m: float = 0.17
+    ear_spacing_m: float = bounded(0.001, 2.0, 0.17)
     sofa: str | None = None
-    yaw_deg: float = 0.0
-    pitch_deg: float = 0.0
+    yaw_deg: float = bounded(-360.0, 360.0, 0.0)
+    pitch_deg: float = bounded(-90.0, 90.0, 0.0)
 
 
 @dataclass
@@ -88,29 +100,29 @@ class Room:
     """
 
     type: str = "free_field"
-    speed_of_sound_m_s: float = 343.0
-    size_m: Vec3 | None = None
-    listener_position_m: Vec3 | None = None
-    rt60_s: float | None = None
+    speed_of_sound_m_s: float = bounded(100.0, 2000.0, 343.0)
+    size_m: Vec3 | None = bounded(0.1, 1000.0, None)
+    listener_position_m: Vec3 | None = bounded(-MAX_COORD_M, MAX_COORD_M, None)
+    rt60_s: float | None = bounded(0.01, 30.0, None)
     materials: dict[str, Any] | None = None  # wall -> material name, coefficient(s) or {absorption, scattering}
-    max_order: int = 10
-    late: str = "stochastic"
+    max_order: int = bounded(0, 50, 10)
+    late: str = one_of(("none", "stochastic", "raytrace"), "stochastic")
     air_absorption: bool = False
-    noise_snr_db: float | None = None
+    noise_snr_db: float | None = bounded(-100.0, 200.0, None)
     occlusion: bool = False
     mesh: str | None = None
-    floor_plan: list[tuple[float, float]] | None = None
-    height_m: float | None = None
+    floor_plan: list[tuple[float, float]] | None = bounded(-MAX_COORD_M, MAX_COORD_M, None)
+    height_m: float | None = bounded(0.1, 1000.0, None)
 
 
 @dataclass
 class Lighting:
     """A directional key light and ambient light for the raster renderer."""
 
-    key_azimuth_deg: float = 30.0
-    key_elevation_deg: float = 45.0
-    key_intensity: float = 3.0
-    ambient: float = 0.35
+    key_azimuth_deg: float = bounded(-360.0, 360.0, 30.0)
+    key_elevation_deg: float = bounded(-90.0, 90.0, 45.0)
+    key_intensity: float = bounded(0.0, 1000.0, 3.0)
+    ambient: float = bounded(0.0, 10.0, 0.35)
 
 
 @dataclass
@@ -124,11 +136,11 @@ class Background:
     ceiling of the Scene's shoebox room, textured likewise).
     """
 
-    color: RGB = (0.5, 0.5, 0.5)
-    kind: str = "color"
+    color: RGB = bounded(0.0, 1.0, (0.5, 0.5, 0.5))
+    kind: str = one_of(("color", "backdrop", "room"), "color")
     texture: str | None = None
-    texture_seed: int = 0
-    distance_m: float | None = None
+    texture_seed: int = bounded(0, TEXTURE_SEEDS - 1, 0)
+    distance_m: float | None = bounded(0.0, MAX_COORD_M, None)
 
 
 @dataclass
@@ -142,17 +154,17 @@ class SceneObject:
     annotation in ``photo_annotation`` instead.
     """
 
-    id: int
+    id: int = bounded(1, MAX_OBJECT_ID)
     category: str
     mesh: str | None
-    position_m: Vec3
-    yaw_deg: float = 0.0
-    pitch_deg: float = 0.0
-    roll_deg: float = 0.0
-    scale: float = 1.0
+    position_m: Vec3 = bounded(-MAX_COORD_M, MAX_COORD_M)
+    yaw_deg: float = bounded(-360.0, 360.0, 0.0)
+    pitch_deg: float = bounded(-360.0, 360.0, 0.0)
+    roll_deg: float = bounded(-360.0, 360.0, 0.0)
+    scale: float = bounded(1e-6, 1e4, 1.0)
     sounding: bool = False
     role: str = "distractor"
-    photo_annotation: int | None = None
+    photo_annotation: int | None = bounded(0, 2**63 - 1, None)
 
 
 @dataclass
@@ -165,14 +177,14 @@ class Source:
     source is attached to, or None.
     """
 
-    id: int
+    id: int = bounded(0, MAX_OBJECT_ID)
     category: str
     clip: str
-    position_m: Vec3
-    gain_db: float = 0.0
-    clip_offset_s: float = 0.0
-    object_id: int | None = None
-    placement: str = "object"
+    position_m: Vec3 = bounded(-MAX_COORD_M, MAX_COORD_M)
+    gain_db: float = bounded(-200.0, 200.0, 0.0)
+    clip_offset_s: float = bounded(0.0, 1e6, 0.0)
+    object_id: int | None = bounded(1, MAX_OBJECT_ID, None)
+    placement: str = one_of(("object", "point", "offscreen"), "object")
 
 
 @dataclass
@@ -180,10 +192,10 @@ class TargetDisk:
     """The target region of a sound that comes from a point rather than an object (audio_only):
     a disk of ``radius_px`` pixels about the continuous pixel (u, v) of source ``source_id``."""
 
-    source_id: int
-    u: float
-    v: float
-    radius_px: float
+    source_id: int = bounded(0, MAX_OBJECT_ID)
+    u: float = bounded(-1e6, 1e6)
+    v: float = bounded(-1e6, 1e6)
+    radius_px: float = bounded(0.0, 1e6)
 
 
 @dataclass
@@ -198,7 +210,7 @@ class Targets:
 
     audio: list[int] = field(default_factory=list)
     semantic: list[int] = field(default_factory=list)
-    negative: str | None = None
+    negative: str | None = one_of(NEGATIVE_KINDS, None)
     disks: list[TargetDisk] = field(default_factory=list)
 
 
@@ -209,12 +221,12 @@ class AudioSettings:
     the RMS of Gaussian-noise audio (dBFS before ``level_db``); the file ``format`` (``flac`` or
     ``wav``) and the FLAC ``bit_depth``."""
 
-    sample_rate: int = 16000
-    duration_s: float = 3.0
-    level_db: float = -12.0
-    noise_rms_db: float = -20.0
-    format: str = "flac"
-    bit_depth: int = 16
+    sample_rate: int = bounded(1000, MAX_SAMPLE_RATE, 16000)
+    duration_s: float = bounded(0.001, MAX_DURATION_S, 3.0)
+    level_db: float = bounded(-200.0, 100.0, -12.0)
+    noise_rms_db: float = bounded(-200.0, 100.0, -20.0)
+    format: str = one_of(("flac", "wav"), "flac")
+    bit_depth: int = one_of((16, 24), 16)
 
 
 @dataclass
@@ -222,9 +234,9 @@ class ImageManipulation:
     """An image replaced by a manipulation (audio_only): ``kind`` ``gray`` (uniform ``gray_level``)
     or ``noise`` (pixel = clip(round(128 + noise_std * N(0, 1))), seeded by the render seed)."""
 
-    kind: str
-    gray_level: int = 128
-    noise_std: float = 64.0
+    kind: str = one_of(("gray", "noise"))
+    gray_level: int = bounded(0, 255, 128)
+    noise_std: float = bounded(0.0, 1000.0, 64.0)
 
 
 @dataclass
@@ -234,10 +246,6 @@ class OffscreenNegative:
 
     region: str
     source: Source
-
-
-#: The kinds of negative audio, in the order their noise streams are numbered (2 + k).
-NEGATIVE_KINDS = ("silence", "noise", "offscreen")
 
 
 @dataclass
@@ -256,7 +264,7 @@ class Manipulations:
     ``silence`` / ``noise``) and the ``negatives`` written beside the sample (None: none)."""
 
     image: ImageManipulation | None = None
-    audio: str | None = None
+    audio: str | None = one_of(("silence", "noise"), None)
     negatives: Negatives | None = None
 
 
@@ -290,8 +298,8 @@ class Scene:
     ``library``: where asset keys resolve; ``outputs``: the optional files written.
     """
 
-    index: int
-    seed: tuple[int, int, int]
+    index: int = bounded(0, 10**12)
+    seed: tuple[int, int, int] = bounded(0, 2**64 - 1)
     condition: str
     camera: Camera
     listener: Listener
@@ -300,11 +308,11 @@ class Scene:
     objects: list[SceneObject] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     targets: Targets = field(default_factory=Targets)
-    size_bin: str | None = None
+    size_bin: str | None = one_of(tuple(SIZE_BINS), None)
     background: Background = field(default_factory=Background)
     lighting: Lighting = field(default_factory=Lighting)
     manipulations: Manipulations = field(default_factory=Manipulations)
-    render_seed: int = 0
+    render_seed: int = bounded(0, 2**64 - 1, 0)
     image: ImageOptions = field(default_factory=MeshOptions)
     image_source: ImageSource | None = None
     library: LibraryRef = field(default_factory=LibraryRef)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.registry import Registry
-from .base import Executor, SampleJob
+from .base import Executor, SampleError, SampleJob
 from .local import LocalExecutor
 
 
@@ -15,4 +15,4 @@ def _check(name: str, entry: type) -> None:
 EXECUTORS: Registry[type[Executor]] = Registry("executor", _check)
 EXECUTORS.register(LocalExecutor.name, LocalExecutor)
 
-__all__ = ["EXECUTORS", "Executor", "SampleJob"]
+__all__ = ["EXECUTORS", "Executor", "SampleError", "SampleJob"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..encode import encode_sample
+from ..errors import SampleError
 from ..pipeline import SampleFailed, SampleMaker
 from ..spec.spec import Spec
 
@@ -48,6 +49,8 @@ class SampleJob:
             sample = self._maker.make(index)
         except SampleFailed as exc:
             return {"index": index, "failed": str(exc)}
+        except (ValueError, KeyError) as exc:  # a Scene the spec's checks let through but a renderer refuses
+            raise SampleError(f"sample {index} cannot be made: {' '.join(str(exc).split())[:300]}") from None
         return self.sink.write(encode_sample(sample))
 
 

@@ -3,6 +3,7 @@ layouts are sized by the boxes of the objects' silhouettes, checked before gener
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -15,6 +16,27 @@ from ..core.scene import Scene
 from .amodal import AmodalMemo
 from .base import ImageRenderer
 from .mesh import LayoutBackend, LayoutSampler
+
+
+def model_problem(model: str) -> str | None:
+    """Why ``model`` cannot be loaded without a download, or None: a local folder must hold a
+    diffusers pipeline (``model_index.json``); a hub id must be in the local Hugging Face cache
+    (nothing is downloaded while a dataset is made)."""
+    path = Path(model).expanduser()
+    if path.exists() or model.startswith((".", "/", "~")) or model.count("/") != 1:
+        if not path.is_dir():
+            return f"no model folder at {model}"
+        if not (path / "model_index.json").is_file():
+            return f"{model} is not a diffusers pipeline folder (no model_index.json)"
+        return None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return "the diffusion backend needs the diffusion extra (pip install 'avsim[diffusion]')"
+    if not isinstance(try_to_load_from_cache(model, "model_index.json"), str):
+        return (f"{model!r} is not in the local Hugging Face cache; download it first (huggingface-cli download "
+                f"{model}) or give a local folder")
+    return None
 
 
 class DiffusionImageRenderer(ImageRenderer):
@@ -53,8 +75,10 @@ class DiffusionBackend(LayoutBackend):
 
     def check_spec(self, resolved, dists, library, error: Callable[[tuple, str], None]) -> None:
         super().check_spec(resolved, dists, library, error)
-        if not resolved["image"]["diffusion"]["model"]:
-            error(("image", "diffusion", "model"), "image.renderer is diffusion: give the model's folder or hub id")
+        model = resolved["image"]["diffusion"]["model"]
+        problem = model_problem(model) if model else "image.renderer is diffusion: give the model's folder or hub id"
+        if problem:
+            error(("image", "diffusion", "model"), problem)
 
     def open(self, options: DiffusionOptions, library) -> DiffusionImageRenderer:
         return DiffusionImageRenderer(options, library)

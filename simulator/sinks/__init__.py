@@ -4,6 +4,7 @@ export the folder sink uses."""
 from __future__ import annotations
 
 from ..core.registry import Registry
+from ..errors import OutputWriteError
 from .base import OutputDirError, Sink
 from .folder import FolderSink
 
@@ -22,4 +23,4 @@ def sink_for(spec) -> Sink:
     return SINKS.get(spec.resolved["output"]["format"])(spec)
 
 
-__all__ = ["SINKS", "OutputDirError", "Sink", "sink_for"]
+__all__ = ["SINKS", "OutputDirError", "OutputWriteError", "Sink", "sink_for"]

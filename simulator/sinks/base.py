@@ -9,7 +9,8 @@ The executor drives a sink through a run:
 3. :meth:`Sink.write` for each sample (in worker processes: a sink pickles): store an
    :class:`~simulator.encode.EncodedSample`, return its manifest entry;
 4. :meth:`Sink.commit` for each entry, in index order (in the main process);
-5. :meth:`Sink.finish`: dataset-level files (dataset.json, the COCO export, ...).
+5. :meth:`Sink.finish`: dataset-level files (dataset.json, the COCO export, ...), or
+   :meth:`Sink.abort` when the run stops early.
 
 Adding a sink: a module with a :class:`Sink` subclass and one ``SINKS.register(name, cls)`` line
 (simulator/sinks/__init__.py registers ``folder``); the spec's ``output.format`` then accepts its
@@ -51,3 +52,7 @@ class Sink:
     def finish(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None,
                failed: list[dict[str, Any]], categories: list[str]) -> None:
         raise NotImplementedError
+
+    def abort(self) -> None:
+        """The run stops early (an error, an interruption): release what :meth:`open` took; the
+        next run resumes from what was committed."""

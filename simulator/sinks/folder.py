@@ -21,6 +21,7 @@ rest, giving the same bytes as an uninterrupted run.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 from pathlib import Path
@@ -31,6 +32,7 @@ from ..spec.spec import Spec
 from .atomic import write_bytes_atomic, write_text_atomic
 from .base import OutputDirError, Sink
 from .coco import coco_export
+from .lock import LOCK_NAME, DatasetLock, holder_of
 
 DATASET_FORMAT = "avsim-dataset"
 DATASET_FORMAT_VERSION = 1
@@ -50,6 +52,44 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+#: Folders of the kernel's virtual file systems: never a place for a dataset.
+VIRTUAL_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def check_output_place(root: Path) -> None:
+    """Refuse, before anything is written, an output folder that cannot take a dataset: under
+    /proc, /sys or /dev (/dev/shm is fine), below a file, with a name too long for the file system, on a read-only
+    file system, or in a folder this process may not write to (OutputDirError, exit status 2)."""
+    source = str(root)
+    path = Path(os.path.abspath(root))
+    if any(p.is_relative_to(v) and not p.is_relative_to("/dev/shm") for p in (path, path.resolve())
+           for v in VIRTUAL_ROOTS):
+        raise OutputDirError("is on a virtual file system (/proc, /sys, /dev), not a place for a dataset",
+                             key="output.dir", source=source)
+    if len(os.fsencode(path)) > 4000 or any(len(os.fsencode(part)) > 255 for part in path.parts):
+        raise OutputDirError("path is too long for the file system (255 bytes a name, 4000 a path)",
+                             key="output.dir", source=source)
+    ancestor = path
+    while not ancestor.exists():
+        if ancestor.is_symlink():
+            raise OutputDirError(f"{ancestor} is a broken link", key="output.dir", source=source)
+        ancestor = ancestor.parent
+    try:
+        resolved = ancestor.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise OutputDirError(f"cannot resolve {ancestor}: {exc}", key="output.dir", source=source) from None
+    if not resolved.is_dir():
+        raise OutputDirError(f"{ancestor} is a file, not a folder", key="output.dir", source=source)
+    try:
+        read_only = bool(os.statvfs(resolved).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    if read_only:
+        raise OutputDirError(f"{resolved} is on a read-only file system", key="output.dir", source=source)
+    if not os.access(resolved, os.W_OK | os.X_OK):
+        raise OutputDirError(f"no permission to write in {resolved}", key="output.dir", source=source)
+
+
 class DatasetFolder:
     """One dataset directory for one resolved spec."""
 
@@ -58,23 +98,23 @@ class DatasetFolder:
         self.root = spec.output_dir
         self.manifest_path = self.root / "manifest.jsonl"
         self.info_path = self.root / "dataset.json"
+        self.lock = DatasetLock(self.root)
 
     # -- opening ------------------------------------------------------------------------------
     def check(self, overwrite: bool) -> str:
         """Decide, without writing anything, what to do with the folder: ``new``, ``resume``,
         ``complete`` (nothing to do) or ``overwrite``. Raises OutputDirError if it is not ours
         or holds another spec's dataset (without ``overwrite``)."""
+        check_output_place(self.root)
         if not self.root.exists():
-            for ancestor in self.root.absolute().parents:
-                if ancestor.exists():
-                    if not ancestor.is_dir():
-                        raise OutputDirError(f"{ancestor} is a file, not a folder", key="output.dir",
-                                             source=str(self.root))
-                    break
             return "new"
         if not self.root.is_dir():
             raise OutputDirError("exists and is not a folder", key="output.dir", source=str(self.root))
-        entries = {p.name for p in self.root.iterdir()}
+        holder = holder_of(self.root)
+        if holder is not None:
+            raise OutputDirError(f"another run is writing this dataset: {holder}; wait for it or choose another "
+                                 "output.dir", key="output.dir", source=str(self.root))
+        entries = {p.name for p in self.root.iterdir()} - {LOCK_NAME}
         if not entries:
             return "new"
         info = self._read_info()
@@ -100,7 +140,10 @@ class DatasetFolder:
         return len(self.completed())
 
     def open(self, mode: str, counts: dict[str, Any], library: dict[str, Any] | None = None) -> set[int]:
-        """Prepare the folder for writing; return the indices already complete."""
+        """Take the folder's writer lock and prepare it for writing; return the indices already
+        complete."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.lock.acquire()
         if mode == "overwrite":
             for name in OWN_ENTRIES:
                 p = self.root / name
@@ -108,7 +151,6 @@ class DatasetFolder:
                     shutil.rmtree(p)
                 elif p.exists():
                     p.unlink()
-        self.root.mkdir(parents=True, exist_ok=True)
         done = self.completed() if mode == "resume" else set()
         self._truncate_manifest(len(done))
         self.manifest_path.touch()
@@ -222,7 +264,14 @@ class FolderSink(Sink):
 
     def finish(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None,
                failed: list[dict[str, Any]], categories: list[str]) -> None:
-        if self.spec.resolved["output"]["coco"]:
-            coco = coco_export(self.folder.records(), categories, self.spec.name)
-            write_text_atomic(self.folder.root / "annotations.coco.json", json.dumps(coco, sort_keys=True) + "\n")
-        self.folder.write_info(status, counts, library, failed)
+        try:
+            if self.spec.resolved["output"]["coco"]:
+                coco = coco_export(self.folder.records(), categories, self.spec.name)
+                write_text_atomic(self.folder.root / "annotations.coco.json",
+                                  json.dumps(coco, sort_keys=True) + "\n")
+            self.folder.write_info(status, counts, library, failed)
+        finally:
+            self.folder.lock.release()
+
+    def abort(self) -> None:
+        self.folder.lock.release()

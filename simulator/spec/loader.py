@@ -11,11 +11,12 @@ import difflib
 import itertools
 import json
 import os
+import re
+import stat
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
+from renderers.acoustic.hrtf import load_hrtf
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.rooms import check_materials
 
@@ -24,11 +25,16 @@ from ..image_backends import IMAGE_BACKENDS
 
 from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution, support
 from .errors import SpecError, SpecErrors
+from .limits import MAX_OVERRIDE_BYTES, MAX_SPEC_BYTES, MAX_SWEEP_POINTS
 from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
 from .schema import build_schema
 from .spec import Spec
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
 from ..assets.user import open_library
+
+
+#: What a dataset name may be (it becomes the default output folder ``out/<name>``).
+SAFE_NAME = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9._+\-]{0,99}")
 
 
 def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=None,
@@ -37,14 +43,38 @@ def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=No
     expand its sweep. Raises :class:`SpecError` (or :class:`SpecErrors`) on any problem."""
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("spec file not found", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec file: {exc}", source=source) from None
+    text = read_spec_file(path, source)
     return load_spec_text(text, source, overrides, default_name=path.stem,
                           library=library, conditions=conditions)
+
+
+def read_spec_file(path: Path, source: str) -> str:
+    """The text of a spec file: a regular file (not a FIFO, device or folder, which could block or
+    never end) of at most MAX_SPEC_BYTES, in UTF-8."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SpecError("spec file not found", source=source) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=source) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
+            "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a socket or special file"
+        raise SpecError(f"spec must be a regular file, this is {kind}", source=source)
+    if st.st_size > MAX_SPEC_BYTES:
+        raise SpecError(f"spec file is {st.st_size} bytes, more than the {MAX_SPEC_BYTES} a spec may have",
+                        source=source)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=source) from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"spec file is larger than the {MAX_SPEC_BYTES} bytes a spec may have", source=source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"spec file is not UTF-8 text (byte {exc.start})", source=source) from None
 
 
 def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), default_name: str = "dataset",
@@ -92,14 +122,20 @@ def parse_override(item: str) -> tuple[KeyPath, Any]:
     if "=" not in item:
         raise SpecError("expected KEY.PATH=VALUE", source=f"--set {item}")
     key, _, raw = item.partition("=")
+    source = f"--set {item if len(item) <= 80 else item[:77] + '...'}"
     parts = tuple(p for p in key.strip().split("."))
     if not key.strip() or any(not p for p in parts):
-        raise SpecError("expected KEY.PATH=VALUE with a non-empty dotted key", source=f"--set {item}")
+        raise SpecError("expected KEY.PATH=VALUE with a non-empty dotted key", source=source)
+    if len(raw.encode("utf-8", "replace")) > MAX_OVERRIDE_BYTES:
+        raise SpecError(f"value is longer than the {MAX_OVERRIDE_BYTES} bytes a --set value may have", key=key,
+                        source=source)
+    if not raw.strip():
+        return parts, None
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"value is not valid YAML: {problem}", key=key, source=f"--set {item}") from None
+        value, _ = load_yaml_with_lines(raw, source)
+    except SpecError as exc:
+        raise SpecError(exc.message.replace("not valid YAML", "value is not valid YAML"), key=key,
+                        source=source) from None
     return parts, value
 
 
@@ -233,6 +269,10 @@ def _walk(data: Any, section: Section, path: KeyPath, ctx: _Context, dists: dict
 
 def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     """Checks that involve several keys or the asset library."""
+    name = r["name"]
+    if name is not None and not SAFE_NAME.fullmatch(name):
+        ctx.error(("name",), "a dataset name is letters, digits, '.', '_', '+' or '-' (at most 100, not starting "
+                  "with '.'): it names folders")
     if r["objects"]["min_distance_m"] >= r["objects"]["max_distance_m"]:
         ctx.error(("objects", "max_distance_m"), "must be above objects.min_distance_m")
     for key in ("sounds", "meshes"):
@@ -255,10 +295,16 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             ctx.error(("listener", "sofa"), f"SOFA file not found: {sofa}")
         else:
             r["listener"]["sofa"] = str(Path(sofa).resolve())
+            try:  # read and prepared now, so a file that is not a usable HRTF fails before any write
+                load_hrtf(r["listener"]["sofa"], r["audio"]["sample_rate"])
+            except (ValueError, OSError) as exc:
+                ctx.error(("listener", "sofa"), str(exc).replace("listener.sofa: ", ""))
     if ctx.errors:
         return library
     if callable(library) and not hasattr(library, "categories"):
         library = library(r["library"]["sounds"], r["library"]["meshes"])
+        if _check_library_usable(r, library, ctx):
+            return library
     categories = r["objects"]["categories"]
     known = sorted(library.categories) if library is not None else None
     if known is not None:
@@ -286,6 +332,26 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     if low_count < 1:
         ctx.error(("objects", "count"), "at least one object (the target) is needed")
     return library
+
+
+def _check_library_usable(r: dict, library, ctx: _Context) -> bool:
+    """A user folder with no usable sound or mesh, or whose categories share none, is named as such
+    (with the first skipped file's reason). True if a problem was reported."""
+    report = getattr(library, "report", None)
+    usable = {"sounds": {c for c, v in library.sounds.items() if v}, "meshes": {c for c, v in library.meshes.items() if v}}
+    for key, kind in (("sounds", "sound"), ("meshes", "mesh")):
+        if r["library"][key] != "default" and not usable[key]:
+            skipped = [s for s in (report.skipped if report else []) if s.kind == kind]
+            why = f"; first skipped: {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+            found = sum(1 for s in (report.skipped if report else []) if s.kind == kind)
+            ctx.error(("library", key), f"no usable {kind} in {r['library'][key]} ({found} file(s) skipped, "
+                      f"none used){why}")
+            return True
+    if not library.categories:
+        ctx.error(("library", "sounds"), f"no category has both a sound and a mesh (sounds: "
+                  f"{', '.join(sorted(usable['sounds'])) or 'none'}; meshes: {', '.join(sorted(usable['meshes'])) or 'none'})")
+        return True
+    return False
 
 
 def _check_room(r: dict, dists: dict, ctx: _Context) -> None:
@@ -337,6 +403,13 @@ def _expand_sweep(sweep: Any, schema: Section, ctx: _Context) -> list[dict[str, 
             ctx.error(here, "expected a non-empty list of values")
             continue
         axes.append([(str(key), v) for v in values])
+    points = 1
+    for axis in axes:
+        points *= len(axis)
+    if points > MAX_SWEEP_POINTS:
+        ctx.error(("sweep",), f"the sweep makes {points} datasets ({' x '.join(str(len(a)) for a in axes)}), more "
+                  f"than the {MAX_SWEEP_POINTS} one spec may make; split it into several specs")
+        return [{}]
     return [dict(combo) for combo in itertools.product(*axes)] if axes else [{}]
 
 

@@ -14,6 +14,7 @@ from ..core.size_bins import SIZE_BINS
 from ..image_backends import IMAGE_BACKENDS
 from ..sinks import SINKS
 from .distributions import Kind
+from .limits import MAX_SAMPLES
 from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField, enum, integer, num
 
 TEXTURES = KINDS  #: texture names (renderers.visual.textures.PATTERNS)
@@ -33,7 +34,8 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         "seed": Field(integer(0, 2**63 - 1), 0, "Spec seed. Sample i draws from "
                       "SeedSequence(seed, spawn_key=(i, attempt)) (attempt > 0 only when a drawn layout "
                       "cannot be realised), whatever the worker count or order."),
-        "samples": Field(integer(1, 10**9), REQUIRED, "Number of samples to generate."),
+        "samples": Field(integer(1, MAX_SAMPLES), REQUIRED, "Number of samples to generate (at most "
+                         f"{MAX_SAMPLES:,} per dataset; use a sweep or several specs for more)."),
         "condition": Field(enum(*conditions), "congruent",
                            "Audio-visual condition (see docs/conditions.md). A choice distribution "
                            "allocates exact counts per condition (largest remainder), shuffled by the seed.",

@@ -6,6 +6,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError
+from .limits import MAX_YAML_DEPTH, MAX_YAML_NODES
 
 KeyPath = tuple  # tuple of str (mapping keys) and int (list indices)
 
@@ -15,6 +16,8 @@ def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[KeyPath, int
     the node at ``path``. Duplicate keys are an error (YAML would silently keep the last)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise SpecError(f"YAML nested too deeply (more than {MAX_YAML_DEPTH} levels)", source=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -26,8 +29,39 @@ def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[KeyPath, int
     lines: dict[KeyPath, int] = {}
     if node is None:
         return None, lines
+    _check_size(node, source)
     loader = yaml.SafeLoader("")
     return _build(node, (), lines, loader, source), lines
+
+
+def _check_size(root: yaml.Node, source: str) -> None:
+    """Refuse YAML that is nested too deeply or expands (through anchors and aliases, which may
+    nest) to more than MAX_YAML_NODES nodes, before building anything (linear in the text)."""
+    sizes: dict[int, int] = {}
+    shared = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_YAML_DEPTH:
+            raise SpecError(f"YAML nested too deeply (more than {MAX_YAML_DEPTH} levels)",
+                            line=node.start_mark.line + 1, source=source)
+        known = sizes.get(id(node))
+        if known is not None:
+            shared.add(id(node))
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                total += size(v, depth + 1)
+        total = min(total, MAX_YAML_NODES + 1)
+        sizes[id(node)] = total
+        return total
+
+    if size(root, 0) > MAX_YAML_NODES:
+        raise SpecError(f"YAML expands to more than {MAX_YAML_NODES} nodes (anchors and aliases reused "
+                        f"{len(shared)} times); a spec is a page of keys", source=source)
 
 
 def _build(node: yaml.Node, path: KeyPath, lines: dict, loader: yaml.SafeLoader, source: str) -> Any:

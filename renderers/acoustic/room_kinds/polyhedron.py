@@ -58,11 +58,20 @@ class Polyhedron(RoomKind):
     def check_spec(self, block: dict[str, Any], error: Callable[[str, str], None]) -> None:
         if (block["floor_plan"] is None) == (block["mesh"] is None):
             error("type", "a polyhedron room needs exactly one of room.floor_plan and room.mesh")
+        elif block["floor_plan"] is not None:
+            try:  # the polygon's own checks (simple, not flat); the height is checked by the schema
+                floor_plan_walls(block["floor_plan"], 3.0)
+            except ValueError as exc:
+                error("floor_plan", str(exc).replace("room.floor_plan ", "").replace("room.floor_plan: ", ""))
         elif block["mesh"] is not None:
             if not Path(block["mesh"]).is_file():
                 error("mesh", f"file not found: {block['mesh']}")
             else:
                 block["mesh"] = str(Path(block["mesh"]).resolve())
+                try:  # read now: a file that is no closed room fails before any write
+                    mesh_walls(block["mesh"])
+                except ValueError as exc:
+                    error("mesh", str(exc).replace("room.mesh: ", ""))
 
     def reach_ahead_m(self, block: dict[str, Any], ranges: Ranges) -> float | None:
         if block["floor_plan"] is None:
