@@ -45,8 +45,9 @@ from .cli_parser import ArgumentParser
 from .conditions import RULES, ConditionRule
 from .conditions.offscreen import OFFSCREEN_REGIONS
 from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
-from .core.scene import NEGATIVE_KINDS, Camera
+from .core.scene import NEGATIVE_KINDS, Camera, Scene
 from .core.size_bins import SIZE_BINS
+from .record_files import BadFile, inside, manifest_lines, one_line, read_json, read_record
 from .sinks.folder import DATASET_FORMAT
 
 ANGLE_TOL_DEG = 1e-6
@@ -428,6 +429,11 @@ class RecordAudit:
         if scene is None:
             self.fail("scene.missing", "the record has no Scene")
             return
+        try:  # every field's type and range, as replay reads it (format 1 with default settings)
+            Scene.from_dict(scene)
+        except ValueError as exc:
+            self.fail("scene.malformed", f"the stored Scene cannot be read: {one_line(exc)}")
+            return
         r = self.r
         for key in ("index", "condition", "size_bin"):
             if scene.get(key) != r[key]:
@@ -574,9 +580,9 @@ def find_datasets(path: Path) -> list[Path]:
 
 def read_dataset_info(root: Path) -> dict[str, Any]:
     try:
-        info = json.loads((Path(root) / "dataset.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise DatasetNotFound(f"{root}: cannot read dataset.json ({exc})") from None
+        info = read_json(Path(root) / "dataset.json")
+    except BadFile as exc:
+        raise DatasetNotFound(f"{root}/dataset.json: cannot be read ({exc})") from None
     if not isinstance(info, dict) or info.get("format") != DATASET_FORMAT:
         raise DatasetNotFound(f"{root}: dataset.json is not an {DATASET_FORMAT} file")
     if not (Path(root) / "manifest.jsonl").is_file():
@@ -586,12 +592,10 @@ def read_dataset_info(root: Path) -> dict[str, Any]:
 
 def manifest_entries(root: Path) -> Iterable[tuple[int, dict[str, Any] | None, str | None]]:
     """(line number, entry or None, error) for each manifest line."""
-    with open(Path(root) / "manifest.jsonl", "rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            try:
-                yield n, json.loads(raw), None
-            except ValueError as exc:
-                yield n, None, f"manifest line {n} is not JSON ({exc})"
+    try:
+        yield from manifest_lines(Path(root) / "manifest.jsonl")
+    except BadFile as exc:
+        raise DatasetNotFound(f"{root}/manifest.jsonl: cannot be read ({exc})") from None
 
 
 def record_counts(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -609,11 +613,16 @@ def record_counts(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]
 
 def _file_problems(root: Path, entry: dict[str, Any], checksums: bool) -> list[Violation]:
     out = []
-    sizes, sums = entry.get("bytes", {}), entry.get("sha256", {})
-    for kind, rel in sorted(entry.get("files", {}).items()):
+    sizes, sums, files = entry.get("bytes", {}), entry.get("sha256", {}), entry.get("files", {})
+    if not all(isinstance(x, dict) for x in (sizes, sums, files)):
+        return [Violation("files.manifest", "the manifest entry's files, bytes or sha256 is not a mapping")]
+    for kind, rel in sorted(files.items(), key=lambda kv: str(kv[0])):
         if rel not in sizes:
             out.append(Violation("files.manifest", f"{kind} file {rel} has no size in the manifest"))
     for rel, size in sorted(sizes.items()):
+        if not inside(root, rel):
+            out.append(Violation("files.manifest", f"{rel!r} is not a file of the dataset"))
+            continue
         p = root / rel
         if not p.is_file():
             out.append(Violation("files.exist", f"{rel} does not exist"))
@@ -649,8 +658,8 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
         rel = entry.get("files", {}).get("record")
         record = None
         try:
-            record = json.loads((root / rel).read_text()) if rel else None
-        except (OSError, ValueError) as exc:
+            record = read_record(root / rel) if isinstance(rel, str) and inside(root, rel) else None
+        except BadFile as exc:
             problems.append(Violation("files.record", f"record {rel} cannot be read ({exc})"))
         condition = entry.get("condition", "?")
         if record is not None:

@@ -8,13 +8,12 @@ original beside the record when there is one.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 from .core.plain import PlainError
 from .core.scene import Scene, scene_from_format1
 from .encode import encode_sample
+from .record_files import BadFile, one_line, parse_json, read_json, read_text
 from .scene_renderer import SceneRenderer
 from .sinks.atomic import write_bytes_atomic
 from .sinks.folder import DATASET_FORMAT, check_output_place
@@ -28,35 +27,14 @@ DIFFERS = "DIFFERS from the original"
 NO_ORIGINAL = "written (no original beside the record to compare with)"
 
 
-#: Largest record read, bytes (a record is a few kB to a few MB of JSON).
-MAX_RECORD_BYTES = 64_000_000
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception's message on one line, at most 300 characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def read_record_text(path: Path) -> str:
-    """A record file's text: a regular file (not a FIFO or device) of at most MAX_RECORD_BYTES."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise ValueError("a record must be a regular file")
-    if st.st_size > MAX_RECORD_BYTES:
-        raise ValueError(f"{st.st_size} bytes, more than the {MAX_RECORD_BYTES} a record may have")
-    with open(path, "rb") as fh:
-        return fh.read(MAX_RECORD_BYTES + 1).decode("utf-8")
-
-
 def find_dataset_info(record_path: Path) -> tuple[Path, dict] | None:
     """The dataset folder holding ``record_path`` and its dataset.json, or None."""
     for folder in record_path.resolve().parents:
         info_path = folder / "dataset.json"
         if info_path.is_file():
             try:
-                info = json.loads(info_path.read_text())
-            except (OSError, ValueError):
+                info = read_json(info_path)
+            except BadFile:
                 continue
             if isinstance(info, dict) and info.get("format") == DATASET_FORMAT:
                 return folder, info
@@ -66,7 +44,7 @@ def find_dataset_info(record_path: Path) -> tuple[Path, dict] | None:
 def load_record(record_path: Path) -> tuple[dict, Scene, Path | None]:
     """The record, its Scene and the folder its ``files`` are relative to (None if unknown)."""
     try:
-        record = json.loads(read_record_text(record_path))
+        record = parse_json(read_text(record_path))
         if not isinstance(record, dict) or not isinstance(record.get("scene"), dict):
             raise ValueError("no scene in the record")
         data = record["scene"]
@@ -77,8 +55,6 @@ def load_record(record_path: Path) -> tuple[dict, Scene, Path | None]:
             scene = scene_from_format1(data, found[1].get("spec"))
         else:
             scene = Scene.from_dict(data)
-    except RecursionError:
-        raise SpecError("not a sample record: nested too deeply", source=str(record_path)) from None
     except (OSError, ValueError, PlainError) as exc:
         raise SpecError(f"not a sample record: {one_line(exc)}", source=str(record_path)) from None
     root = found[0] if found is not None else _root_from_files(record_path, record)

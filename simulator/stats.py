@@ -32,6 +32,9 @@ import numpy as np
 from .audit import DatasetNotFound, find_datasets, planned_category, read_dataset_info
 from .cli_parser import ArgumentParser
 from .core.size_bins import SIZE_BINS
+from .record_files import BadFile, inside, manifest_lines, read_record
+from .sinks.folder import check_output_place
+from .spec.errors import SpecError
 
 HEATMAP_BINS = 16
 UNIFORMITY_GRID = 4
@@ -41,11 +44,21 @@ DISTANCE_BINS = 30
 
 
 def read_records(root: Path) -> Iterable[dict[str, Any]]:
-    """The dataset's records in manifest order."""
-    with open(root / "manifest.jsonl", "rb") as fh:
-        for raw in fh:
-            entry = json.loads(raw)
-            yield json.loads((root / entry["files"]["record"]).read_text())
+    """The dataset's records in manifest order; DatasetNotFound naming the file that cannot be
+    read (a garbage manifest line, a record that is not one)."""
+    try:
+        for n, entry, problem in manifest_lines(root / "manifest.jsonl"):
+            if problem is not None:
+                raise DatasetNotFound(f"{root}/manifest.jsonl: {problem}")
+            rel = entry["files"].get("record")
+            if not inside(root, rel):
+                raise DatasetNotFound(f"{root}/manifest.jsonl: line {n} names no record of the dataset")
+            try:
+                yield read_record(root / rel)
+            except BadFile as exc:
+                raise DatasetNotFound(f"{root / rel}: not a sample record ({exc})") from None
+    except BadFile as exc:
+        raise DatasetNotFound(f"{root}/manifest.jsonl: cannot be read ({exc})") from None
 
 
 def uniformity(points: np.ndarray, grid: int, region: tuple[float, float]) -> dict[str, Any]:
@@ -236,12 +249,14 @@ PLOTS = {"counts.png": plot_counts, "centres.png": plot_centres, "angles.png": p
 
 
 def write_stats(root: Path | str, out: Path | str | None = None, heatmap_bins: int = HEATMAP_BINS,
-                grid: int = UNIFORMITY_GRID, plots: bool = True) -> dict[str, Any]:
-    """Compute the statistics of a dataset and write stats.json and the PNGs into ``out``
-    (default ``root/stats``). Returns the statistics."""
+                grid: int = UNIFORMITY_GRID, plots: bool = True, stats: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """Compute the statistics of a dataset (unless given) and write stats.json and the PNGs into
+    ``out`` (default ``root/stats``). Returns the statistics."""
     root = Path(root)
     out = Path(out) if out is not None else root / "stats"
-    stats = compute_stats(root, heatmap_bins, grid)
+    if stats is None:
+        stats = compute_stats(root, heatmap_bins, grid)
     out.mkdir(parents=True, exist_ok=True)
     stats["plots"] = []
     if plots:
@@ -294,12 +309,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sweep = roots != [Path(args.dataset)]
-    for root in roots:
-        if args.out is None:
-            out = root / "stats"
-        else:
-            out = Path(args.out) / root.name if sweep else Path(args.out)
-        stats = write_stats(root, out, args.bins, args.grid, plots=not args.no_plots)
+    outs = [(root, root / "stats" if args.out is None else Path(args.out) / root.name if sweep else Path(args.out))
+            for root in roots]
+    try:
+        for root, out in outs:  # every output place is checked before anything is written
+            check_output_place(out)
+        computed = [(root, out, compute_stats(root, args.bins, args.grid)) for root, out in outs]
+    except (DatasetNotFound, SpecError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:  # records of the wrong shape
+        print(f"error: {args.dataset}: a record cannot be summarised ({type(exc).__name__}: {exc}); run simulate "
+              "audit to find it", file=sys.stderr)
+        return 2
+    for root, out, stats in computed:
+        write_stats(root, out, args.bins, args.grid, plots=not args.no_plots, stats=stats)
         print(summary(stats, out))
     return 0
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from simulator.record_files import BadFile, read_json
 from simulator.sinks.atomic import write_bytes_atomic, write_text_atomic
 
 FORMAT = "avsim-training-checkpoint"
@@ -138,12 +139,12 @@ def find_checkpoint(path: Path) -> Path | None:
 
 def load_checkpoint(stem: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     stem = Path(stem)
-    meta = json.loads(stem.with_suffix(".json").read_text())
+    meta = _read_meta(stem.with_suffix(".json"))
     if meta.get("format") != FORMAT:
-        raise ValueError(f"{stem}.json: not a training checkpoint")
+        raise ModelFileError(f"{stem}.json: not a training checkpoint")
     data = stem.with_suffix(".safetensors").read_bytes()
-    if hashlib.sha256(data).hexdigest() != meta["tensors_sha256"]:
-        raise ValueError(f"{stem}.safetensors: checksum mismatch (incomplete or modified)")
+    if hashlib.sha256(data).hexdigest() != meta.get("tensors_sha256"):
+        raise ModelFileError(f"{stem}.safetensors: checksum mismatch (incomplete or modified)")
     from safetensors.torch import load
 
     return load(data), meta
@@ -172,17 +173,52 @@ def save_model(run_dir: Path, model, cfg: dict, extra: dict[str, Any]) -> Path:
     return run_dir / "model.safetensors"
 
 
+class ModelFileError(ValueError):
+    """A model or checkpoint file that cannot be used (missing, cut, not what it says; the message
+    names the file). Exit status 2 in ``train`` and ``evaluate``."""
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        meta = read_json(path, limit=64_000_000)
+    except BadFile as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: not a model description (a JSON object)")
+    return meta
+
+
+def _load_tensor_file(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise ModelFileError(f"{path}: the weights file is missing")
+    try:
+        return _load_tensors(path)
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own errors for cut or foreign files
+        raise ModelFileError(f"{path}: not a complete safetensors file ({' '.join(str(exc).split())[:200]})") from None
+
+
 def load_model_files(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Weights and metadata of a final model (run folder, model.safetensors) or a checkpoint."""
+    """Weights and metadata of a final model (run folder, model.safetensors) or a checkpoint;
+    ModelFileError (or FileNotFoundError for a path with no model) naming the file otherwise."""
     p = Path(path)
-    if p.is_dir() and (p / "model.json").is_file():
+    if p.is_dir() and (p / "model.json").exists():
         p = p / "model.safetensors"
-    if p.name.endswith(".safetensors") and p.with_suffix(".json").is_file():
-        meta = json.loads(p.with_suffix(".json").read_text())
+    if p.name.endswith(".safetensors") and p.with_suffix(".json").exists():
+        meta = _read_meta(p.with_suffix(".json"))
         if meta.get("format") == "avsim-model":
-            return _load_tensors(p), meta
-    stem = find_checkpoint(p)
+            if not isinstance(meta.get("config"), dict):
+                raise ModelFileError(f"{p.with_suffix('.json')}: no model config")
+            return _load_tensor_file(p), meta
+    try:
+        stem = find_checkpoint(p)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path}: its latest.json cannot be read ({exc})") from None
     if stem is None:
         raise FileNotFoundError(f"{path}: no model.safetensors/model.json or checkpoint found")
-    tensors, meta = load_checkpoint(stem)
+    try:
+        tensors, meta = load_checkpoint(stem)
+    except (OSError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{stem}: the checkpoint cannot be read ({exc})") from None
+    except ValueError as exc:
+        raise ModelFileError(str(exc)) from None
     return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}, meta

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
-import yaml
 
 from simulator.core.scene import NEGATIVE_KINDS
+from simulator.spec.errors import SpecError
+from simulator.spec.reading import read_spec_file
+from simulator.spec.yaml_lines import load_yaml_with_lines
 
 DEFAULTS: dict[str, Any] = {
     "name": "run",                 # run name (used in tables and plots)
@@ -119,10 +122,12 @@ def parse_override(text: str) -> dict:
     if "=" not in text:
         raise ConfigError(f"--set '{text}': expected KEY.PATH=VALUE")
     key, raw = text.split("=", 1)
+    if not key.strip() or any(not p for p in key.strip().split(".")):
+        raise ConfigError(f"--set '{text[:80]}': expected KEY.PATH=VALUE with a non-empty dotted key")
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"--set '{text}': bad YAML value ({exc})") from None
+        value = load_yaml_with_lines(raw, "--set")[0] if raw.strip() else None
+    except SpecError as exc:
+        raise ConfigError(f"--set '{text[:80]}': bad YAML value ({exc.message})") from None
     out: dict = {}
     cur = out
     parts = key.strip().split(".")
@@ -149,12 +154,12 @@ def _chain(path: Path, depth: int = 0) -> list[tuple[Path, dict]]:
     """The file and the files it names with ``base:`` (relative to it), outermost base first."""
     if depth > 8:
         raise ConfigError(f"{path}: 'base:' chain too deep (a cycle?)")
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigError(f"config file not found: {path}")
-    try:
-        loaded = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    try:  # bounded like a spec: a regular file, no alias bombs, no deep nesting
+        loaded = load_yaml_with_lines(read_spec_file(path, str(path)), str(path))[0] or {}
+    except SpecError as exc:
+        raise ConfigError(str(exc)) from None
     if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: the top level must be a mapping")
     base = loaded.pop("base", None)

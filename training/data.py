@@ -40,6 +40,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from simulator.core.masks import decode_rle as _decode
+from simulator.record_files import BadFile, inside, manifest_lines, parse_json, read_json, read_text
 
 CACHE_VERSION = 2
 IMAGE_MEAN = 0.5
@@ -55,7 +56,7 @@ class DataError(ValueError):
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class Entry:
-    """One manifest line."""
+    """One manifest line; ``sha256`` and ``sizes`` map file names to what the manifest recorded."""
 
     index: int
     id: str
@@ -63,6 +64,8 @@ class Entry:
     size_bin: str | None
     category: str | None
     files: dict[str, str]
+    sha256: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 class FolderSource:
@@ -75,19 +78,72 @@ class FolderSource:
         manifest = self.root / "manifest.jsonl"
         if not manifest.is_file():
             raise DataError(f"{self.root}: not a dataset folder (no manifest.jsonl)")
-        self.manifest_bytes = manifest.read_bytes()
-        self.entries = [_entry(json.loads(line)) for line in self.manifest_bytes.decode().splitlines() if line.strip()]
+        try:
+            self.manifest_bytes = read_text(manifest, limit=2**40).encode()
+            lines = list(manifest_lines(manifest))
+        except BadFile as exc:
+            raise DataError(f"{manifest}: cannot be read ({exc})") from None
+        self.entries = []
+        for n, d, problem in lines:
+            if problem is not None:
+                raise DataError(f"{manifest}: {problem}")
+            try:
+                self.entries.append(_entry(d))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DataError(f"{manifest}: line {n} is not a sample entry ({type(exc).__name__}: {exc})") from None
         info = self.root / "dataset.json"
-        self.info = json.loads(info.read_text()) if info.is_file() else {}
+        try:
+            self.info = read_json(info) if info.is_file() else {}
+        except BadFile as exc:
+            raise DataError(f"{info}: cannot be read ({exc})") from None
 
-    def read_bytes(self, entry: Entry, kind: str) -> bytes:
+    def path(self, entry: Entry, kind: str) -> Path:
+        """The file of ``kind`` of a sample (DataError if the manifest names none or one outside the dataset)."""
         rel = entry.files.get(kind)
         if rel is None:
             raise DataError(f"{self.root}: sample {entry.id} has no '{kind}' file")
-        return (self.root / rel).read_bytes()
+        if not inside(self.root, rel):
+            raise DataError(f"{self.root}/manifest.jsonl: sample {entry.id} names {rel!r}, not a file of the dataset")
+        return self.root / rel
+
+    def read_bytes(self, entry: Entry, kind: str) -> bytes:
+        path = self.path(entry, kind)
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
     def record(self, entry: Entry) -> dict:
-        return json.loads(self.read_bytes(entry, "record"))
+        path = self.path(entry, "record")
+        try:
+            rec = parse_json(self.read_bytes(entry, "record"))
+        except BadFile as exc:
+            raise DataError(f"{path}: not a sample record ({exc})") from None
+        if not isinstance(rec, dict):
+            raise DataError(f"{path}: not a sample record (not a JSON object)")
+        return rec
+
+    def verify(self, entry: Entry, kind: str, data: bytes) -> None:
+        """The bytes read are those the manifest recorded (DataError naming a changed file)."""
+        rel = entry.files.get(kind)
+        want = entry.sha256.get(rel)
+        if want is not None and hashlib.sha256(data).hexdigest() != want:
+            raise DataError(f"{self.root / rel}: changed since the dataset was written (its SHA-256 differs from "
+                            "the manifest's); regenerate the sample or the dataset")
+
+    def signature(self, entries: list[Entry], kinds: Sequence[str]) -> str:
+        """Size and modification time of every file of ``kinds`` of ``entries`` (a cache key part:
+        a deleted, replaced or edited file gives another key, never a stale cache)."""
+        digest = hashlib.sha256()
+        for e in entries:
+            for kind in kinds:
+                path = self.path(e, kind)
+                try:
+                    st = path.stat()
+                except OSError as exc:
+                    raise DataError(f"{path}: {exc.strerror or exc}") from None
+                digest.update(f"{e.files[kind]}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
 
     @property
     def fingerprint(self) -> str:
@@ -143,10 +199,35 @@ class ShardSource:
         return rel
 
     def read_bytes(self, entry: Entry, kind: str) -> bytes:
-        return self._read(self._member(entry, kind))
+        name = self._member(entry, kind)
+        try:
+            return self._read(name)
+        except (OSError, tarfile.TarError) as exc:
+            raise DataError(f"{self.members[name][0]}: member {name} cannot be read ({exc})") from None
+
+    def path(self, entry: Entry, kind: str) -> str:
+        """Where a sample's file is, for messages: ``<tar>:<member>``."""
+        name = self._member(entry, kind)
+        return f"{self.members[name][0]}:{name}"
 
     def record(self, entry: Entry) -> dict:
-        return json.loads(self.read_bytes(entry, "record"))
+        try:
+            rec = parse_json(self.read_bytes(entry, "record"))
+        except BadFile as exc:
+            raise DataError(f"{self.path(entry, 'record')}: not a sample record ({exc})") from None
+        if not isinstance(rec, dict):
+            raise DataError(f"{self.path(entry, 'record')}: not a sample record (not a JSON object)")
+        return rec
+
+    def verify(self, entry: Entry, kind: str, data: bytes) -> None:
+        """Shards carry no manifest digests: their members' sizes and the tars' times key the cache."""
+
+    def signature(self, entries: list[Entry], kinds: Sequence[str]) -> str:
+        digest = hashlib.sha256()
+        for tpath in self.tars:
+            st = tpath.stat()
+            digest.update(f"{tpath.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
 
     @property
     def fingerprint(self) -> str:
@@ -167,8 +248,11 @@ def _record_category(rec: dict) -> str | None:
 
 
 def _entry(d: dict) -> Entry:
-    return Entry(int(d["index"]), str(d["id"]), str(d["condition"]), d.get("size_bin"), d.get("category"),
-                 dict(d["files"]))
+    files = {str(k): str(v) for k, v in dict(d["files"]).items()}
+    sha = {str(k): str(v) for k, v in dict(d.get("sha256") or {}).items()}
+    sizes = {str(k): int(v) for k, v in dict(d.get("bytes") or {}).items()}
+    return Entry(int(d["index"]), str(d["id"]), str(d["condition"]), d.get("size_bin"), d.get("category"), files,
+                 sha, sizes)
 
 
 def open_source(path: str | Path) -> FolderSource | ShardSource:
@@ -211,6 +295,20 @@ def decode_audio(data: bytes, length: int | None = None, sample_rate: int | None
         raise DataError(f"audio at {sr} Hz where {sample_rate} Hz is expected (the dataset's or the model's rate)")
     x = np.ascontiguousarray(x.T)
     return x if length is None else fit_length(x, length)
+
+
+def decode_file(source, e: Entry, kind: str, decode, what: str):
+    """Read a sample's file, check it against the manifest and decode it; DataError naming the
+    file when it is missing, changed, cut or not what it should be."""
+    data = source.read_bytes(e, kind)
+    source.verify(e, kind, data)
+    try:
+        return decode(data)
+    except DataError as exc:
+        raise DataError(f"{source.path(e, kind)}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - PIL and libsndfile raise many kinds for broken files
+        raise DataError(f"{source.path(e, kind)}: not a readable {what} ({type(exc).__name__}: "
+                        f"{' '.join(str(exc).split())[:160]})") from None
 
 
 def fit_length(x: np.ndarray, length: int) -> np.ndarray:
@@ -305,22 +403,35 @@ class SampleTable:
         return len(self.entries)
 
     # -- decoding one sample (the uncached path and the cache builder) --
+    def kinds(self) -> list[str]:
+        """The file kinds a row is decoded from."""
+        return ["record", "image", "audio", *(f"negative_{k}" for k in self.spec.negatives)]
+
+    def _file(self, e: Entry, kind: str, decode, what: str):
+        return decode_file(self.source, e, kind, decode, what)
+
     def decode(self, i: int) -> dict[str, np.ndarray]:
         e = self.entries[i]
-        src = self.source
-        rec = src.record(e)
-        size = self.spec.image_size
-        image = decode_image(src.read_bytes(e, "image"), size)
-        audio = decode_audio(src.read_bytes(e, "audio"), self.spec.length, self.spec.sample_rate)
-        masks = target_masks(rec)
-        h, w = rec["camera"]["height"], rec["camera"]["width"]
-        tgt = np.logical_or.reduce(masks) if masks and not is_negative(rec) else np.zeros((h, w), bool)
+        rec = self._file(e, "record", parse_json, "record")
+        if not isinstance(rec, dict):
+            raise DataError(f"{self.source.path(e, 'record')}: not a sample record (not a JSON object)")
+        size, length, rate = self.spec.image_size, self.spec.length, self.spec.sample_rate
+        image = self._file(e, "image", lambda b: decode_image(b, size), "image")
+        audio = self._file(e, "audio", lambda b: decode_audio(b, length, rate), "audio file")
+        try:
+            masks = target_masks(rec)
+            h, w = int(rec["camera"]["height"]), int(rec["camera"]["width"])
+            negative = is_negative(rec)
+            tgt = np.logical_or.reduce(masks) if masks and not negative else np.zeros((h, w), bool)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"{self.source.path(e, 'record')}: not a sample record ({type(exc).__name__}: "
+                            f"{exc})") from None
         out = {"image": image, "audio": audio, "target": resize_mask(tgt, size),
-               "has_target": np.bool_(bool(masks) and not is_negative(rec))}
+               "has_target": np.bool_(bool(masks) and not negative)}
         for kind in self.spec.negatives:
             key = f"negative_{kind}"
             if key in e.files:
-                out[kind] = decode_audio(src.read_bytes(e, key), self.spec.length, self.spec.sample_rate)
+                out[kind] = self._file(e, key, lambda b: decode_audio(b, length, rate), "audio file")
             else:
                 raise DataError(f"sample {e.id} has no {kind} negative audio: generate the dataset with "
                                 f"negatives.{kind}: true, or remove '{kind}' from data.negatives")
@@ -328,9 +439,14 @@ class SampleTable:
 
     # -- the cache --
     def build_cache(self, cache_dir: Path, progress: bool = False) -> None:
-        key = self.spec.key(self.source.fingerprint)
+        """Decode every row once into memory-mapped arrays under ``cache_dir``, keyed by the
+        manifest, the table's options and every used file's size and modification time (a file
+        deleted or changed since gives a new key, and the rebuild checks its content against the
+        manifest's SHA-256)."""
+        key = self.spec.key(self.source.fingerprint + self.source.signature(self.entries, self.kinds()))
         final = cache_dir / key
         if not (final / "meta.json").is_file():
+            created = [p for p in (cache_dir, *cache_dir.parents) if not p.exists()]
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache_dir))
             try:
@@ -339,6 +455,14 @@ class SampleTable:
                     os.replace(tmp, final)
                 except OSError:  # another process won the race: ours is removed below
                     pass
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                for folder in created:  # a failed build leaves no folder it made behind
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        break
+                raise
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
@@ -382,7 +506,7 @@ class SampleTable:
     def _pcm16(self) -> bool:
         import soundfile as sf
 
-        info = sf.info(io.BytesIO(self.source.read_bytes(self.entries[0], "audio")))
+        info = decode_file(self.source, self.entries[0], "audio", lambda b: sf.info(io.BytesIO(b)), "audio file")
         return info.subtype == "PCM_16"
 
     def _open_cache(self, d: Path) -> None:
@@ -479,8 +603,11 @@ def dataset_geometry(source) -> tuple[tuple[int, int], int, float]:
     """((H, W), sample rate, duration) from the first sample of a dataset."""
     e = source.entries[0]
     rec = source.record(e)
-    sr, _c, frames = audio_info(source.read_bytes(e, "audio"))
-    return (int(rec["camera"]["height"]), int(rec["camera"]["width"])), sr, frames / sr
+    sr, _c, frames = decode_file(source, e, "audio", audio_info, "audio file")
+    try:
+        return (int(rec["camera"]["height"]), int(rec["camera"]["width"])), sr, frames / sr
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{source.path(e, 'record')}: not a sample record ({type(exc).__name__}: {exc})") from None
 
 
 def make_table(source, cfg_data: dict, entries: list[Entry] | None = None, progress: bool = False,

@@ -45,11 +45,11 @@ from simulator.core import camera as cam
 from simulator.cli_parser import ArgumentParser
 
 from . import metrics as M
-from .checkpoint import load_model_files
+from .checkpoint import ModelFileError, load_model_files
 from .config import DEFAULTS, NEGATIVE_KINDS, ConfigError, load_config
 from .ddp import pick_device
-from .data import (DataError, decode_audio, decode_image, fit_length, is_negative, object_masks, open_source,
-                   resize_image, target_masks, to_stereo)
+from .data import (DataError, decode_audio, decode_file, decode_image, fit_length, is_negative, object_masks,
+                   open_source, resize_image, target_masks, to_stereo)
 from .models import build_model, normalise_image
 
 SIZE_BINS = ("size1", "size2", "size3")
@@ -84,14 +84,21 @@ class Predictor:
 class ModelPredictor(Predictor):
     def __init__(self, path: Path, name: str | None, device: torch.device):
         tensors, meta = load_model_files(path)
-        stored = _fill_defaults(meta["config"])
-        stored["model"]["pretrained"] = {"image": None, "audio": None}   # the weights come from the run
-        cfg = load_config(None, base=stored)
+        try:
+            stored = _fill_defaults(meta["config"])
+            stored["model"]["pretrained"] = {"image": None, "audio": None}   # the weights come from the run
+            cfg = load_config(None, base=stored)
+            self.sample_rate = int(meta.get("sample_rate", 16000))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: its model config cannot be used ({type(exc).__name__}: {exc})") from None
         self.cfg = cfg
         self.variant = cfg["model"]["variant"]
-        self.sample_rate = int(meta.get("sample_rate", 16000))
         self.model = build_model(cfg, self.sample_rate)
-        missing, unexpected = self.model.load_state_dict(tensors, strict=False)
+        try:
+            missing, unexpected = self.model.load_state_dict(tensors, strict=False)
+        except RuntimeError as exc:  # shapes that differ
+            raise ConfigError(f"{path}: the weights do not fit the model of its config "
+                              f"({' '.join(str(exc).split())[:240]})") from None
         if missing or unexpected:
             raise ConfigError(f"{path}: the weights do not fit the model of its config (missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]})")
@@ -202,10 +209,19 @@ def load_sample(source, entry, length: int | None, sample_rate: int | None = Non
     """One sample for evaluation; its audio files must be at ``sample_rate`` (the models' rate)
     when given."""
     rec = source.record(entry)
-    image = decode_image(source.read_bytes(entry, "image"))
+    try:
+        return _sample_of(source, entry, rec, length, sample_rate)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{source.path(entry, 'record')}: not a sample record ({type(exc).__name__}: {exc})") from None
+
+
+def _sample_of(source, entry, rec: dict, length: int | None, sample_rate: int | None) -> Sample:
+    image = decode_file(source, entry, "image", decode_image, "image")
 
     def audio(name: str) -> np.ndarray:
-        return to_stereo(decode_audio(source.read_bytes(entry, name), length, sample_rate))
+        return to_stereo(decode_file(source, entry, name, lambda b: decode_audio(b, length, sample_rate), "audio file"))
 
     wave = audio("audio")
     negs = {}
@@ -719,7 +735,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return run(args)
-    except (DataError, ConfigError, FileNotFoundError) as exc:  # bad input; anything else is a bug: traceback
+    except (DataError, ConfigError, ModelFileError, FileNotFoundError) as exc:  # bad input; anything else: a bug
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not cfg["data"]["train"]:
             raise ConfigError("data.train is required (a dataset folder or shards)")
         summary = Trainer(cfg, resume=args.resume, stop_after=args.stop_after_steps, quiet=args.quiet).run()
-    except (ConfigError, DataError) as exc:
+    except (ConfigError, DataError, ckpt.ModelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

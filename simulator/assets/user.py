@@ -35,12 +35,16 @@ to the folder, so a dataset stays valid when the folder moves).
 """
 from __future__ import annotations
 
+import os
 import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ..spec.errors import SpecError
+from ..spec.reading import read_spec_file
+from ..spec.yaml_lines import load_yaml_with_lines
 from .clips import MAX_CLIP_SECONDS, check_clip, short_reason
 from .cutouts import is_cutout, load_cutout_mesh
 from .library import AssetLibrary, SourceLibrary
@@ -147,18 +151,16 @@ def scan_sounds(root: str | Path, sample_rate: int = 32000, name: str = SOUNDS_L
 
 def _read_sizes(root: Path, report: LibraryReport, warn: bool) -> tuple[dict, str | None]:
     """Entries of ``sizes.yaml`` (validated) and, if the whole file is unusable, why."""
-    import yaml
-
     path = root / "sizes.yaml"
-    if not path.exists():
+    if not os.path.lexists(path):
         alt = root / "sizes.yml"
-        if not alt.exists():
+        if not os.path.lexists(alt):
             return {}, "no sizes.yaml in the mesh folder"
         path = alt
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except Exception as exc:  # noqa: BLE001
-        _skip(report, "sizes", path, f"unreadable YAML: {short_reason(exc)}", warn)
+    try:  # bounded like a spec: a regular file of limited size, no alias bombs, no deep nesting
+        data = load_yaml_with_lines(read_spec_file(path, str(path)), str(path))[0] or {}
+    except SpecError as exc:
+        _skip(report, "sizes", path, f"unreadable: {short_reason(exc)}", warn)
         return {}, f"{path.name} is unreadable"
     if not isinstance(data, dict):
         _skip(report, "sizes", path, "must be a mapping of category or file to sizes", warn)

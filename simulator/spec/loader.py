@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -25,7 +24,8 @@ from ..image_backends import IMAGE_BACKENDS
 
 from .distributions import Choice, Constant, Distribution, DistributionError, parse_distribution, support
 from .errors import SpecError, SpecErrors
-from .limits import MAX_OVERRIDE_BYTES, MAX_SPEC_BYTES, MAX_SWEEP_POINTS
+from .limits import MAX_OVERRIDE_BYTES, MAX_SWEEP_POINTS
+from .reading import read_spec_file
 from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
 from .schema import build_schema
 from .spec import Spec
@@ -46,35 +46,6 @@ def load_spec(path: str | os.PathLike, overrides: Iterable[str] = (), library=No
     text = read_spec_file(path, source)
     return load_spec_text(text, source, overrides, default_name=path.stem,
                           library=library, conditions=conditions)
-
-
-def read_spec_file(path: Path, source: str) -> str:
-    """The text of a spec file: a regular file (not a FIFO, device or folder, which could block or
-    never end) of at most MAX_SPEC_BYTES, in UTF-8."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise SpecError("spec file not found", source=source) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=source) from None
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
-            "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a socket or special file"
-        raise SpecError(f"spec must be a regular file, this is {kind}", source=source)
-    if st.st_size > MAX_SPEC_BYTES:
-        raise SpecError(f"spec file is {st.st_size} bytes, more than the {MAX_SPEC_BYTES} a spec may have",
-                        source=source)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_SPEC_BYTES + 1)
-    except OSError as exc:
-        raise SpecError(f"cannot read spec file: {exc.strerror or exc}", source=source) from None
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(f"spec file is larger than the {MAX_SPEC_BYTES} bytes a spec may have", source=source)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"spec file is not UTF-8 text (byte {exc.start})", source=source) from None
 
 
 def load_spec_text(text: str, source: str, overrides: Iterable[str] = (), default_name: str = "dataset",
