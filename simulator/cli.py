@@ -131,13 +131,14 @@ def _run(argv: list[str]) -> int:
         raise SpecError("--workers must be at least 1")
 
     from .assets.user import open_library
-    from .run import plan_counts, run_spec, trial_layouts
     from .sinks import sink_for
     from .spec.loader import load_spec
 
     specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=open_library)
     sinks = [sink_for(s) for s in specs]
     modes = [sink.check(args.overwrite) for sink in sinks]  # all checked before any write
+    from .run import plan_counts, run_spec, trial_layouts  # the renderers load once the input is accepted
+
     if args.dry_run:
         status = 0
         for spec, mode in zip(specs, modes):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .assets.library import AssetLibrary
-from .executors import EXECUTORS, SampleJob
+from .executors import EXECUTORS
+from .executors.job import SampleJob
 from .image_backends import IMAGE_BACKENDS
 from .pipeline import SampleFailed, SampleMaker
 from .plan import Plan

@@ -129,3 +129,23 @@ def test_a_full_disk_stops_the_run_clearly_and_a_rerun_completes_it(reference, t
         assert digests(disk / "out") == digests(reference)
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_stats_on_a_read_only_dataset_says_so(reference, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount(disk, "size=64m"):
+        pytest.skip("mounting a tmpfs is not permitted here (needs root and CAP_SYS_ADMIN)")
+    try:
+        subprocess.run(["cp", "-r", str(reference), str(disk / "data")], check=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        proc = subprocess.run([sys.executable, "-m", "simulator.cli", "stats", str(disk / "data")], capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "read-only file system" in proc.stderr and str(disk / "data" / "stats") in proc.stderr
+        elsewhere = subprocess.run([sys.executable, "-m", "simulator.cli", "stats", str(disk / "data"), "--out",
+                                    str(tmp_path / "stats"), "--no-plots"], capture_output=True, text=True, timeout=300)
+        assert elsewhere.returncode == 0, elsewhere.stderr
+        assert (tmp_path / "stats" / "stats.json").is_file()
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -114,14 +114,7 @@ class FolderSource:
             raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
     def record(self, entry: Entry) -> dict:
-        path = self.path(entry, "record")
-        try:
-            rec = parse_json(self.read_bytes(entry, "record"))
-        except BadFile as exc:
-            raise DataError(f"{path}: not a sample record ({exc})") from None
-        if not isinstance(rec, dict):
-            raise DataError(f"{path}: not a sample record (not a JSON object)")
-        return rec
+        return parse_record(self.read_bytes(entry, "record"), self.path(entry, "record"))
 
     def verify(self, entry: Entry, kind: str, data: bytes) -> None:
         """The bytes read are those the manifest recorded (DataError naming a changed file)."""
@@ -211,13 +204,7 @@ class ShardSource:
         return f"{self.members[name][0]}:{name}"
 
     def record(self, entry: Entry) -> dict:
-        try:
-            rec = parse_json(self.read_bytes(entry, "record"))
-        except BadFile as exc:
-            raise DataError(f"{self.path(entry, 'record')}: not a sample record ({exc})") from None
-        if not isinstance(rec, dict):
-            raise DataError(f"{self.path(entry, 'record')}: not a sample record (not a JSON object)")
-        return rec
+        return parse_record(self.read_bytes(entry, "record"), self.path(entry, "record"))
 
     def verify(self, entry: Entry, kind: str, data: bytes) -> None:
         """Shards carry no manifest digests: their members' sizes and the tars' times key the cache."""
@@ -237,6 +224,17 @@ class ShardSource:
         state = dict(self.__dict__)
         state["_open"] = {}
         return state
+
+
+def parse_record(data: bytes, where) -> dict:
+    """A sample record from its bytes (DataError naming ``where`` if it is not one)."""
+    try:
+        rec = parse_json(data)
+    except BadFile as exc:
+        raise DataError(f"{where}: not a sample record ({exc})") from None
+    if not isinstance(rec, dict):
+        raise DataError(f"{where}: not a sample record (not a JSON object)")
+    return rec
 
 
 def _record_category(rec: dict) -> str | None:
@@ -305,7 +303,8 @@ def decode_file(source, e: Entry, kind: str, decode, what: str):
     try:
         return decode(data)
     except DataError as exc:
-        raise DataError(f"{source.path(e, kind)}: {exc}") from None
+        where = str(source.path(e, kind))
+        raise (exc if str(exc).startswith(where) else DataError(f"{where}: {exc}")) from None
     except Exception as exc:  # noqa: BLE001 - PIL and libsndfile raise many kinds for broken files
         raise DataError(f"{source.path(e, kind)}: not a readable {what} ({type(exc).__name__}: "
                         f"{' '.join(str(exc).split())[:160]})") from None
@@ -412,9 +411,8 @@ class SampleTable:
 
     def decode(self, i: int) -> dict[str, np.ndarray]:
         e = self.entries[i]
-        rec = self._file(e, "record", parse_json, "record")
-        if not isinstance(rec, dict):
-            raise DataError(f"{self.source.path(e, 'record')}: not a sample record (not a JSON object)")
+        where = self.source.path(e, "record")
+        rec = self._file(e, "record", lambda b: parse_record(b, where), "record")
         size, length, rate = self.spec.image_size, self.spec.length, self.spec.sample_rate
         image = self._file(e, "image", lambda b: decode_image(b, size), "image")
         audio = self._file(e, "audio", lambda b: decode_audio(b, length, rate), "audio file")

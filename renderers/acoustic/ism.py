@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import shoebox_images
 from .rooms import RoomModel
 
 __all__ = ["ImageSources", "shoebox_image_sources", "polyhedron_image_sources", "polyhedron_order",
@@ -34,6 +33,8 @@ class ImageSources:
 
 
 def shoebox_image_sources(model: RoomModel, source: np.ndarray, max_order: int) -> ImageSources:
+    from .kernels import shoebox_images  # Numba loads when sound is rendered, not when a spec is read
+
     beta = np.ascontiguousarray(np.sqrt(1.0 - model.absorption))  # (6, B)
     pos, gains, orders = shoebox_images(np.asarray(source, float), np.asarray(model.size, float), int(max_order), beta)
     return ImageSources(pos, gains, orders, np.ones((1, pos.shape[0]), dtype=bool), int(max_order))
@@ -42,6 +43,8 @@ def shoebox_image_sources(model: RoomModel, source: np.ndarray, max_order: int) 
 def shoebox_completeness_distance(model: RoomModel, source: np.ndarray, receiver: np.ndarray, max_order: int) -> float:
     """Distance from the receiver to the nearest image of order ``max_order + 1``: up to there the
     images of order <= max_order are all the reflections there are."""
+    from .kernels import shoebox_images
+
     beta = np.ones((6, 1))
     pos, _, orders = shoebox_images(np.asarray(source, float), np.asarray(model.size, float), int(max_order) + 1, beta)
     sel = orders == max_order + 1

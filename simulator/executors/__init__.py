@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..core.registry import Registry
-from .base import Executor, SampleError, SampleJob
+from ..errors import SampleError
+from .base import Executor
 from .local import LocalExecutor
 
 
@@ -15,4 +16,4 @@ def _check(name: str, entry: type) -> None:
 EXECUTORS: Registry[type[Executor]] = Registry("executor", _check)
 EXECUTORS.register(LocalExecutor.name, LocalExecutor)
 
-__all__ = ["EXECUTORS", "Executor", "SampleError", "SampleJob"]
+__all__ = ["EXECUTORS", "Executor", "SampleError"]

@@ -8,8 +8,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from renderers.visual.diffusion import DiffusionRenderer
-
 from ..core.image import DiffusionOptions
 from ..core.render import VisualRender
 from ..core.scene import Scene
@@ -41,6 +39,8 @@ def model_problem(model: str) -> str | None:
 
 class DiffusionImageRenderer(ImageRenderer):
     def __init__(self, options: DiffusionOptions, library) -> None:
+        from renderers.visual.diffusion import DiffusionRenderer  # GL and trimesh load only to render
+
         settings = asdict(options)
         model = settings.pop("model")
         self.diffusion = DiffusionRenderer(model, mesh_loader=library.load_mesh, **settings)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from renderers.visual.mesh_raster import MeshRasterRenderer
-
 from ..core.image import MeshOptions
 from ..core.render import VisualRender
 from ..core.scene import Scene
@@ -17,6 +15,8 @@ from .base import ImageBackend, ImageRenderer, SceneSampler
 
 class MeshImageRenderer(ImageRenderer):
     def __init__(self, options: MeshOptions, library) -> None:
+        from renderers.visual.mesh_raster import MeshRasterRenderer  # GL and trimesh load only to render
+
         self.raster = MeshRasterRenderer(library.load_mesh, antialias=options.antialias)
         self._amodal = AmodalMemo(self.raster.render_amodal)
 

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from renderers.acoustic.hrtf import load_hrtf
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.rooms import check_materials
 
@@ -266,6 +265,8 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             ctx.error(("listener", "sofa"), f"SOFA file not found: {sofa}")
         else:
             r["listener"]["sofa"] = str(Path(sofa).resolve())
+            from renderers.acoustic.hrtf import load_hrtf  # SciPy's signal module loads only for a user SOFA
+
             try:  # read and prepared now, so a file that is not a usable HRTF fails before any write
                 load_hrtf(r["listener"]["sofa"], r["audio"]["sample_rate"])
             except (ValueError, OSError) as exc:

@@ -9,7 +9,6 @@ import numpy as np
 
 from simulator.core.scene import Listener
 
-from ..kernels import accumulate_hrir
 from ..late import hrtf_mixing
 from .base import HeadModel, PreparedHead
 
@@ -59,6 +58,8 @@ class HrtfHead(HeadModel):
         if visible is not None:
             amp = amp * visible[0][:, None]
         amps = np.ascontiguousarray(np.broadcast_to(amp[:, None, :], (amp.shape[0], 2, amp.shape[1])))
+        from ..kernels import accumulate_hrir  # Numba loads when sound is rendered, not when a spec is read
+
         accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
                         design.half_width, design.window_table, design.oversampling)
 
@@ -72,6 +73,8 @@ class HrtfHead(HeadModel):
         idx, w = head.hrtf.lookup(u, interpolation)
         delays = lead + times[:, None] * fs + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
         amps = np.ascontiguousarray(np.broadcast_to(amps_band[:, None, :], (times.shape[0], 2, amps_band.shape[1])))
+        from ..kernels import accumulate_hrir  # Numba loads when sound is rendered, not when a spec is read
+
         accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
                         design.half_width, design.window_table, design.oversampling)
 

@@ -8,7 +8,6 @@ import numpy as np
 
 from simulator.core.scene import Listener
 
-from ..kernels import accumulate_omni
 from .base import HeadModel, PreparedHead
 
 #: A source closer than this to an ear (metres) is rejected: 1/r would blow up.
@@ -48,6 +47,8 @@ class OmniHead(HeadModel):
                    interpolation) -> None:
         if positions.shape[0] == 0:
             return
+        from ..kernels import accumulate_omni  # Numba loads when sound is rendered, not when a spec is read
+
         fs = sample_rate
         rel = positions - listener_room
         ears = head.ears_head @ head.rotation.T  # (C, 3) world offsets
@@ -66,6 +67,8 @@ class OmniHead(HeadModel):
                                interpolation) -> None:
         if times.shape[0] == 0:
             return
+        from ..kernels import accumulate_omni
+
         fs = sample_rate
         ears = head.ears_head @ head.rotation.T
         delays = lead + (times[:, None] - (dirs_world @ ears.T) / c) * fs  # plane wave: nearer ear earlier
