@@ -15,9 +15,12 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import pytest
 
 #: Address space a refused command may use (it must not build huge structures), bytes.
 MEMORY_LIMIT = 6 * 2**30
@@ -90,3 +93,36 @@ def check(case: Hostile, folder: Path) -> subprocess.CompletedProcess:
         assert snapshot(folder) == before, "the command wrote or changed files"
     assert seconds < case.timeout, f"took {seconds:.1f} s"
     return proc
+
+
+def make_special(path: Path, kind: str, huge_bytes: int = 50_000_000) -> None:
+    """Put a file that is not a readable regular file at ``path``: ``fifo``, ``dir``, ``loop`` (a
+    link to itself), ``broken`` (a link to nothing), ``huge`` (a sparse file of ``huge_bytes`` NULs)
+    or ``missing`` (nothing)."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dir":
+        path.mkdir()
+    elif kind == "loop":
+        os.symlink(path.name, path)
+    elif kind == "broken":
+        os.symlink("nothere" + path.suffix, path)
+    elif kind == "huge":
+        with open(path, "wb") as fh:
+            fh.truncate(huge_bytes)
+    elif kind != "missing":
+        raise ValueError(f"unknown special file kind {kind!r}")
+
+
+@contextmanager
+def tmpfs(path: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted at ``path`` (mount ``options``, e.g. ``size=400k`` or ``ro,size=1m``) for the
+    block, unmounted after it; the test is skipped where mounting is not permitted."""
+    path.mkdir(exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"mounting a tmpfs ({options}) is not permitted here (needs root and CAP_SYS_ADMIN)")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=False)

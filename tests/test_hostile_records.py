@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 from conftest import simulate
 
-from hostile import Hostile, check
+from hostile import Hostile, check, make_special
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +110,7 @@ RECORD_CASES = [
 def special_record(kind: str) -> Callable:
     def make(record: dict) -> Callable:
         def setup(folder: Path) -> list[str]:
-            path = folder / "record.json"
-            if kind == "fifo":
-                os.mkfifo(path)
-            elif kind == "dir":
-                path.mkdir()
-            elif kind == "huge":
-                with open(path, "wb") as fh:
-                    fh.truncate(80_000_000)
-            elif kind == "loop":
-                os.symlink("record.json", path)
+            make_special(folder / "record.json", kind, huge_bytes=80_000_000)
             return ["replay", "record.json", "--out", str(folder / "replayed")]
         return setup
     return make

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile import tmpfs
 
 ARGS = ["--spec", "congruent", "--set", "image.width=64", "--set", "image.height=64", "--set", "audio.duration=0.5",
         "--set", "objects.max_distance_m=100", "--quiet"]
@@ -106,16 +107,8 @@ def test_workers_die_with_their_run(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
 
 
-def _mount(path: Path, options: str) -> bool:
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True).returncode == 0
-
-
 def test_a_full_disk_stops_the_run_clearly_and_a_rerun_completes_it(reference, tmp_path):
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if not _mount(disk, "size=400k"):
-        pytest.skip("mounting a tmpfs is not permitted here (needs root and CAP_SYS_ADMIN)")
-    try:
+    with tmpfs(tmp_path / "disk", "size=400k") as disk:
         full = run(tmp_path, "--set", "samples=80", "--set", f"output.dir={disk / 'out'}")
         assert full.returncode == 1, full.stderr
         assert "Traceback" not in full.stderr
@@ -127,16 +120,10 @@ def test_a_full_disk_stops_the_run_clearly_and_a_rerun_completes_it(reference, t
         again = run(tmp_path, "--set", "samples=80", "--set", f"output.dir={disk / 'out'}")
         assert again.returncode == 0, again.stderr
         assert digests(disk / "out") == digests(reference)
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
 
 
 def test_stats_on_a_read_only_dataset_says_so(reference, tmp_path):
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if not _mount(disk, "size=64m"):
-        pytest.skip("mounting a tmpfs is not permitted here (needs root and CAP_SYS_ADMIN)")
-    try:
+    with tmpfs(tmp_path / "disk", "size=64m") as disk:
         subprocess.run(["cp", "-r", str(reference), str(disk / "data")], check=True)
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         proc = subprocess.run([sys.executable, "-m", "simulator.cli", "stats", str(disk / "data")], capture_output=True,
@@ -147,5 +134,3 @@ def test_stats_on_a_read_only_dataset_says_so(reference, tmp_path):
                                     str(tmp_path / "stats"), "--no-plots"], capture_output=True, text=True, timeout=300)
         assert elsewhere.returncode == 0, elsewhere.stderr
         assert (tmp_path / "stats" / "stats.json").is_file()
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)

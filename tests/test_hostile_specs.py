@@ -3,16 +3,14 @@ tests/hostile.py): each is refused with exit status 2 and a message naming the k
 within a time and memory bound, with nothing written."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pytest
 
-from hostile import Hostile, check
+from hostile import Hostile, check, make_special, tmpfs
 
 SMALL = ("name: h\nseed: 1\nsamples: 3\nimage: {width: 48, height: 32}\naudio: {sample_rate: 8000, duration: 0.2}\n"
          "room: {type: free_field}\nlistener: {head: spaced}\nbackground: {kind: color}\n")
@@ -51,21 +49,12 @@ MERGE_BOMB = "a: &a {k0: 1, k1: 2}\n" + "".join(
 
 
 def special_spec(kind: str) -> Callable:
+    """A spec path that is a special file of ``kind`` (see :func:`hostile.make_special`), or, for any
+    other ``kind``, the spec name ``kind`` itself."""
     def setup(folder: Path) -> list[str]:
-        path = folder / "spec.yaml"
-        if kind == "fifo":
-            os.mkfifo(path)
-        elif kind == "dir":
-            path.mkdir()
-        elif kind == "loop":
-            os.symlink("spec.yaml", path)
-        elif kind == "broken":
-            os.symlink("nothere.yaml", path)
-        elif kind == "huge":
-            with open(path, "wb") as fh:
-                fh.truncate(50_000_000)  # sparse: a 50 MB spec of NULs
-        else:
+        if kind not in ("fifo", "dir", "loop", "broken", "huge"):
             return ["--spec", kind, "--set", f"output.dir={folder / 'out'}"]
+        make_special(folder / "spec.yaml", kind)
         return ["--spec", "spec.yaml", "--set", f"output.dir={folder / 'out'}"]
     return setup
 
@@ -245,17 +234,6 @@ def test_the_corpus_is_large():
     assert len(CASES) >= 80
 
 
-def _mount(path: Path, options: str) -> bool:
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
-    return proc.returncode == 0
-
-
 def test_read_only_output_folder(tmp_path: Path):
-    place = tmp_path / "ro"
-    place.mkdir()
-    if not _mount(place, "ro,size=1m"):
-        pytest.skip("mounting a read-only tmpfs is not permitted here (needs root and CAP_SYS_ADMIN)")
-    try:
+    with tmpfs(tmp_path / "ro", "ro,size=1m") as place:
         check(Hostile("read_only", output_at(str(place / "out")), ("output.dir", "read-only file system")), tmp_path)
-    finally:
-        subprocess.run(["umount", str(place)], check=False)
