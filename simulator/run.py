@@ -80,8 +80,8 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, exe
     bar = None
     try:
         done = sink.open(mode, counts, library_report(spec))
-        todo = [i for i in range(spec.samples) if i not in done]
-        bar = _progress(spec, len(done), progress)
+        todo = [i for i in sink.indices() if i not in done]
+        bar = _progress(spec, len(sink.indices()), len(done), progress)
         for entry in EXECUTORS.get(executor)(workers).map(SampleJob(spec, sink), todo):
             if "failed" in entry:
                 failed.append({"index": entry["index"], "reason": entry["failed"]})
@@ -112,10 +112,10 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, exe
     return RunSummary(spec.name, out_dir, len(todo) - len(failed), len(done), time.perf_counter() - start, failed)
 
 
-def _progress(spec: Spec, initial: int, enabled: bool):
+def _progress(spec: Spec, total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=spec.samples, initial=initial, unit="sample", desc=spec.name, file=sys.stderr,
+    return tqdm(total=total, initial=initial, unit="sample", desc=spec.name, file=sys.stderr,
                 disable=not enabled, smoothing=0.1, dynamic_ncols=True)
 
 

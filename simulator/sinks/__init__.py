@@ -18,9 +18,9 @@ SINKS: Registry[type[Sink]] = Registry("sink", _check)
 SINKS.register(FolderSink.name, FolderSink)
 
 
-def sink_for(spec) -> Sink:
-    """The sink of a spec's ``output.format``."""
-    return SINKS.get(spec.resolved["output"]["format"])(spec)
+def sink_for(spec, part=None) -> Sink:
+    """The sink of a spec's ``output.format`` (``part``: a :class:`simulator.parts.Part` or None)."""
+    return SINKS.get(spec.resolved["output"]["format"])(spec, part)
 
 
 __all__ = ["SINKS", "OutputDirError", "OutputWriteError", "Sink", "sink_for"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..encode import EncodedSample
+from ..parts import Part
 from ..spec.errors import SpecError
 from ..spec.spec import Spec
 
@@ -30,12 +31,18 @@ class OutputDirError(SpecError):
 
 
 class Sink:
-    """Base class of sinks (see the module docstring). ``spec``: the dataset's validated spec."""
+    """Base class of sinks (see the module docstring). ``spec``: the dataset's validated spec;
+    ``part``: the slice of the plan this run makes (:mod:`simulator.parts`), None for all of it."""
 
     name: str = ""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, part: Part | None = None) -> None:
         self.spec = spec
+        self.part = part
+
+    def indices(self) -> range:
+        """The plan indices this sink's dataset (or part) holds."""
+        return self.part.indices(self.spec.samples) if self.part is not None else range(self.spec.samples)
 
     def check(self, overwrite: bool) -> str:
         raise NotImplementedError

@@ -243,8 +243,8 @@ class FolderSink(Sink):
 
     name = "folder"
 
-    def __init__(self, spec: Spec) -> None:
-        super().__init__(spec)
+    def __init__(self, spec: Spec, part=None) -> None:
+        super().__init__(spec, part)
         self.folder = DatasetFolder(spec)
 
     def check(self, overwrite: bool) -> str:
