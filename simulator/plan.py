@@ -1,13 +1,24 @@
 """The plan: which condition, size bin and target category each sample index gets.
 
 Stratified fields (``condition``, ``target.size_bin``, ``target.category``) are not drawn
-independently per sample: their choice weights are turned into exact counts (largest remainder,
-nested: size bins within each condition, categories within each condition and size bin) and the
-assignment is shuffled with a generator seeded by the spec seed alone. Sample i's entry therefore
-depends only on the spec, never on workers or order.
+independently per sample: the plan is a balanced sequence over the indices, nested (size bins
+within each condition, categories within each condition and size bin). Sample i's entry depends
+only on the spec and i, never on the number of samples, workers or order, so a dataset can grow
+(a larger ``samples`` keeps every existing sample) and any contiguous slice of the plan
+(``--part K/N``) is made alone.
+
+Balance over every prefix (the block size is 1): value ``v`` of weight ``p`` (weights normalised
+to sum to 1) takes its k-th index at "time" ``(k + u) / p`` with ``u`` uniform in [0, 1) drawn per
+occurrence from a stream seeded by the spec seed and the value, and the indices go to the events in
+time order. Over the first ``m`` indices (any ``m``) each value's count therefore differs from its
+share ``m * p`` by less than ``1 + K * p`` (``K`` values; less than 2 when the weights are equal),
+and equals the share exactly whenever every share is a whole number (e.g. 40 samples over 8 equal
+conditions: 5 each). Within a condition the same holds for its size bins over that condition's
+indices, and so on down.
 """
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -30,22 +41,39 @@ class PlanEntry:
     category: str
 
 
-def allocate(n: int, dist: Distribution, rng: np.random.Generator | None = None) -> list[tuple[object, int]]:
-    """Exact counts summing to ``n`` in proportion to a choice's weights (largest remainder;
-    ties broken by ``rng`` if given, else in favour of the earlier value)."""
+#: Version of the plan's construction, recorded in dataset.json: a dataset grows or resumes only
+#: under the plan version that made it.
+PLAN_VERSION = 2
+
+
+def balanced_sequence(dist: Distribution, n: int, key: tuple[int, ...]) -> list[object]:
+    """The first ``n`` values of the balanced sequence of a choice (or constant) ``dist``
+    (module docstring); ``key``: seed words of this node of the plan. The first ``n`` values are
+    the same for any larger ``n``."""
     if isinstance(dist, Constant):
-        return [(dist.value, n)]
+        return [dist.value] * n
     if not isinstance(dist, Choice):
         raise TypeError("only constants and choices can be stratified")
     probs = dist.probabilities()
     values = list(probs)
-    quotas = np.array([probs[v] * n for v in values])
-    counts = np.floor(quotas).astype(int)
-    tie = rng.permutation(len(values)) if rng is not None else np.arange(len(values))
-    order = sorted(range(len(values)), key=lambda i: (-round(quotas[i] - counts[i], 12), tie[i]))
-    for i in order[: n - counts.sum()]:
-        counts[i] += 1
-    return [(v, int(c)) for v, c in zip(values, counts)]
+    times, codes = [], []
+    for j, value in enumerate(values):
+        p = float(probs[value])
+        if p <= 0 or n == 0:
+            continue
+        m = int(np.ceil((n + len(values) + 2) * p)) + 2  # more occurrences than the first n can take
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([*key, j])))
+        times.append((np.arange(m) + rng.random(m)) / p)
+        codes.append(np.full(m, j, dtype=np.int64))
+    if not times:
+        return []
+    order = np.argsort(np.concatenate(times), kind="stable")[:n]
+    return [values[j] for j in np.concatenate(codes)[order]]
+
+
+def _node_key(seed: int, level: int, prefix: tuple) -> tuple[int, ...]:
+    """Seed words of one node of the plan (a level and the values above it)."""
+    return (int(seed), _PLAN_TAG, level, zlib.crc32("\x1f".join(map(str, prefix)).encode()))
 
 
 class Plan:
@@ -62,15 +90,18 @@ class Plan:
         sizes allow, :mod:`simulator.feasibility`; photo specs pass the photos' own)."""
         self.n = spec.samples
         self._category_pool = category_pool
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([spec.seed, _PLAN_TAG])))
-        groups: list[tuple[tuple, int]] = [((), self.n)]
-        for key in STRATA:
-            groups = [(prefix + (v,), c) for prefix, total in groups
-                      for v, c in allocate(total, self._dist(spec, library, key, prefix, self._category_pool), rng)
-                      if c]
-        labels = [g for g, c in groups for _ in range(c)]
-        perm = rng.permutation(self.n)
-        self._labels = [labels[j] for j in perm]
+        labels: list[tuple] = [() for _ in range(self.n)]
+        groups: dict[tuple, list[int]] = {(): list(range(self.n))}
+        for level, key in enumerate(STRATA):
+            children: dict[tuple, list[int]] = {}
+            for prefix, positions in groups.items():
+                dist = self._dist(spec, library, key, prefix, self._category_pool)
+                for position, value in zip(positions, balanced_sequence(dist, len(positions),
+                                                                        _node_key(spec.seed, level, prefix))):
+                    labels[position] = prefix + (value,)
+                    children.setdefault(prefix + (value,), []).append(position)
+            groups = children
+        self._labels = labels
 
     @staticmethod
     def _dist(spec: Spec, library, key: str, prefix: tuple, category_pool=None) -> Distribution:

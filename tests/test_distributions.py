@@ -1,24 +1,21 @@
-"""Declared distributions (simulator.spec.distributions) and stratified allocation (simulator.plan).
+"""Declared distributions (simulator.spec.distributions); the plan's balanced sequences are in test_plan.py.
 
 Every form parses, samples inside its support with a seeded numpy Generator, is reproducible
 from the seed and survives to_spec() -> parse_distribution(); choice weights and the truncated
-normal match their theory; allocate() gives exact largest-remainder counts.
+normal match their theory.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from collections import Counter
-from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulator.plan import allocate
 from simulator.spec.distributions import (
     Choice,
     Constant,
@@ -348,104 +345,3 @@ def test_to_spec_round_trip_property(form, a, b, w):
         value, kind = {form: [lo, hi]}, FLOAT
     d = parse_distribution(value, kind)
     assert parse_distribution(d.to_spec(), kind) == d
-
-
-# ---------------------------------------------------------------------------------------------
-# allocate(): exact counts, largest remainder
-def exact_largest_remainder(n: int, weights: list[int]) -> list[int]:
-    """Reference in exact arithmetic; ties go to the earlier value."""
-    total = sum(weights)
-    quotas = [Fraction(w * n, total) for w in weights]
-    counts = [math.floor(q) for q in quotas]
-    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - counts[i]), i))
-    for i in order[: n - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-def alloc(n: int, weights: list) -> list[int]:
-    d = Choice(tuple(f"v{i}" for i in range(len(weights))), tuple(float(w) for w in weights))
-    out = allocate(n, d)
-    assert [v for v, _ in out] == [f"v{i}" for i in range(len(weights))]
-    return [c for _, c in out]
-
-
-@pytest.mark.parametrize("n, weights, expected", [
-    (200, [1, 1, 1], [67, 67, 66]),
-    (10, [1, 1, 1], [4, 3, 3]),
-    (6, [3, 1], [5, 1]),       # 4.5 / 1.5: tie on .5, the earlier value wins
-    (7, [1, 2, 4], [1, 2, 4]),  # exact
-    (10, [1, 0, 1], [5, 0, 5]),
-    (1, [1, 1, 1, 1], [1, 0, 0, 0]),
-    (0, [1, 2], [0, 0]),
-    (100, [0.2, 0.3, 0.5], [20, 30, 50]),
-    (11, [0.2, 0.3, 0.5], [2, 3, 6]),  # 2.2 / 3.3 / 5.5
-])
-def test_allocate_examples(n, weights, expected):
-    assert alloc(n, weights) == expected
-
-
-def test_allocate_constant_and_errors():
-    assert allocate(17, Constant("congruent")) == [("congruent", 17)]
-    with pytest.raises(TypeError):
-        allocate(5, Uniform(0.0, 1.0))
-
-
-@settings(max_examples=300, deadline=None)
-@given(n=st.integers(0, 5000), weights=st.lists(st.integers(0, 50), min_size=1, max_size=8))
-@example(n=480, weights=[8, 5, 5])
-@example(n=9, weights=[11, 12, 2, 2])
-def test_allocate_is_largest_remainder(n, weights):
-    if sum(weights) == 0:
-        return
-    counts = alloc(n, weights)
-    if "rng" in inspect.signature(allocate).parameters:  # ties may also be broken by a generator
-        d = Choice(tuple(f"v{i}" for i in range(len(weights))), tuple(float(w) for w in weights))
-        shuffled = [c for _, c in allocate(n, d, rng(n))]
-        check_largest_remainder(n, weights, shuffled)
-    check_largest_remainder(n, weights, counts)
-    assert counts == exact_largest_remainder(n, weights)  # without a generator: ties to the earlier value
-
-
-def check_largest_remainder(n: int, weights: list[int], counts: list[int]) -> None:
-    total = sum(weights)
-    quotas = [Fraction(w * n, total) for w in weights]
-    assert sum(counts) == n
-    assert all(type(c) is int and c >= 0 for c in counts)
-    for c, q in zip(counts, quotas):
-        assert math.floor(q) <= c <= math.ceil(q)  # every count is its quota rounded down or up
-    # whoever was rounded up had a remainder at least as large as whoever was rounded down
-    up = [q - math.floor(q) for c, q in zip(counts, quotas) if c > q]
-    down = [q - math.floor(q) for c, q in zip(counts, quotas) if c < q]
-    if up and down:
-        assert min(up) >= max(down)
-    assert [c == 0 for c, w in zip(counts, weights) if w == 0] == [True] * weights.count(0)
-
-
-# Exactly equal remainders computed in floating point can differ by an ulp; these cases broke the
-# tie rule (earlier value wins) when remainders were compared unrounded.
-@pytest.mark.parametrize("n, weights", [(480, [8, 5, 5]), (9, [11, 12, 2, 2]), (198, [10, 9, 2, 11, 4])])
-def test_allocate_ties_go_to_the_earlier_value(n, weights):
-    assert alloc(n, weights) == exact_largest_remainder(n, weights)
-
-
-def test_plan_counts_follow_allocate():
-    """The Plan nests allocate(): conditions, then size bins, then categories; it depends on the
-    spec alone (same spec, same assignment)."""
-    from simulator.assets.library import AssetLibrary
-    from simulator.plan import Plan
-    from simulator.spec.loader import load_spec_text
-
-    library = AssetLibrary.default()
-    text = ("samples: 100\nseed: 3\ntarget:\n  size_bin: {choice: [size1, size2, size3], weights: [1, 1, 2]}\n"
-            "objects:\n  categories: [dog, car, piano]\n")
-    spec = load_spec_text(text, "t.yaml", library=library)[0]
-    plan = Plan(spec, library)
-    counts = plan.counts()
-    assert counts["size_bin"] == {"size1": 25, "size2": 25, "size3": 50}
-    assert sum(counts["category"].values()) == 100
-    entries = [plan.entry(i) for i in range(len(plan))]
-    assert [e.index for e in entries] == list(range(100))
-    again = Plan(load_spec_text(text, "t.yaml", library=library)[0], library)
-    assert [again.entry(i) for i in range(100)] == entries
-    assert Counter(e.size_bin for e in entries) == Counter(counts["size_bin"])

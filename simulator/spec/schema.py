@@ -38,7 +38,7 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
                          f"{MAX_SAMPLES:,} per dataset; use a sweep or several specs for more)."),
         "condition": Field(enum(*conditions), "congruent",
                            "Audio-visual condition (see docs/conditions.md). A choice distribution "
-                           "allocates exact counts per condition (largest remainder), shuffled by the seed.",
+                           "is planned, not drawn: every prefix of the dataset is balanced over the conditions (exact counts where the shares are whole numbers; docs/scale.md, datasets that grow).",
                            random=True),
         "image": Section("The rendered image.", {
             "width": Field(integer(16, 4096), 224, "Image width, pixels."),
@@ -209,7 +209,7 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
                               random=True, nullable=True),
             "size_bin": Field(enum(*SIZE_BINS), {"choice": list(SIZE_BINS)},
                               "Mask-area bin of the target: size1 (0-5 %], size2 (5-15 %], size3 (15-30 %] "
-                              "of the image. A choice allocates exact counts per bin.", random=True),
+                              "of the image. A choice is planned like `condition` (balanced within each condition).", random=True),
             "min_area_fraction": Field(num(0.0005, 0.05), 0.004,
                                        "Smallest target mask area (fraction of the image) aimed at in size1."),
             "position": Field(enum("uniform"), "uniform",
