@@ -1,13 +1,14 @@
 """The ``simulate`` command.
 
     simulate [run] --spec scenes/congruent.yaml [--set key.path=value ...] [--workers N]
-             [--executor local] [--dry-run] [--overwrite] [--quiet]
+             [--executor local] [--part K/N] [--dry-run] [--overwrite] [--quiet]
     simulate replay RECORD.json --out DIR              (the record alone is enough)
     simulate spec-reference [--out docs/spec.md]
     simulate bench visual|pipeline
     simulate assets [--sounds DIR] [--meshes DIR]      list or verify an asset library
     simulate audit DIR [--no-checksums] [--json FILE]  check every sample against its condition
     simulate stats DIR [--out OUT]                      counts, target-centre heatmaps, angle histograms
+    simulate merge PART_DIR ... --out DIR               join the parts of one plan (--part K/N)
 
 Exit status: 0 success, 2 bad input (spec, override, output folder, not a dataset), 1 other failures
 (for ``audit``: a sample or the dataset breaks an invariant).
@@ -46,6 +47,12 @@ def _audit(argv: list[str]) -> int:
     return audit_main(argv)
 
 
+def _merge(argv: list[str]) -> int:
+    from .merge import main as merge_main
+
+    return merge_main(argv)
+
+
 def _stats(argv: list[str]) -> int:
     from .stats import main as stats_main
 
@@ -61,6 +68,7 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "assets": ("list or verify an asset library (default or user folders)", _assets),
     "audit": ("check every sample of a dataset against its condition's invariants", _audit),
     "stats": ("counts, target-centre heatmaps and angle histograms of a dataset", _stats),
+    "merge": ("join the part folders of one plan (--part K/N) into the one-machine dataset", _merge),
 }
 SUBCOMMANDS = tuple(COMMANDS)
 
@@ -123,26 +131,31 @@ def _run(argv: list[str]) -> int:
     ap.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any N)")
     ap.add_argument("--executor", default="local", choices=EXECUTORS.names(),
                     help="how samples are made: local (this machine's processes); output identical for any")
+    ap.add_argument("--part", metavar="K/N", help="make only part K of N of the plan (contiguous index ranges; "
+                    "`simulate merge` joins the N part folders into the one-machine dataset)")
     ap.add_argument("--dry-run", action="store_true", help="validate and print the plan; write nothing")
     ap.add_argument("--overwrite", action="store_true", help="replace an existing dataset of another spec")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     if args.workers < 1:
         raise SpecError("--workers must be at least 1")
+    from .parts import parse_part
+
+    part = parse_part(args.part) if args.part is not None else None
 
     from .assets.user import open_library
     from .sinks import sink_for
     from .spec.loader import load_spec
 
     specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=open_library)
-    sinks = [sink_for(s) for s in specs]
+    sinks = [sink_for(s, part) for s in specs]
     modes = [sink.check(args.overwrite) for sink in sinks]  # all checked before any write
     from .run import plan_counts, run_spec, trial_layouts  # the renderers load once the input is accepted
 
     if args.dry_run:
         status = 0
         for spec, mode in zip(specs, modes):
-            print(_plan_text(spec, mode, plan_counts(spec)))
+            print(_plan_text(spec, mode, plan_counts(spec), part))
             trial = trial_layouts(spec)
             failed = {k: v for k, v in trial.items() if v is not None}
             print(f"  layouts: {len(trial) - len(failed)} of {len(trial)} condition/size-bin groups realised "
@@ -161,7 +174,7 @@ def _run(argv: list[str]) -> int:
     return status
 
 
-def _plan_text(spec, mode: str, counts: dict) -> str:
+def _plan_text(spec, mode: str, counts: dict, part=None) -> str:
     from renderers.acoustic.heads import HEADS
 
     from .image_backends import IMAGE_BACKENDS
@@ -178,6 +191,9 @@ def _plan_text(spec, mode: str, counts: dict) -> str:
     lines = [f"spec {spec.name} ({spec.source}), hash {spec.hash()[:12]}",
              f"  output: {spec.output_dir} ({mode})",
              f"  samples: {spec.samples}"]
+    if part is not None:
+        r = part.indices(spec.samples)
+        lines.append(f"  part {part.label()}: indices {r.start} to {r.stop - 1} ({len(r)} samples)")
     if spec.sweep_point:
         lines.append(f"  sweep point: {json.dumps(spec.sweep_point)}")
     for key in ("condition", "size_bin", "category", "condition/size_bin"):

@@ -75,7 +75,7 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, exe
     counts = plan_counts(spec)
     out_dir = str(spec.output_dir)
     if mode == "complete":
-        return RunSummary(spec.name, out_dir, 0, spec.samples, time.perf_counter() - start, [])
+        return RunSummary(spec.name, out_dir, 0, len(sink.indices()), time.perf_counter() - start, [])
     failed: list[dict[str, Any]] = []
     bar = None
     try:

@@ -211,12 +211,16 @@ def test_refuses_foreign_folder_and_other_spec(tmp_path: Path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "output.dir" in proc.stderr
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     simulate("--spec", str(CONGRUENT), "--set", "samples=2", "--set", "output.dir=out", "--quiet", cwd=tmp_path)
-    proc = simulate("--spec", str(CONGRUENT), "--set", "samples=3", "--set", "output.dir=out", cwd=tmp_path,
-                    check=False)
-    assert proc.returncode == 2 and "--overwrite" in proc.stderr
-    simulate("--spec", str(CONGRUENT), "--set", "samples=3", "--set", "output.dir=out", "--overwrite", "--quiet",
-             cwd=tmp_path)
-    assert json.loads((tmp_path / "out" / "dataset.json").read_text())["samples"] == 3
+    before = tree_digest(tmp_path / "out")
+    for other in ("seed=9", "samples=1"):  # another spec; fewer samples (a dataset only grows)
+        proc = simulate("--spec", str(CONGRUENT), "--set", "samples=2", "--set", other, "--set", "output.dir=out",
+                        cwd=tmp_path, check=False)
+        assert proc.returncode == 2 and "--overwrite" in proc.stderr and "Traceback" not in proc.stderr
+        assert tree_digest(tmp_path / "out") == before
+    simulate("--spec", str(CONGRUENT), "--set", "samples=3", "--set", "seed=9", "--set", "output.dir=out",
+             "--overwrite", "--quiet", cwd=tmp_path)
+    info = json.loads((tmp_path / "out" / "dataset.json").read_text())
+    assert info["samples"] == 3 and info["spec"]["seed"] == 9
     assert (tmp_path / "out" / "manifest.jsonl").read_text().count("\n") == 3
 
 

@@ -6,6 +6,7 @@ object) and ``semantic_target``; per image: ``condition``, ``size_bin`` and ``au
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 
@@ -36,3 +37,8 @@ def coco_export(records: Iterable[dict[str, Any]], categories: list[str], name: 
         "annotations": annotations,
         "categories": [{"id": i, "name": c, "supercategory": "object"} for c, i in cat_ids.items()],
     }
+
+
+def coco_text(records: Iterable[dict[str, Any]], categories: list[str], name: str) -> str:
+    """The COCO export as the text of ``annotations.coco.json``."""
+    return json.dumps(coco_export(records, categories, name), sort_keys=True) + "\n"

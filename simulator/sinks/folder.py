@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..encode import SAMPLE_LAYOUT, EncodedSample
-from ..spec.spec import Spec
+from ..parts import Part
+from ..plan import PLAN_VERSION
+from ..spec.spec import Spec, spec_hash
 from .atomic import write_bytes_atomic, write_text_atomic
 from .base import OutputDirError, Sink
-from .coco import coco_export
+from .coco import coco_text
 from .lock import LOCK_NAME, DatasetLock, holder_of
 
 DATASET_FORMAT = "avsim-dataset"
@@ -93,8 +95,9 @@ def check_output_place(root: Path) -> None:
 class DatasetFolder:
     """One dataset directory for one resolved spec."""
 
-    def __init__(self, spec: Spec):
+    def __init__(self, spec: Spec, part: Part | None = None):
         self.spec = spec
+        self.part = part
         self.root = spec.output_dir
         self.manifest_path = self.root / "manifest.jsonl"
         self.info_path = self.root / "dataset.json"
@@ -124,10 +127,40 @@ class DatasetFolder:
         if overwrite:
             return "overwrite"
         if info.get("spec_hash") != self.spec.hash():
+            return self._check_growth(info)
+        held, wanted = info.get("part"), self.part.plain(self.spec.samples) if self.part else None
+        if held != wanted:
+            raise OutputDirError(f"holds {_part_text(held)} of this spec, not {_part_text(wanted)}; choose another "
+                                 "output.dir for each part (simulate merge joins them)", key="output.dir",
+                                 source=str(self.root))
+        complete = info.get("status") == "complete" and self._manifest_count() == len(self.indices())
+        if not complete and info.get("plan_version") != PLAN_VERSION:
+            raise OutputDirError("holds an unfinished dataset made by an older version of this tool's plan; it "
+                                 "cannot be finished with the same samples: use --overwrite to make it anew",
+                                 key="output.dir", source=str(self.root))
+        return "complete" if complete else "resume"
+
+    def indices(self) -> range:
+        return self.part.indices(self.spec.samples) if self.part is not None else range(self.spec.samples)
+
+    def _check_growth(self, info: dict[str, Any]) -> str:
+        """A rerun with a larger ``samples`` and otherwise the same spec grows the dataset (every
+        existing sample is kept; :mod:`simulator.plan`): ``resume``. Anything else is refused."""
+        stored = info.get("spec")
+        held = info.get("samples")
+        same_plan = (isinstance(stored, dict) and spec_hash(stored, samples=False) == self.spec.plan_hash()
+                     and info.get("plan_version") == PLAN_VERSION)
+        if not same_plan:
             raise OutputDirError("holds a dataset of a different spec; use --overwrite to replace it or choose "
                                  "another output.dir", key="output.dir", source=str(self.root))
-        return "complete" if info.get("status") == "complete" and self._manifest_count() == self.spec.samples \
-            else "resume"
+        if self.part is not None or info.get("part") is not None:
+            raise OutputDirError("holds a part of a dataset of another size; parts cannot grow: grow the merged "
+                                 "dataset, or choose another output.dir", key="output.dir", source=str(self.root))
+        if not isinstance(held, int) or held > self.spec.samples:
+            raise OutputDirError(f"holds {held} samples of this spec and a dataset only grows: samples must be at "
+                                 f"least {held} (it is {self.spec.samples}); use --overwrite to replace it",
+                                 key="samples", source=str(self.root))
+        return "resume"
 
     def _read_info(self) -> dict[str, Any] | None:
         try:
@@ -200,6 +233,7 @@ class DatasetFolder:
         info = {
             "format": DATASET_FORMAT, "format_version": DATASET_FORMAT_VERSION, "name": self.spec.name,
             "status": status, "samples": self.spec.samples, "spec_hash": self.spec.hash(),
+            "plan_version": PLAN_VERSION, "part": self.part.plain(self.spec.samples) if self.part else None,
             "spec": self.spec.resolved, "versions": package_versions(), "counts": counts,
             "library": library, "failed": failed or [],
             "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json", "sample": SAMPLE_LAYOUT},
@@ -219,6 +253,10 @@ class DatasetFolder:
             for raw in fh:
                 entry = json.loads(raw)
                 yield json.loads((self.root / entry["files"]["record"]).read_text())
+
+
+def _part_text(part: dict[str, Any] | None) -> str:
+    return "the whole dataset" if part is None else f"part {part.get('k')}/{part.get('n')}"
 
 
 def write_blobs(root: Path, encoded: EncodedSample) -> None:
@@ -245,7 +283,7 @@ class FolderSink(Sink):
 
     def __init__(self, spec: Spec, part=None) -> None:
         super().__init__(spec, part)
-        self.folder = DatasetFolder(spec)
+        self.folder = DatasetFolder(spec, part)
 
     def check(self, overwrite: bool) -> str:
         return self.folder.check(overwrite)
@@ -266,9 +304,8 @@ class FolderSink(Sink):
                failed: list[dict[str, Any]], categories: list[str]) -> None:
         try:
             if self.spec.resolved["output"]["coco"]:
-                coco = coco_export(self.folder.records(), categories, self.spec.name)
                 write_text_atomic(self.folder.root / "annotations.coco.json",
-                                  json.dumps(coco, sort_keys=True) + "\n")
+                                  coco_text(self.folder.records(), categories, self.spec.name))
             self.folder.write_info(status, counts, library, failed)
         finally:
             self.folder.lock.release()

@@ -59,6 +59,21 @@ class Spec:
     def hash(self) -> str:
         """SHA-256 of the canonical resolved spec (the output dir excluded: moving a dataset
         does not change what it contains)."""
-        data = copy.deepcopy(self.resolved)
+        return spec_hash(self.resolved)
+
+    def plan_hash(self) -> str:
+        """SHA-256 of the spec without ``samples`` and the output dir: two specs with the same
+        plan hash make the same sample at every index (:mod:`simulator.plan`), so a dataset of one
+        grows into a dataset of the other."""
+        return spec_hash(self.resolved, samples=False)
+
+
+def spec_hash(resolved: dict[str, Any], samples: bool = True) -> str:
+    """SHA-256 of a resolved spec's canonical JSON, without the output dir (and without
+    ``samples`` when ``samples`` is False)."""
+    data = copy.deepcopy(resolved)
+    if isinstance(data.get("output"), dict):
         data["output"].pop("dir", None)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    if not samples:
+        data.pop("samples", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
