@@ -1,7 +1,8 @@
 """Dataset statistics: counts, where the audio targets are, and how uniformly they are spread.
 
-``simulate stats DIR [--out OUT]`` reads a dataset's records and writes into ``DIR/stats/`` (or
-``OUT``):
+``simulate stats DIR [--out OUT]`` reads a dataset's records and writes beside the dataset, into
+``DIR.stats/`` (or ``OUT``), never inside it, so loaders that glob a dataset's images never take a
+plot for a sample:
 
 * ``stats.json``: counts per condition, size bin, planned category, condition/size bin and
   category/size bin; the number of audio targets; histograms (and min/mean/median/max) of the
@@ -22,6 +23,7 @@ matplotlib's Agg canvas (no display, no global backend switch).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -248,13 +250,19 @@ def plot_angles(stats: dict[str, Any], path: Path) -> None:
 PLOTS = {"counts.png": plot_counts, "centres.png": plot_centres, "angles.png": plot_angles}
 
 
+def default_out(root: Path) -> Path:
+    """Where the statistics of the dataset at ``root`` go by default: ``<root>.stats`` beside it."""
+    root = Path(os.path.abspath(root))
+    return root.with_name(root.name + ".stats")
+
+
 def write_stats(root: Path | str, out: Path | str | None = None, heatmap_bins: int = HEATMAP_BINS,
                 grid: int = UNIFORMITY_GRID, plots: bool = True, stats: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
     """Compute the statistics of a dataset (unless given) and write stats.json and the PNGs into
-    ``out`` (default ``root/stats``). Returns the statistics."""
+    ``out`` (default :func:`default_out`). Returns the statistics."""
     root = Path(root)
-    out = Path(out) if out is not None else root / "stats"
+    out = Path(out) if out is not None else default_out(root)
     if stats is None:
         stats = compute_stats(root, heatmap_bins, grid)
     out.mkdir(parents=True, exist_ok=True)
@@ -292,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = ArgumentParser(prog="simulate stats",
                                  description="Counts, target-centre heatmaps and angle histograms of a dataset.")
     ap.add_argument("dataset", help="dataset folder (or a sweep's output folder: one stats folder per sub-dataset)")
-    ap.add_argument("--out", help="output folder (default DIR/stats; with a sweep, OUT/<sub-dataset>)")
+    ap.add_argument("--out", help="output folder (default DIR.stats beside the dataset; with a sweep, "
+                    "OUT/<sub-dataset>, default SWEEP_DIR.stats/<sub-dataset>)")
     ap.add_argument("--bins", type=int, default=HEATMAP_BINS, help=f"heatmap cells per side (default {HEATMAP_BINS})")
     ap.add_argument("--grid", type=int, default=UNIFORMITY_GRID,
                     help=f"cells per side of the uniformity grid (default {UNIFORMITY_GRID})")
@@ -309,8 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sweep = roots != [Path(args.dataset)]
-    outs = [(root, root / "stats" if args.out is None else Path(args.out) / root.name if sweep else Path(args.out))
-            for root in roots]
+    base = Path(args.out) if args.out is not None else default_out(Path(args.dataset))
+    outs = [(root, base / root.name if sweep else base) for root in roots]
     try:
         for root, out in outs:  # every output place is checked before anything is written
             check_output_place(out)

@@ -129,7 +129,7 @@ def test_stats_on_a_read_only_dataset_says_so(reference, tmp_path):
         proc = subprocess.run([sys.executable, "-m", "simulator.cli", "stats", str(disk / "data")], capture_output=True,
                               text=True, timeout=300)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
-        assert "read-only file system" in proc.stderr and str(disk / "data" / "stats") in proc.stderr
+        assert "read-only file system" in proc.stderr and str(disk / "data.stats") in proc.stderr
         elsewhere = subprocess.run([sys.executable, "-m", "simulator.cli", "stats", str(disk / "data"), "--out",
                                     str(tmp_path / "stats"), "--no-plots"], capture_output=True, text=True, timeout=300)
         assert elsewhere.returncode == 0, elsewhere.stderr

@@ -29,7 +29,8 @@ def dataset(tmp_path_factory) -> Path:
 
 def test_stats_writes_plots_and_exact_counts(dataset: Path, capsys):
     assert stats_main([str(dataset)]) == 0
-    out = dataset / "stats"
+    out = dataset.with_name(dataset.name + ".stats")  # beside the dataset, never inside it
+    assert not (dataset / "stats").exists()
     for name in ("stats.json", "counts.png", "centres.png", "angles.png"):
         assert (out / name).is_file(), name
     for name in ("counts.png", "centres.png", "angles.png"):
