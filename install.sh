@@ -2,7 +2,8 @@
 # Install avsim and what it needs on a fresh Debian/Ubuntu machine (no GPU needed).
 #   ./install.sh            system libraries for headless rendering (Mesa EGL, OSMesa) + the
 #                           package with its test extra, editable, into the current Python.
-#   ./install.sh --dev      also the trainer and diffusion extras (torch, diffusers, ...), as CI
+#   ./install.sh --dev      also the trainer, diffusion, ray and shards extras (torch, diffusers, ray,
+#                           webdataset, datasets ...), as CI
 #                           runs them. If torch is not installed yet, the CPU build 2.13.0 is
 #                           taken; on a GPU machine install the torch build for your CUDA first.
 # Further pip arguments are passed on, e.g. ./install.sh --user
@@ -25,7 +26,7 @@ EXTRAS="test"
 TORCH=""
 if [ "${1:-}" = "--dev" ]; then
   shift
-  EXTRAS="test,trainer,diffusion"
+  EXTRAS="test,trainer,diffusion,ray,shards"
   # pinned in the same resolve, so pip never pulls a multi-GB CUDA build nor replaces an installed torch
   python3 -c "import torch" 2>/dev/null || TORCH="torch==2.13.0"
 fi

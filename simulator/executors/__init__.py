@@ -1,11 +1,12 @@
-"""Executors as a registry: ``EXECUTORS.get(name)`` for ``simulate --executor`` (``local``); see
-:mod:`.base` for the interface and how to add one."""
+"""Executors as a registry: ``EXECUTORS.get(name)`` for ``simulate --executor`` (``local``, ``ray``);
+see :mod:`.base` for the interface and how to add one."""
 from __future__ import annotations
 
 from ..core.registry import Registry
 from ..errors import SampleError
 from .base import Executor
 from .local import LocalExecutor
+from .ray_executor import RayExecutor
 
 
 def _check(name: str, entry: type) -> None:
@@ -15,5 +16,6 @@ def _check(name: str, entry: type) -> None:
 
 EXECUTORS: Registry[type[Executor]] = Registry("executor", _check)
 EXECUTORS.register(LocalExecutor.name, LocalExecutor)
+EXECUTORS.register(RayExecutor.name, RayExecutor)
 
 __all__ = ["EXECUTORS", "Executor", "SampleError"]
