@@ -3,11 +3,16 @@
 Sources
     ``FolderSource``: a dataset folder written by ``simulate`` (``manifest.jsonl``, per-sample
     records, PNG images, FLAC/WAV audio with channels L, R, negative-audio files).
-    ``ShardSource``: WebDataset-style ``*.tar`` shards of the same files. A shard member is named
-    ``<key>.<suffix>`` where ``<key>`` is the sample's path without extension (e.g.
-    ``samples/0000/0000042``) and ``<suffix>`` the rest of the folder file name (``json``, ``png``,
-    ``flac``, ``neg_silence.flac``, ``s1.flac``, ...), so a shard is the folder's files grouped by
-    sample. ``open_source`` picks the right one.
+    ``ShardSource``: WebDataset tar shards of the same files: the dataset ``output.format:
+    webdataset`` or ``simulate pack`` writes (dataset.json and manifest.jsonl beside
+    ``shards/*.tar``; the manifest says which tar holds each sample, where its members start and
+    their SHA-256), or shards alone (a folder of ``*.tar``, or one tar). A member is named
+    ``<key>.<suffix>``, ``<key>`` being ``<dataset>/<index:07d>`` (``congruent/0000042``; the older
+    naming, the sample's folder path ``samples/0000/0000042``, is read too) and ``<suffix>`` the rest
+    of the folder file name (``json``, ``png``, ``flac``, ``neg_silence.flac``, ``s1.flac``, ...).
+    Shards are read as streams (see :class:`ShardSource`); shards of several datasets in one folder
+    are told apart by their keys (sample ids become the keys), and two shard sets with the same
+    keys are refused. ``open_source`` picks the right source.
 
 Samples for training (``SampleTable``)
     image ``uint8 (H, W, 3)``, audio ``float32 (2, L)`` (a one-channel dataset is duplicated to
@@ -30,6 +35,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -40,7 +46,9 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from simulator.core.masks import decode_rle as _decode
-from simulator.record_files import BadFile, inside, manifest_lines, parse_json, read_json, read_text
+from simulator.record_files import (MAX_RECORD_BYTES, BadFile, inside, manifest_lines, parse_json, read_json,
+                                    read_text)
+from simulator.shard_format import split_member, tar_members
 
 CACHE_VERSION = 2
 IMAGE_MEAN = 0.5
@@ -56,7 +64,8 @@ class DataError(ValueError):
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class Entry:
-    """One manifest line; ``sha256`` and ``sizes`` map file names to what the manifest recorded."""
+    """One manifest line; ``sha256`` and ``sizes`` map file names (shard members) to what the
+    manifest recorded."""
 
     index: int
     id: str
@@ -66,6 +75,8 @@ class Entry:
     files: dict[str, str]
     sha256: dict[str, str] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
+    shard: str | None = None                                 # shards: the tar holding the sample
+    offsets: dict[str, int] = field(default_factory=dict)    # shards: where each member's bytes start
 
 
 class FolderSource:
@@ -144,76 +155,162 @@ class FolderSource:
 
 
 class ShardSource:
-    """WebDataset-style tar shards (see the module docstring for the member names)."""
+    """WebDataset tar shards (see the module docstring): a shard dataset's folder (dataset.json and
+    manifest.jsonl beside ``shards/*.tar``, as ``output.format: webdataset`` and ``simulate pack``
+    write it), a folder of ``*.tar`` files, or one tar.
+
+    Reading streams: with a manifest no tar is opened before the first sample is read (the manifest
+    says where each member's bytes are and their SHA-256); a folder of tars is read once, in name
+    order, headers and records only, which gives the samples and where their members are. Samples
+    are then read by seeking in one tar at a time, so reading them in order (the cache build) reads
+    each tar once from start to end. Two shard sets with the same sample key are refused (DataError
+    naming both tars)."""
 
     kind = "shards"
 
     def __init__(self, root: str | Path):
-        root = Path(root)
-        self.tars = sorted(root.glob("*.tar")) if root.is_dir() else [root]
-        if not self.tars or not all(t.is_file() for t in self.tars):
-            raise DataError(f"{root}: no .tar shards")
-        self.root = root
-        self.members: dict[str, tuple[Path, tarfile.TarInfo]] = {}
-        digest = hashlib.sha256()
-        for tpath in self.tars:
-            with tarfile.open(tpath) as tf:
-                for m in tf.getmembers():
-                    if m.isfile():
-                        self.members[m.name] = (tpath, m)
-                        digest.update(f"{tpath.name}:{m.name}:{m.size}\n".encode())
-        self._fingerprint = digest.hexdigest()
-        self._open: dict[Path, tarfile.TarFile] = {}
+        self.root = Path(root)
+        self._fh = None
+        self._fh_path: str | None = None
+        if self.root.is_dir() and (self.root / "manifest.jsonl").is_file():
+            self._from_manifest()
+        else:
+            self._from_tars()
+        if not self.entries:
+            raise DataError(f"{self.root}: the shards hold no samples")
+
+    # -- opening --
+    def _from_manifest(self) -> None:
+        manifest = self.root / "manifest.jsonl"
+        try:
+            self.manifest_bytes = read_text(manifest, limit=2**40).encode()
+            lines = list(manifest_lines(manifest))
+        except BadFile as exc:
+            raise DataError(f"{manifest}: cannot be read ({exc})") from None
         self.entries = []
-        for name in sorted(n for n in self.members if n.endswith(".json")):
-            rec = json.loads(self._read(name))
-            if "index" not in rec or "files" not in rec:
-                continue  # dataset.json and the like
-            self.entries.append(_entry({**rec, "category": _record_category(rec)}))
-        self.entries.sort(key=lambda e: e.index)
-        info = [n for n in self.members if n.endswith("dataset.json")]
-        self.info = json.loads(self._read(info[0])) if info else {}
+        for n, d, problem in lines:
+            if problem is not None:
+                raise DataError(f"{manifest}: {problem}")
+            try:
+                e = _entry(d)
+                e.shard, e.offsets = str(d["shard"]), {str(k): int(v) for k, v in dict(d["offsets"]).items()}
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DataError(f"{manifest}: line {n} is not a shard sample entry ({type(exc).__name__}: {exc})") \
+                    from None
+            if not inside(self.root, e.shard):
+                raise DataError(f"{manifest}: line {n} names the shard {e.shard!r}, not a file of the dataset")
+            e.shard = str(self.root / e.shard)
+            self.entries.append(e)
+        self._fingerprint = hashlib.sha256(self.manifest_bytes).hexdigest()
+        info = self.root / "dataset.json"
+        try:
+            self.info = read_json(info) if info.is_file() else {}
+        except BadFile as exc:
+            raise DataError(f"{info}: cannot be read ({exc})") from None
 
-    def _read(self, name: str) -> bytes:
-        tpath, info = self.members[name]
-        tf = self._open.get(tpath)
-        if tf is None:
-            tf = self._open[tpath] = tarfile.open(tpath)
-        f = tf.extractfile(info)
-        assert f is not None
-        return f.read()
+    def _from_tars(self) -> None:
+        root = self.root
+        tars = sorted(root.glob("*.tar")) if root.is_dir() else [root]
+        if not tars or not all(t.is_file() for t in tars):
+            raise DataError(f"{root}: no .tar shards")
+        where: dict[str, tuple[Path, dict[str, tuple[int, int]]]] = {}  # key -> (tar, {suffix: (offset, size)})
+        records: list[tuple[str, dict]] = []
+        digest = hashlib.sha256()
+        for tpath in tars:
+            try:
+                with open(tpath, "rb") as fh:
+                    for name, offset, size in tar_members(tpath):
+                        split = split_member(name)
+                        if split is None:
+                            continue
+                        key, suffix = split
+                        tar, members = where.setdefault(key, (tpath, {}))
+                        if tar != tpath:
+                            raise DataError(f"{tar} and {tpath} both hold sample {key}: two shard sets with the "
+                                            f"same sample keys in {root}; keep one of them (or make the datasets "
+                                            "with different names)")
+                        if suffix in members:
+                            raise DataError(f"{tpath}: holds {name} twice")
+                        members[suffix] = (offset, size)
+                        digest.update(f"{tpath.name}:{name}:{size}\n".encode())
+                        if suffix == "json" and size <= MAX_RECORD_BYTES:
+                            fh.seek(offset)
+                            records.append((key, parse_record(fh.read(size), f"{tpath}:{name}")))
+            except (OSError, tarfile.TarError) as exc:
+                raise DataError(f"{tpath}: not a readable tar ({exc})") from None
+        recs = [(key, rec) for key, rec in records if "index" in rec and isinstance(rec.get("files"), dict)]
+        several = len({_dataset_of(key) for key, _ in recs}) > 1
+        self.entries = []
+        for key, rec in recs:
+            tar, members = where[key]
+            try:
+                files = {str(kind): _member(key, str(rel)) for kind, rel in rec["files"].items()}
+                e = _entry({**rec, "files": files, "category": _record_category(rec)})
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DataError(f"{tar}:{key}.json: not a sample record ({type(exc).__name__}: {exc})") from None
+            suffixes = {f"{key}.{s}": v for s, v in members.items()}
+            e.shard = str(tar)
+            e.offsets = {m: suffixes[m][0] for m in files.values() if m in suffixes}
+            e.sizes = {m: suffixes[m][1] for m in files.values() if m in suffixes}
+            if several:
+                e.id = key
+            self.entries.append(e)
+        self._fingerprint = digest.hexdigest()
+        self.info = {}
 
+    # -- reading --
     def _member(self, entry: Entry, kind: str) -> str:
         rel = entry.files.get(kind)
         if rel is None:
             raise DataError(f"{self.root}: sample {entry.id} has no '{kind}' file")
-        if rel not in self.members:
-            raise DataError(f"{self.root}: shard member {rel} missing")
+        if rel not in entry.offsets:
+            raise DataError(f"{entry.shard}: shard member {rel} missing")
         return rel
 
     def read_bytes(self, entry: Entry, kind: str) -> bytes:
         name = self._member(entry, kind)
         try:
-            return self._read(name)
-        except (OSError, tarfile.TarError) as exc:
-            raise DataError(f"{self.members[name][0]}: member {name} cannot be read ({exc})") from None
+            if self._fh_path != entry.shard:
+                self._close()
+                self._fh, self._fh_path = open(entry.shard, "rb"), entry.shard
+            self._fh.seek(entry.offsets[name])
+            data = self._fh.read(entry.sizes[name])
+        except OSError as exc:
+            raise DataError(f"{entry.shard}: member {name} cannot be read ({exc.strerror or exc})") from None
+        if len(data) != entry.sizes[name]:
+            raise DataError(f"{entry.shard}: member {name} is cut (the tar is shorter than its manifest says)")
+        return data
+
+    def _close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self._fh, self._fh_path = None, None
 
     def path(self, entry: Entry, kind: str) -> str:
         """Where a sample's file is, for messages: ``<tar>:<member>``."""
-        name = self._member(entry, kind)
-        return f"{self.members[name][0]}:{name}"
+        return f"{entry.shard}:{self._member(entry, kind)}"
 
     def record(self, entry: Entry) -> dict:
         return parse_record(self.read_bytes(entry, "record"), self.path(entry, "record"))
 
     def verify(self, entry: Entry, kind: str, data: bytes) -> None:
-        """Shards carry no manifest digests: their members' sizes and the tars' times key the cache."""
+        """The bytes read are those the manifest recorded (shards with a manifest; a bare folder of
+        tars has no digests: its members' sizes and the tars' times key the cache)."""
+        name = entry.files.get(kind)
+        want = entry.sha256.get(name)
+        if want is not None and hashlib.sha256(data).hexdigest() != want:
+            raise DataError(f"{entry.shard}: member {name} changed since the dataset was written (its SHA-256 "
+                            "differs from the manifest's); regenerate the dataset")
 
     def signature(self, entries: list[Entry], kinds: Sequence[str]) -> str:
+        """Size and modification time of every tar ``entries`` are in (a cache key part)."""
         digest = hashlib.sha256()
-        for tpath in self.tars:
-            st = tpath.stat()
-            digest.update(f"{tpath.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        for shard in dict.fromkeys(e.shard for e in entries):
+            try:
+                st = os.stat(shard)
+            except OSError as exc:
+                raise DataError(f"{shard}: {exc.strerror or exc}") from None
+            digest.update(f"{Path(shard).name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
         return digest.hexdigest()
 
     @property
@@ -222,8 +319,24 @@ class ShardSource:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_open"] = {}
+        state["_fh"], state["_fh_path"] = None, None
         return state
+
+
+def _member(key: str, rel: str) -> str:
+    """The member of a record's file ``rel`` in the sample of ``key`` (``<key>.<suffix>``)."""
+    base = rel.rsplit("/", 1)[-1]
+    if "." not in base:
+        raise ValueError(f"file name {rel!r} has no suffix")
+    return f"{key}.{base.split('.', 1)[1]}"
+
+
+def _dataset_of(key: str) -> str:
+    """The dataset part of a sample key: ``congruent`` of ``congruent/0000042``; ``samples`` for
+    the older naming ``samples/0000/0000042`` (one dataset)."""
+    if re.fullmatch(r"samples/\d{4}/\d{7}", key):
+        return "samples"
+    return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
 def parse_record(data: bytes, where) -> dict:
@@ -254,13 +367,24 @@ def _entry(d: dict) -> Entry:
 
 
 def open_source(path: str | Path) -> FolderSource | ShardSource:
-    """A folder dataset (has manifest.jsonl) or a shard set (``*.tar`` files, or one tar)."""
+    """A dataset folder (manifest.jsonl beside ``samples/``), a shard dataset (manifest.jsonl beside
+    ``shards/``, ``output.format: webdataset``), or shards alone (``*.tar`` files, or one tar)."""
     p = Path(path)
     if (p / "manifest.jsonl").is_file():
-        return FolderSource(p)
+        return ShardSource(p) if _is_shard_dataset(p) else FolderSource(p)
     if (p.is_dir() and any(p.glob("*.tar"))) or (p.is_file() and p.suffix == ".tar"):
         return ShardSource(p)
     raise DataError(f"{p}: neither a dataset folder (manifest.jsonl) nor shards (*.tar)")
+
+
+def _is_shard_dataset(root: Path) -> bool:
+    """dataset.json says ``output.format: webdataset`` (or, without a readable one, the folder has
+    ``shards/`` and no ``samples/``)."""
+    try:
+        info = read_json(root / "dataset.json")
+        return ((info.get("spec") or {}).get("output") or {}).get("format") == "webdataset"
+    except (BadFile, AttributeError):
+        return (root / "shards").is_dir() and not (root / "samples").is_dir()
 
 
 # ------------------------------------------------------------------------------------------------

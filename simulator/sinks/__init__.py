@@ -1,12 +1,13 @@
-"""Sinks as a registry: ``SINKS.get(name)`` for the spec's ``output.format`` (``folder``); see
-:mod:`.base` for the interface and how to add one. Also the atomic file writes and the COCO
-export the folder sink uses."""
+"""Sinks as a registry: ``SINKS.get(name)`` for the spec's ``output.format`` (``folder``,
+``webdataset``); see :mod:`.base` for the interface and how to add one. Also the atomic file
+writes and the COCO export the sinks use."""
 from __future__ import annotations
 
 from ..core.registry import Registry
 from ..errors import OutputWriteError
 from .base import OutputDirError, Sink
 from .folder import FolderSink
+from .webdataset import WebDatasetSink
 
 
 def _check(name: str, entry: type) -> None:
@@ -16,6 +17,7 @@ def _check(name: str, entry: type) -> None:
 
 SINKS: Registry[type[Sink]] = Registry("sink", _check)
 SINKS.register(FolderSink.name, FolderSink)
+SINKS.register(WebDatasetSink.name, WebDatasetSink)
 
 
 def sink_for(spec, part=None) -> Sink:

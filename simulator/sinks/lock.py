@@ -19,6 +19,9 @@ from pathlib import Path
 from .base import OutputDirError
 
 LOCK_NAME = ".avsim.lock"
+#: Marks an output folder that `simulate merge` or `simulate pack` is writing; a rerun of the same
+#: command may clear a folder so marked (and only such a folder).
+MERGING_MARK = ".avsim-merging"
 
 
 def holder_of(root: Path) -> str | None:

@@ -256,7 +256,15 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "dir": Field(Kind("str"), None, "Output folder (default: out/<name>).", nullable=True),
             "format": Field(enum(*SINKS.names()), "folder",
                             "How the dataset is stored: `folder` (files per sample, manifest, COCO export; "
-                            "docs/dataset-format.md)."),
+                            "docs/dataset-format.md) or `webdataset` (tar shards of the same files in "
+                            "`<output.dir>/shards/`, manifest, dataset.json and COCO export beside them; "
+                            "docs/scale.md, WebDataset shards)."),
+            "shard_samples": Field(integer(1, 1_000_000), 1000,
+                                   "webdataset: samples per shard (a shard closes when it holds this many)."),
+            "shard_mb": Field(num(0.0, 1_000_000.0, ol=True), None,
+                              "webdataset: largest shard, megabytes (10^6 bytes): a shard also closes when the next "
+                              "sample would take its tar past this size (a sample larger than it alone gets a shard "
+                              "of its own). Default: no size limit.", nullable=True),
             "depth": Field(Kind("bool"), False, "Also write depth (16-bit PNG, millimetres)."),
             "stems": Field(Kind("bool"), False, "Also write each source rendered alone."),
             "rirs": Field(Kind("bool"), False, "Also write the source-to-ear impulse responses (.npz)."),
