@@ -525,6 +525,7 @@ class AuditReport:
     per_condition: dict[str, dict[str, int]] = field(default_factory=dict)  # {cond: {samples, failed}}
     failures: list[SampleFailure] = field(default_factory=list)
     dataset_violations: list[Violation] = field(default_factory=list)
+    no_layout: int = 0  # samples dataset.json lists as failed (no valid layout; not in the manifest)
 
     @property
     def ok(self) -> bool:
@@ -535,8 +536,8 @@ class AuditReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "dataset": str(self.root), "ok": self.ok, "samples": self.samples, "per_condition": self.per_condition,
-            "violations_per_check": self.violation_counts(),
+            "dataset": str(self.root), "ok": self.ok, "samples": self.samples, "no_layout": self.no_layout,
+            "per_condition": self.per_condition, "violations_per_check": self.violation_counts(),
             "dataset_violations": [dataclasses.asdict(v) for v in self.dataset_violations],
             "failures": [{"index": f.index, "id": f.id, "condition": f.condition,
                           "violations": [dataclasses.asdict(v) for v in f.violations]} for f in self.failures],
@@ -545,7 +546,9 @@ class AuditReport:
     def summary(self, max_failures: int = 20) -> str:
         failed = len(self.failures)
         lines = [f"audit {self.root}: {self.samples} samples, {failed} with violations"
-                 + (f", {len(self.dataset_violations)} dataset-level problems" if self.dataset_violations else "")]
+                 + (f", {len(self.dataset_violations)} dataset-level problems" if self.dataset_violations else "")
+                 + (f"; {self.no_layout} planned samples had no valid layout (dataset.json 'failed')"
+                    if self.no_layout else "")]
         width = max((len(c) for c in self.per_condition), default=0)
         for cond, c in self.per_condition.items():
             lines.append(f"  {cond:<{width}}  {c['samples']:>7} samples  {c['failed']:>5} failed")
@@ -587,6 +590,12 @@ def read_dataset_info(root: Path) -> dict[str, Any]:
         raise DatasetNotFound(f"{root}: dataset.json is not an {DATASET_FORMAT} file")
     if not (Path(root) / "manifest.jsonl").is_file():
         raise DatasetNotFound(f"{root}: no manifest.jsonl")
+    fmt = (info.get("spec") or {}).get("output", {}).get("format", "folder") if isinstance(info.get("spec"), dict) \
+        else "folder"
+    if fmt != "folder":
+        raise DatasetNotFound(f"{root}: is a dataset of output.format {fmt!r} (shards); audit and stats read dataset "
+                              "folders: run them on the folder dataset it was packed from, or make one with "
+                              "output.format: folder")
     return info
 
 
@@ -642,15 +651,22 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
     info = read_dataset_info(root)
     report = AuditReport(root=root)
     dv = report.dataset_violations
-    if info.get("status") != "complete":
+    failed = {f.get("index") for f in info.get("failed") or [] if isinstance(f, dict)}
+    report.no_layout = len(failed)
+    finished = info.get("status") == "complete" or (info.get("status") == "incomplete" and bool(failed))
+    if not finished:
         dv.append(Violation("dataset.status", f"status is {info.get('status')!r}, not 'complete' (rerun the command)"))
+    part = info.get("part") if isinstance(info.get("part"), dict) else None
+    first, stop = (part.get("start", 0), part.get("stop")) if part else (0, info.get("samples"))
     light: list[dict[str, Any]] = []  # what the counts need, per record
-    expected_index = 0
+    expected_index = first
     for n, entry, error in manifest_entries(root):
         if error:
             dv.append(Violation("manifest.line", error))
             continue
         index = entry.get("index")
+        while expected_index in failed:  # samples with no valid layout leave gaps (dataset.json "failed")
+            expected_index += 1
         if index != expected_index:
             dv.append(Violation("manifest.order", f"manifest line {n} has index {index}, expected {expected_index}"))
         expected_index = (index if isinstance(index, int) else expected_index) + 1
@@ -689,20 +705,23 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
             report.failures.append(SampleFailure(index if isinstance(index, int) else -1,
                                                  str(entry.get("id", index)), condition, problems))
     report.per_condition = dict(sorted(report.per_condition.items()))
-    if report.samples != info.get("samples"):
-        dv.append(Violation("dataset.samples", f"manifest has {report.samples} samples, dataset.json says "
-                            f"{info.get('samples')}"))
+    if isinstance(stop, int) and isinstance(first, int) and report.samples + len(failed) != stop - first:
+        dv.append(Violation("dataset.samples", f"manifest has {report.samples} samples and dataset.json lists "
+                            f"{len(failed)} failed, for {stop - first} samples"))
     got = record_counts(light)
-    for key, expected in (info.get("counts") or {}).items():
+    for key, expected in (info.get("counts") or {}).items() if part is None else ():  # a part's counts are its plan's
         if key not in got:
             continue
+        missing = {k: expected.get(k, 0) - got[key].get(k, 0) for k in set(expected) | set(got[key])}
+        if failed and all(v >= 0 for v in missing.values()) and sum(missing.values()) == len(failed):
+            continue  # the failed samples' plan entries are the only difference
         if got[key] != dict(sorted(expected.items())):
             diff = {k: (expected.get(k, 0), got[key].get(k, 0)) for k in sorted(set(expected) | set(got[key]))
                     if expected.get(k, 0) != got[key].get(k, 0)}
             dv.append(Violation("dataset.counts", f"counts per {key} differ from dataset.json "
                                 f"(value: (planned, found)): {diff}"))
     coco = root / "annotations.coco.json"
-    if info.get("spec", {}).get("output", {}).get("coco") and info.get("status") == "complete":
+    if info.get("spec", {}).get("output", {}).get("coco") and finished:
         if not coco.is_file():
             dv.append(Violation("dataset.coco", "annotations.coco.json is missing"))
         else:

@@ -1,7 +1,8 @@
 """The ``simulate`` command.
 
     simulate [run] --spec scenes/congruent.yaml [--set key.path=value ...] [--workers N]
-             [--executor local] [--part K/N] [--dry-run] [--overwrite] [--quiet]
+             [--executor local|ray [--address auto|HOST:PORT]] [--part K/N] [--dry-run]
+             [--overwrite] [--quiet]
     simulate replay RECORD.json --out DIR              (the record alone is enough)
     simulate spec-reference [--out docs/spec.md]
     simulate bench visual|pipeline
@@ -9,6 +10,7 @@
     simulate audit DIR [--no-checksums] [--json FILE]  check every sample against its condition
     simulate stats DIR [--out OUT]                      counts, target-centre heatmaps, angle histograms
     simulate merge PART_DIR ... --out DIR               join the parts of one plan (--part K/N)
+    simulate pack DIR --out OUT [--shard-samples N] [--shard-mb M]   a dataset folder as WebDataset shards
 
 Exit status: 0 success, 2 bad input (spec, override, output folder, not a dataset), 1 other failures
 (for ``audit``: a sample or the dataset breaks an invariant).
@@ -53,6 +55,12 @@ def _merge(argv: list[str]) -> int:
     return merge_main(argv)
 
 
+def _pack(argv: list[str]) -> int:
+    from .pack import main as pack_main
+
+    return pack_main(argv)
+
+
 def _stats(argv: list[str]) -> int:
     from .stats import main as stats_main
 
@@ -69,6 +77,7 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "audit": ("check every sample of a dataset against its condition's invariants", _audit),
     "stats": ("counts, target-centre heatmaps and angle histograms of a dataset", _stats),
     "merge": ("join the part folders of one plan (--part K/N) into the one-machine dataset", _merge),
+    "pack": ("turn a finished dataset folder into WebDataset shards (output.format: webdataset)", _pack),
 }
 SUBCOMMANDS = tuple(COMMANDS)
 
@@ -130,7 +139,9 @@ def _run(argv: list[str]) -> int:
                     help="override a spec field (value in YAML), e.g. --set camera.hfov_deg='{uniform: [40, 60]}'")
     ap.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any N)")
     ap.add_argument("--executor", default="local", choices=EXECUTORS.names(),
-                    help="how samples are made: local (this machine's processes); output identical for any")
+                    help="how samples are made: local (this machine's processes) or ray (Ray actors, see --address); "
+                    "output identical for any")
+    ap.add_argument("--address", help="ray: the cluster (auto, or HOST:PORT of its head); none: a Ray on this machine")
     ap.add_argument("--part", metavar="K/N", help="make only part K of N of the plan (contiguous index ranges; "
                     "`simulate merge` joins the N part folders into the one-machine dataset)")
     ap.add_argument("--dry-run", action="store_true", help="validate and print the plan; write nothing")
@@ -139,6 +150,8 @@ def _run(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     if args.workers < 1:
         raise SpecError("--workers must be at least 1")
+    executor = EXECUTORS.get(args.executor)  # built once here to refuse, before any write, what it cannot do
+    executor(args.workers) if args.address is None else executor(args.workers, args.address)
     from .parts import parse_part
 
     part = parse_part(args.part) if args.part is not None else None
@@ -150,16 +163,22 @@ def _run(argv: list[str]) -> int:
     specs = load_spec(resolve_spec_path(args.spec), args.overrides, library=open_library)
     sinks = [sink_for(s, part) for s in specs]
     modes = [sink.check(args.overwrite) for sink in sinks]  # all checked before any write
-    from .run import plan_counts, run_spec, trial_layouts  # the renderers load once the input is accepted
+    from .run import plan_counts, run_spec  # the renderers load once the input is accepted
 
     if args.dry_run:
+        from .dry_run import trial_samples
+        from .image_backends import IMAGE_BACKENDS
+        from .run import spec_library
+
         status = 0
-        for spec, mode in zip(specs, modes):
-            print(_plan_text(spec, mode, plan_counts(spec), part))
-            trial = trial_layouts(spec)
-            failed = {k: v for k, v in trial.items() if v is not None}
-            print(f"  layouts: {len(trial) - len(failed)} of {len(trial)} condition/size-bin groups realised "
-                  "(the first samples of each drawn and checked)")
+        for spec, sink, mode in zip(specs, sinks, modes):
+            categories = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).categories(spec, spec_library(spec))
+            trial = trial_samples(spec, categories)
+            counts = plan_counts(spec)
+            print(_plan_text(spec, mode, counts, part, trial))
+            failed = {k: v for k, v in trial.failures.items() if v is not None}
+            print(f"  layouts: {len(trial.failures) - len(failed)} of {len(trial.failures)} condition/size-bin groups "
+                  "realised (the first samples of each drawn and checked)")
             for stratum, reason in failed.items():
                 print(f"error: {spec.source}: target.size_bin: no layout of {stratum} could be realised: {reason}",
                       file=sys.stderr)
@@ -168,26 +187,18 @@ def _run(argv: list[str]) -> int:
     status = 0
     for spec, sink, mode in zip(specs, sinks, modes):
         summary = run_spec(spec, mode, workers=args.workers, progress=not args.quiet, executor=args.executor,
-                           sink=sink)
+                           sink=sink, address=args.address)
         print(summary.line())
         status = 1 if summary.failed else status
     return status
 
 
-def _plan_text(spec, mode: str, counts: dict, part=None) -> str:
-    from renderers.acoustic.heads import HEADS
-
+def _plan_text(spec, mode: str, counts: dict, part=None, trial=None) -> str:
+    """The plan as ``--dry-run`` prints it, with the size estimated by ``trial``
+    (:class:`simulator.dry_run.Trial`)."""
     from .image_backends import IMAGE_BACKENDS
 
-    r = spec.resolved
-    channels = max(HEADS.get(h).channels for h in _values(spec, "listener.head"))
-    extra, pixels = IMAGE_BACKENDS.get(r["image"]["renderer"]).plan_lines(spec)
-    if pixels is None:
-        pixels = r["image"]["width"] * r["image"]["height"]
-    image_b = pixels * 3 * 0.35
-    audio_b = r["audio"]["sample_rate"] * r["audio"]["duration"] * channels * (
-        r["audio"]["bit_depth"] / 8 * 0.7 if r["audio"]["format"] == "flac" else 4)
-    per_sample = image_b + audio_b + 6000
+    extra, _ = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).plan_lines(spec)
     lines = [f"spec {spec.name} ({spec.source}), hash {spec.hash()[:12]}",
              f"  output: {spec.output_dir} ({mode})",
              f"  samples: {spec.samples}"]
@@ -199,14 +210,12 @@ def _plan_text(spec, mode: str, counts: dict, part=None) -> str:
     for key in ("condition", "size_bin", "category", "condition/size_bin"):
         lines.append(f"  per {key}: " + ", ".join(f"{k}={v}" for k, v in counts[key].items()))
     lines += extra
-    lines.append(f"  estimated size: {per_sample * spec.samples / 1e6:.1f} MB (~{per_sample / 1e3:.0f} kB a sample)")
+    if trial is not None and trial.made:
+        samples = len(part.indices(spec.samples)) if part is not None else spec.samples
+        total, per_sample, files = trial.estimate(counts["condition/size_bin"], samples)
+        lines.append(f"  estimated size: {total / 1e6:.1f} MB (~{per_sample / 1e3:.0f} kB and {files:.1f} files a "
+                     f"sample, measured on {trial.made} samples made in memory)")
     return "\n".join(lines)
-
-
-def _values(spec, key: str) -> list:
-    from .spec.distributions import support
-
-    return support(spec.dist(key))
 
 
 def _replay(argv: list[str]) -> int:

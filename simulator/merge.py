@@ -29,12 +29,10 @@ from .sinks.atomic import write_bytes_atomic, write_text_atomic
 from .sinks.base import OutputDirError
 from .sinks.coco import coco_text
 from .sinks.folder import DATASET_FORMAT, check_output_place
-from .sinks.lock import LOCK_NAME, DatasetLock
+from .sinks.lock import LOCK_NAME, MERGING_MARK, DatasetLock
 from .spec.errors import SpecError
 from .spec.spec import spec_hash
 
-#: Marks an output folder a merge is writing; a rerun of the merge may clear such a folder.
-MERGING_MARK = ".avsim-merging"
 #: Keys of dataset.json that may differ between parts (the rest must be equal, the spec up to its
 #: output.dir).
 PER_PART_KEYS = ("part", "status", "failed", "spec")

@@ -17,7 +17,6 @@ from .assets.library import AssetLibrary
 from .executors import EXECUTORS
 from .executors.job import SampleJob
 from .image_backends import IMAGE_BACKENDS
-from .pipeline import SampleFailed, SampleMaker
 from .plan import Plan
 from .errors import OutputWriteError
 from .sinks import Sink, sink_for
@@ -68,8 +67,9 @@ def plan_counts(spec: Spec) -> dict[str, Any]:
 
 
 def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, executor: str = "local",
-             sink: Sink | None = None) -> RunSummary:
-    """Generate (or finish) one dataset. ``mode`` comes from the sink's ``check``."""
+             sink: Sink | None = None, address: str | None = None) -> RunSummary:
+    """Generate (or finish) one dataset. ``mode`` comes from the sink's ``check``; ``address``: the
+    executor's cluster (``simulate --address``), None for this machine."""
     start = time.perf_counter()
     sink = sink or sink_for(spec)
     counts = plan_counts(spec)
@@ -82,7 +82,8 @@ def run_spec(spec: Spec, mode: str, workers: int = 1, progress: bool = True, exe
         done = sink.open(mode, counts, library_report(spec))
         todo = [i for i in sink.indices() if i not in done]
         bar = _progress(spec, len(sink.indices()), len(done), progress)
-        for entry in EXECUTORS.get(executor)(workers).map(SampleJob(spec, sink), todo):
+        runner = EXECUTORS.get(executor)(workers) if address is None else EXECUTORS.get(executor)(workers, address)
+        for entry in runner.map(SampleJob(spec, sink), todo):
             if "failed" in entry:
                 failed.append({"index": entry["index"], "reason": entry["failed"]})
             else:
@@ -117,30 +118,3 @@ def _progress(spec: Spec, total: int, initial: int, enabled: bool):
 
     return tqdm(total=total, initial=initial, unit="sample", desc=spec.name, file=sys.stderr,
                 disable=not enabled, smoothing=0.1, dynamic_ncols=True)
-
-
-def trial_layouts(spec: Spec, tries: int = 3) -> dict[str, str | None]:
-    """Whether each (condition, size bin) of the plan can be realised: draw and check the layouts
-    (no final render) of up to ``tries`` of its first samples; {"condition/size_bin": None if one
-    worked, else the last failure}. What ``--dry-run`` reports."""
-    maker = SampleMaker(spec, spec_library(spec))
-    try:
-        firsts: dict[str, list[int]] = {}
-        for index in range(min(spec.samples, 20_000)):  # the plan's strata are shuffled together
-            entry = maker.plan.entry(index)
-            slots = firsts.setdefault(f"{entry.condition}/{entry.size_bin}", [])
-            if len(slots) < tries:
-                slots.append(index)
-        out: dict[str, str | None] = {}
-        for stratum, indices in sorted(firsts.items()):
-            out[stratum] = None
-            for index in indices:
-                try:
-                    maker.layout(index)
-                    out[stratum] = None
-                    break
-                except SampleFailed as exc:
-                    out[stratum] = str(exc)
-        return out
-    finally:
-        maker.close()

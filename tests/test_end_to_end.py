@@ -21,20 +21,26 @@ from simulator.core.size_bins import SIZE_BINS
 from conftest import CONGRUENT, FREE_FIELD, read_records, simulate, tree_digest
 
 
-def _itd_samples(left: np.ndarray, right: np.ndarray, max_lag: int) -> float:
+def _itd_samples(left: np.ndarray, right: np.ndarray, max_lag: int) -> tuple[float, float]:
     """Lag (samples) by which the right channel trails the left: GCC-PHAT peak (whitened, so
     tonal clips do not alias; the floor keeps empty bands from adding phase noise) with parabolic
-    interpolation (positive: the left ear hears it first)."""
+    interpolation (positive: the left ear hears it first); and the ambiguity of that peak, the
+    highest other peak (more than 3 lags away) over it: near 1 for a periodic clip (a beeping
+    alarm), whose interaural lag is only known up to its period."""
     n = left.size + right.size
     spec = np.fft.rfft(right, n) * np.conj(np.fft.rfft(left, n))
     spec /= np.abs(spec) + 1e-3 * np.abs(spec).max()
     cc = np.fft.irfft(spec, n)
     cc = np.concatenate([cc[-max_lag:], cc[: max_lag + 1]])
     k = int(np.argmax(cc))
+    others = cc.copy()
+    others[max(0, k - 3): k + 4] = -np.inf
+    ambiguity = float(others.max() / cc[k])
+    lag = float(k)
     if 0 < k < cc.size - 1:
         a, b, c = cc[k - 1], cc[k], cc[k + 1]
-        k = k + 0.5 * (a - c) / (a - 2 * b + c)
-    return k - max_lag
+        lag = k + 0.5 * (a - c) / (a - 2 * b + c)
+    return lag - max_lag, ambiguity
 
 
 def test_every_sample_is_labelled_exactly(congruent_dataset: Path):
@@ -78,11 +84,13 @@ def test_audio_level_and_time_differences_point_to_the_target(congruent_dataset:
         lateral = target["lateral_deg"]
         if abs(lateral) < 5.0:
             continue
-        checked += 1
         side = np.sign(lateral)  # + : source on the left
         ild_db = 10 * np.log10(np.sum(left**2) / np.sum(right**2))
         assert np.sign(ild_db) == side, f"sample {rec['index']}: ILD {ild_db:.4f} dB vs lateral {lateral:.1f}"
-        itd = _itd_samples(left, right, max_lag=int(sr * 0.002))
+        itd, ambiguity = _itd_samples(left, right, max_lag=int(sr * 0.002))
+        if ambiguity > 0.9:  # a periodic clip: its lag is ambiguous, the ILD above still counts
+            continue
+        checked += 1
         assert np.sign(itd) == side, f"sample {rec['index']}: ITD {itd:.2f} samples vs lateral {lateral:.1f}"
         ears = rec["scene"]["listener"]["ear_spacing_m"]
         p = np.asarray(target["position_m"])

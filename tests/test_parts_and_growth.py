@@ -162,3 +162,19 @@ def test_dry_run_names_the_part(tmp_path: Path):
     proc = make(tmp_path, "out", 10, "--part", "2/3", "--dry-run")
     assert "part 2/3: indices 3 to 5 (3 samples)" in proc.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_audit_accepts_listed_failures_and_parts(small_parts: Path):
+    """A finished dataset with samples that had no valid layout, and part folders, audit clean;
+    a failure list that does not cover the gap does not."""
+    for name in ("fwhole", "f1", "f2", "p2"):
+        proc = simulate("audit", name, cwd=small_parts, check=False)
+        assert proc.returncode == 0, proc.stdout
+    assert "had no valid layout" in simulate("audit", "fwhole", cwd=small_parts, check=False).stdout
+    work = small_parts / "fwhole_edited"
+    shutil.copytree(small_parts / "fwhole", work)
+    info = json.loads((work / "dataset.json").read_text())
+    info["failed"] = []
+    (work / "dataset.json").write_text(json.dumps(info))
+    proc = simulate("audit", str(work), cwd=small_parts, check=False)
+    assert proc.returncode == 1 and "manifest.order" in proc.stdout

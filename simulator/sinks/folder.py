@@ -38,7 +38,7 @@ from .lock import LOCK_NAME, DatasetLock, holder_of
 
 DATASET_FORMAT = "avsim-dataset"
 DATASET_FORMAT_VERSION = 1
-OWN_ENTRIES = {"dataset.json", "manifest.jsonl", "annotations.coco.json", "samples"}
+OWN_ENTRIES = {"dataset.json", "manifest.jsonl", "annotations.coco.json", "samples", "shards"}
 
 
 def package_versions() -> dict[str, str]:
