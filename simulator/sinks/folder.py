@@ -226,11 +226,11 @@ class DatasetFolder:
         keep = b"".join(line + b"\n" for line in lines[:n_lines])
         write_bytes_atomic(self.manifest_path, keep)
 
-    def write_info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None,
-                   failed: list[dict[str, Any]] | None = None) -> None:
-        """dataset.json; ``library`` is a user library's report (files found, used, skipped and
-        why); ``failed`` lists the samples no valid layout was found for (index, reason)."""
-        info = {
+    def info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None,
+             failed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """dataset.json's data; ``library`` is a user library's report (files found, used, skipped
+        and why); ``failed`` lists the samples no valid layout was found for (index, reason)."""
+        return {
             "format": DATASET_FORMAT, "format_version": DATASET_FORMAT_VERSION, "name": self.spec.name,
             "status": status, "samples": self.spec.samples, "spec_hash": self.spec.hash(),
             "plan_version": PLAN_VERSION, "part": self.part.plain(self.spec.samples) if self.part else None,
@@ -238,7 +238,12 @@ class DatasetFolder:
             "library": library, "failed": failed or [],
             "layout": {"manifest": "manifest.jsonl", "coco": "annotations.coco.json", "sample": SAMPLE_LAYOUT},
         }
-        write_text_atomic(self.info_path, json.dumps(info, indent=2, sort_keys=True) + "\n")
+
+    def write_info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None,
+                   failed: list[dict[str, Any]] | None = None) -> None:
+        """Write dataset.json (:meth:`info`)."""
+        write_text_atomic(self.info_path, json.dumps(self.info(status, counts, library, failed), indent=2,
+                                                      sort_keys=True) + "\n")
 
     # -- appending ----------------------------------------------------------------------------
     def append(self, entries: Iterable[dict[str, Any]]) -> None:

@@ -94,26 +94,16 @@ class ShardFolder(DatasetFolder):
         self._sizes = {}
         return super().completed()
 
-    def write_info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None,
-                   failed: list[dict[str, Any]] | None = None) -> None:
-        """The folder sink's dataset.json with this format's ``layout``."""
-        # DatasetFolder.write_info writes the file itself: let it write a temporary one, then set the
-        # layout (a DatasetFolder.info() returning the dict would make this three lines); a stale
-        # temporary is removed by remove_stale_temporaries
-        target = self.info_path
-        self.info_path = target.with_name(f".{target.name}.tmp-base-{os.getpid()}")
-        try:
-            super().write_info(status, counts, library, failed)
-            info = json.loads(self.info_path.read_text())
-        finally:
-            self.info_path.unlink(missing_ok=True)
-            self.info_path = target
+    def info(self, status: str, counts: dict[str, Any], library: dict[str, Any] | None = None,
+             failed: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The folder sink's dataset.json data with this format's ``layout``."""
+        info = super().info(status, counts, library, failed)
         info.update(self.carry)
         info["layout"] = {"manifest": "manifest.jsonl", "coco": "annotations.coco.json",
                           "shards": f"{SHARDS_DIR}/{self.prefix}-<{SHARD_DIGITS} digits>.tar",
                           "member": f"{self.prefix}/<index:07d>.<suffix>", "key_prefix": self.prefix,
                           "record_files": SAMPLE_LAYOUT}
-        write_text_atomic(target, json.dumps(info, indent=2, sort_keys=True) + "\n")
+        return info
 
     def iter_entries(self) -> Iterator[dict[str, Any]]:
         """The manifest's entries (after :meth:`open`, which keeps only the intact ones)."""
