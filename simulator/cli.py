@@ -198,7 +198,7 @@ def _plan_text(spec, mode: str, counts: dict, part=None, trial=None) -> str:
     (:class:`simulator.dry_run.Trial`)."""
     from .image_backends import IMAGE_BACKENDS
 
-    extra, _ = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).plan_lines(spec)
+    extra = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"]).plan_lines(spec)
     lines = [f"spec {spec.name} ({spec.source}), hash {spec.hash()[:12]}",
              f"  output: {spec.output_dir} ({mode})",
              f"  samples: {spec.samples}"]

@@ -101,6 +101,7 @@ class ImageBackend:
         """Every category its images may annotate (the COCO export's category list)."""
         return list(library.categories)
 
-    def plan_lines(self, spec) -> tuple[list[str], float | None]:
-        """Extra lines for ``--dry-run`` and the mean image size in pixels if not the spec's."""
-        return [], None
+    def plan_lines(self, spec) -> list[str]:
+        """Extra lines for ``--dry-run`` (the dataset's size is measured on samples made in
+        memory, :mod:`simulator.dry_run`)."""
+        return []

@@ -124,13 +124,10 @@ class PhotoBackend(ImageBackend):
     def categories(self, spec, library) -> list[str]:
         return sorted(set(library.categories) | photo_categories(spec))  # COCO names left unmapped too
 
-    def plan_lines(self, spec) -> tuple[list[str], float | None]:
+    def plan_lines(self, spec) -> list[str]:
         r = spec.resolved
         index = PhotoConfig.from_spec(r).load_index(categories=r["objects"]["categories"])
-        pixels = None
-        if r["photos"]["resize"] == "native" and index.images:
-            pixels = sum(im.width * im.height for im in index.images) / len(index.images)
-        return [f"  photos: {index.summary()}"], pixels
+        return [f"  photos: {index.summary()}"]
 
 
 __all__ = ["PhotoBackend"]
