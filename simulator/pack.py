@@ -18,7 +18,7 @@ from typing import Any
 from .cli_parser import ArgumentParser
 from .parts import Part
 from .record_files import inside
-from .sinks.shard_parts import categories_of, empty_output, read_entries, read_info
+from .sinks.shard_parts import categories_of, read_entries, read_info, writing
 from .spec.errors import SpecError
 from .spec.spec import Spec
 
@@ -88,7 +88,7 @@ def pack(src: Path, out: Path, shard_samples: int | None = None,
         return 0, len(entries), out
     fresh = mode == "new"
     done = sink.open(mode, info.get("counts") or {}, info.get("library"))
-    try:
+    with writing(sink, out, fresh):
         made = 0
         for e in entries:
             if e["index"] not in done:
@@ -96,14 +96,6 @@ def pack(src: Path, out: Path, shard_samples: int | None = None,
                 made += 1
         sink.finish(info.get("status", "complete"), info.get("counts") or {}, info.get("library"),
                     info.get("failed") or [], categories)
-    except SpecError:
-        sink.abort()
-        if fresh:
-            empty_output(out)
-        raise
-    except BaseException:
-        sink.abort()
-        raise
     return made, len(done), out
 
 

@@ -79,6 +79,29 @@ class Entry:
     offsets: dict[str, int] = field(default_factory=dict)    # shards: where each member's bytes start
 
 
+def read_manifest(manifest: Path) -> tuple[bytes, list[tuple[int, dict[str, Any]]]]:
+    """A manifest's bytes and its (line number, entry) pairs; DataError naming the file if it
+    cannot be read or a line is not an entry."""
+    try:
+        data = read_text(manifest, limit=2**40).encode()
+        lines = list(manifest_lines(manifest))
+    except BadFile as exc:
+        raise DataError(f"{manifest}: cannot be read ({exc})") from None
+    for _, _, problem in lines:
+        if problem is not None:
+            raise DataError(f"{manifest}: {problem}")
+    return data, [(n, d) for n, d, _ in lines]
+
+
+def read_info(root: Path) -> dict[str, Any]:
+    """A dataset's dataset.json ({} if it has none); DataError naming the file if unreadable."""
+    info = root / "dataset.json"
+    try:
+        return read_json(info) if info.is_file() else {}
+    except BadFile as exc:
+        raise DataError(f"{info}: cannot be read ({exc})") from None
+
+
 class FolderSource:
     """A dataset folder made by ``simulate``."""
 
@@ -89,24 +112,14 @@ class FolderSource:
         manifest = self.root / "manifest.jsonl"
         if not manifest.is_file():
             raise DataError(f"{self.root}: not a dataset folder (no manifest.jsonl)")
-        try:
-            self.manifest_bytes = read_text(manifest, limit=2**40).encode()
-            lines = list(manifest_lines(manifest))
-        except BadFile as exc:
-            raise DataError(f"{manifest}: cannot be read ({exc})") from None
+        self.manifest_bytes, lines = read_manifest(manifest)
         self.entries = []
-        for n, d, problem in lines:
-            if problem is not None:
-                raise DataError(f"{manifest}: {problem}")
+        for n, d in lines:
             try:
                 self.entries.append(_entry(d))
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(f"{manifest}: line {n} is not a sample entry ({type(exc).__name__}: {exc})") from None
-        info = self.root / "dataset.json"
-        try:
-            self.info = read_json(info) if info.is_file() else {}
-        except BadFile as exc:
-            raise DataError(f"{info}: cannot be read ({exc})") from None
+        self.info = read_info(self.root)
 
     def path(self, entry: Entry, kind: str) -> Path:
         """The file of ``kind`` of a sample (DataError if the manifest names none or one outside the dataset)."""
@@ -182,15 +195,9 @@ class ShardSource:
     # -- opening --
     def _from_manifest(self) -> None:
         manifest = self.root / "manifest.jsonl"
-        try:
-            self.manifest_bytes = read_text(manifest, limit=2**40).encode()
-            lines = list(manifest_lines(manifest))
-        except BadFile as exc:
-            raise DataError(f"{manifest}: cannot be read ({exc})") from None
+        self.manifest_bytes, lines = read_manifest(manifest)
         self.entries = []
-        for n, d, problem in lines:
-            if problem is not None:
-                raise DataError(f"{manifest}: {problem}")
+        for n, d in lines:
             try:
                 e = _entry(d)
                 e.shard, e.offsets = str(d["shard"]), {str(k): int(v) for k, v in dict(d["offsets"]).items()}
@@ -202,11 +209,7 @@ class ShardSource:
             e.shard = str(self.root / e.shard)
             self.entries.append(e)
         self._fingerprint = hashlib.sha256(self.manifest_bytes).hexdigest()
-        info = self.root / "dataset.json"
-        try:
-            self.info = read_json(info) if info.is_file() else {}
-        except BadFile as exc:
-            raise DataError(f"{info}: cannot be read ({exc})") from None
+        self.info = read_info(self.root)
 
     def _from_tars(self) -> None:
         root = self.root

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,7 +19,7 @@ from ..shard_format import entry_members, read_member
 from ..spec.errors import SpecError
 from ..spec.spec import Spec
 from .atomic import write_text_atomic
-from .lock import MERGING_MARK
+from .lock import LOCK_NAME, MERGING_MARK
 
 
 
@@ -86,17 +87,34 @@ def categories_of(root: Path, info: dict[str, Any]) -> list[str]:
 
 
 
+@contextmanager
+def writing(sink, out: Path, fresh: bool) -> Iterator[None]:
+    """Around a pack or a merge into ``sink``: a refusal (SpecError) releases the sink and leaves a
+    folder that was new or empty (``fresh``) as it was; any other stop releases the sink, and the
+    same command then finishes the work."""
+    try:
+        yield
+    except SpecError:
+        sink.abort()
+        if fresh:
+            empty_output(out)
+        raise
+    except BaseException:
+        sink.abort()
+        raise
+
+
 def empty_output(out: Path) -> None:
     """Remove what a refused pack wrote into a folder that was new or empty (the lock file stays
     if the folder existed before)."""
     if not out.is_dir():
         return
     for p in out.iterdir():
-        if p.name == ".avsim.lock":
+        if p.name == LOCK_NAME:
             continue
         shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
-    if not any(p.name != ".avsim.lock" for p in out.iterdir()):
-        (out / ".avsim.lock").unlink(missing_ok=True)
+    if not any(p.name != LOCK_NAME for p in out.iterdir()):
+        (out / LOCK_NAME).unlink(missing_ok=True)
         try:
             out.rmdir()
         except OSError:
@@ -138,7 +156,7 @@ def merge_shard_parts(sink_cls, part_roots: list[Path], out: Path) -> None:
     counts, library = first.get("counts") or {}, first.get("library")
     done = sink.open(mode, counts, library)
     mark = out / MERGING_MARK  # `simulate merge` clears an output folder so marked when rerun
-    try:
+    with writing(sink, out, fresh):
         write_text_atomic(mark, json.dumps([str(p) for p in part_roots]) + "\n")
         for (_, _, root, _), part_entries in zip(parts, entries):
             for entry, members in _part_samples(root, part_entries, done):
@@ -147,14 +165,6 @@ def merge_shard_parts(sink_cls, part_roots: list[Path], out: Path) -> None:
         status = "complete" if all(info.get("status") == "complete" for info in infos) else "incomplete"
         sink.finish(status, counts, library, failed, categories_of(parts[0][2], parts[0][3]))
         mark.unlink()
-    except SpecError:
-        sink.abort()
-        if fresh:
-            empty_output(out)
-        raise
-    except BaseException:
-        sink.abort()
-        raise
 
 
 def _part_samples(root: Path, entries: list[dict[str, Any]], skip: set[int]) -> Iterator[tuple[dict, dict]]:
