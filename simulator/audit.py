@@ -48,6 +48,7 @@ from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
 from .core.scene import NEGATIVE_KINDS, Camera, Scene
 from .core.size_bins import SIZE_BINS
 from .record_files import BadFile, inside, manifest_lines, one_line, read_json, read_record
+from .shortcuts import ShortcutTally
 from .sinks.folder import DATASET_FORMAT
 
 ANGLE_TOL_DEG = 1e-6
@@ -526,6 +527,7 @@ class AuditReport:
     failures: list[SampleFailure] = field(default_factory=list)
     dataset_violations: list[Violation] = field(default_factory=list)
     no_layout: int = 0  # samples dataset.json lists as failed (no valid layout; not in the manifest)
+    shortcuts: ShortcutTally = field(default_factory=ShortcutTally)  # no-audio baselines (simulator/shortcuts.py)
 
     @property
     def ok(self) -> bool:
@@ -539,6 +541,7 @@ class AuditReport:
             "dataset": str(self.root), "ok": self.ok, "samples": self.samples, "no_layout": self.no_layout,
             "per_condition": self.per_condition, "violations_per_check": self.violation_counts(),
             "dataset_violations": [dataclasses.asdict(v) for v in self.dataset_violations],
+            "no_audio_baselines": self.shortcuts.to_dict(),
             "failures": [{"index": f.index, "id": f.id, "condition": f.condition,
                           "violations": [dataclasses.asdict(v) for v in f.violations]} for f in self.failures],
         }
@@ -554,6 +557,7 @@ class AuditReport:
             lines.append(f"  {cond:<{width}}  {c['samples']:>7} samples  {c['failed']:>5} failed")
         for v in self.dataset_violations:
             lines.append(f"  dataset: {v}")
+        lines.extend(self.shortcuts.summary_lines())
         counts = self.violation_counts()
         if counts:
             lines.append("  violations per check: " + ", ".join(f"{k}={n}" for k, n in counts.items()))
@@ -681,6 +685,7 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
         if record is not None:
             condition = record.get("condition", condition)
             problems.extend(audit_record(record))
+            report.shortcuts.add(record)
             for key in ("index", "id", "condition", "size_bin", "files"):
                 if entry.get(key) != record.get(key):
                     problems.append(Violation("manifest.record", f"manifest {key} {entry.get(key)!r} != record "
@@ -745,7 +750,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-checksums", action="store_true", help="check file sizes only, not their SHA-256")
     ap.add_argument("--json", metavar="FILE", help="also write the full report (every violation) as JSON")
     ap.add_argument("--max-shown", type=int, default=20, help="samples with violations listed in full (default 20)")
+    ap.add_argument("--fail-on-shortcut", action="store_true",
+                    help="exit 1 also when a no-audio baseline beats chance (simulator/shortcuts.py)")
+    ap.add_argument("--against", metavar="OTHER", help="instead: report the clips, meshes and photos both datasets "
+                    "use (held-out splits; simulator/asset_overlap.py); exit 1 if they share any")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.against is not None:
+        from .asset_overlap import main as overlap_main
+
+        return overlap_main(args.dataset, args.against, args.json)
     try:
         roots = find_datasets(Path(args.dataset))
         reports = [audit_dataset(root, checksums=not args.no_checksums) for root in roots]
@@ -758,7 +771,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sweep = roots != [Path(args.dataset)]
         data = {"datasets": [r.to_dict() for r in reports]} if sweep else reports[0].to_dict()
         Path(args.json).write_text(json.dumps(data, indent=1) + "\n")
-    return 0 if all(r.ok for r in reports) else 1
+    shortcut = args.fail_on_shortcut and any(r.shortcuts.flagged for r in reports)
+    return 0 if all(r.ok for r in reports) and not shortcut else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,8 @@
     simulate spec-reference [--out docs/spec.md]
     simulate bench visual|pipeline
     simulate assets [--sounds DIR] [--meshes DIR]      list or verify an asset library
-    simulate audit DIR [--no-checksums] [--json FILE]  check every sample against its condition
+    simulate audit DIR [--no-checksums] [--json FILE] [--fail-on-shortcut]  check every sample, no-audio baselines
+    simulate audit A --against B [--json FILE]          the clips, meshes and photos two datasets share
     simulate stats DIR [--out OUT]                      counts, target-centre heatmaps, angle histograms
     simulate merge PART_DIR ... --out DIR               join the parts of one plan (--part K/N)
     simulate pack DIR --out OUT [--shard-samples N] [--shard-mb M]   a dataset folder as WebDataset shards

@@ -18,17 +18,18 @@ reused for every sample the worker makes (no per-sample set-up).
 from __future__ import annotations
 
 from .assets.library import AssetLibrary
+from .assets.split import split_library
 from .core.render import VisualRender
 from .core.scene import Scene
 from .image_backends import IMAGE_BACKENDS, NoSample
 from .plan import Plan
 from .sampler import PlacementError
 from .scene_renderer import Sample, SceneRenderer
-from .scene_settings import library_ref
+from .scene_settings import asset_split, library_ref
 from .settle import settle_sources
 from .spec.spec import Spec
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 24
 
 
 class SampleFailed(RuntimeError):
@@ -38,10 +39,14 @@ class SampleFailed(RuntimeError):
 class SampleMaker:
     def __init__(self, spec: Spec, library: AssetLibrary | None = None, renderer: SceneRenderer | None = None):
         self.spec = spec
+        self.backend = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"])
         self.library = library or spec.library or AssetLibrary.default()
+        split = asset_split(spec.resolved)
+        if split is not None:  # the split's share (spec.library already is one; a library passed in is dealt)
+            self.library = split_library(self.library, split, spec.resolved["objects"]["categories"] or
+                                         self.library.categories, self.backend.asset_kinds)
         self.renderer = renderer or SceneRenderer()
         self.renderer.add_library(library_ref(spec.resolved), self.library)
-        self.backend = IMAGE_BACKENDS.get(spec.resolved["image"]["renderer"])
         self.image = self.renderer.image(self.backend.options(spec.resolved), self.library)
         self.sampler = self.backend.sampler(spec, self.library, self.image)
         self.plan = Plan(spec, self.library, category_pool=self.backend.plan_pool(spec, self.library))

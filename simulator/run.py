@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .assets.library import AssetLibrary
+from .assets.split import split_summary
 from .executors import EXECUTORS
 from .executors.job import SampleJob
 from .image_backends import IMAGE_BACKENDS
@@ -54,9 +55,13 @@ def spec_library(spec: Spec) -> AssetLibrary:
 
 
 def library_report(spec: Spec) -> dict[str, Any] | None:
-    """What a user library used and skipped (None for the default library)."""
-    report = getattr(spec_library(spec), "report", None)
-    return report.counts() if report is not None else None
+    """What a user library used and skipped, and the held-out split the dataset draws from
+    (``split``, :func:`simulator.assets.split.split_summary`); None for the whole default library."""
+    library = spec_library(spec)
+    report = getattr(library, "report", None)
+    counts = report.counts() if report is not None else None
+    split = split_summary(library)
+    return counts if split is None else {**(counts or {}), "split": split}
 
 
 def plan_counts(spec: Spec) -> dict[str, Any]:

@@ -3,17 +3,30 @@
 All random choices of a sample are drawn here, in a fixed order, from
 ``Generator(PCG64(SeedSequence(spec_seed, spawn_key=(index, attempt))))``. The condition rule of
 the sample (``simulator.conditions``) decides the cast (which categories, which object sounds,
-which are targets); the sampler draws everything else and places the objects:
+which are targets); the sampler draws everything else and places the objects.
 
-* each object gets a pixel centre and a target mask-area fraction; its distance follows from
-  its real-world size and the camera (``initial_depth``) and is then refined by measuring its
-  silhouette (``fit_depth``), keeping its pixel centre fixed;
-* the audio target's centre is uniform over the image inside ``target.margin``, its area is
-  uniform inside its size bin (kept 5 % away from the bin's edges);
-* other objects never hide the target: any object whose bounding circle in the image overlaps
-  the target's is pushed behind it, and objects never interpenetrate (bounding spheres).
+Every object is drawn alike, so that only its category and its sound tell the sounding object
+apart (no visual shortcut: ``simulate audit`` reports the no-audio baselines,
+:mod:`simulator.shortcuts`):
 
-The refinement is deterministic (no random draws), so the Scene stored after it replays exactly.
+* each object gets a size bin (the sized object: the sample's planned bin; the others: a bin
+  drawn from the same distribution, ``target.size_bin``, that their category can reach), a mask
+  area uniform inside it (kept 5 % away from the bin's edges) and a pixel centre uniform over
+  the image inside ``target.margin``;
+* its distance follows from its real-world size and the camera (``initial_depth``) and is then
+  refined by measuring its silhouette (:func:`fit_depths`), keeping its pixel centre fixed;
+* objects are placed in a random order (:meth:`Sampler.place`), never the target first: objects
+  never interpenetrate (posed bounding boxes), and one that would is moved to another pixel
+  drawn like the first (never pushed back, which would shrink it);
+* occlusion rules apply to all objects alike (:meth:`Sampler.settle_visibility`): every object
+  keeps its visible area in its own size bin and at most ``objects.max_occlusion`` of its
+  silhouette hidden; when one breaks this, the objects in front of it move, whatever their role.
+
+So every object's pixel, the target's too, is uniform over the image inside ``target.margin``
+conditioned on the layout fitting; the target's is no longer fixed before the others'.
+
+The refinement is deterministic (no draws from the sample's generator; moves draw from
+generators seeded by the Scene), so the Scene stored after it replays exactly.
 """
 from __future__ import annotations
 
@@ -30,24 +43,31 @@ from .assets.silhouette import YAWS_DEG, at_yaw
 from .conditions import get_rule
 from .conditions.base import Cast, CastContext
 from .core import camera as cam
-from .core.geometry import pose_matrix, spherical_to_cartesian
+from .core.geometry import boxes_intersect, pose_matrix, spherical_to_cartesian
 from .core.image import ImageOptions, MeshOptions
 from .core.scene import (TEXTURE_SEEDS, Background, Camera, Lighting, Listener, Manipulations, Negatives,
                          OffscreenNegative, Room, Scene, SceneObject, Source, TargetDisk, Targets, to_plain)
-from .core.size_bins import SIZE_BINS
-from .feasibility import BIN_EDGE_MARGIN, feasible, reachable
+from .core.size_bins import SIZE_BINS, size_bin_of
+from .feasibility import BIN_EDGE_MARGIN, feasibility_args, feasible, reachable
 from .plan import PlanEntry
 from .scene_settings import audio_settings, image_manipulation, library_ref, outputs
+from .spec.distributions import Choice
 from .spec.spec import Spec
 
-#: Mask-area fractions of objects that are not the controlled target (log-uniform).
-OTHER_AREA_RANGE = (0.01, 0.12)
 #: Nearest distance of a backdrop plane, m (it always lies 0.5 m behind the farthest object).
 BACKDROP_MIN_DISTANCE_M = 3.0
 #: How many other pixels an object that does not fit at its drawn pixel may try.
-MAX_RELOCATIONS = 8
+MAX_RELOCATIONS = 16
 #: How often a yaw is redrawn when the drawn one cannot reach the intended area.
 MAX_YAW_DRAWS = 24
+#: Rounds of placing and fitting objects that the fit moves into another (Sampler._place_others).
+MAX_PLACE_ROUNDS = 3
+#: Smallest clearance between two objects' bounding boxes, m.
+OBJECT_GAP_M = 0.02
+#: Rounds of moving objects that break the visibility rule before giving up (settle_visibility).
+MAX_VISIBILITY_ROUNDS = 4
+#: Seeds the placing order (Sampler.place) from the Scene's render seed.
+PLACE_ORDER_SALT = 0x9A0E
 
 
 class PlacementError(RuntimeError):
@@ -61,12 +81,14 @@ def sample_rng(spec_seed: int, index: int, attempt: int) -> np.random.Generator:
 
 @dataclass
 class ObjectIntent:
-    """Where an object should appear: pixel centre and mask-area fraction."""
+    """Where an object should appear: pixel centre, mask-area fraction and the size bin it
+    was drawn in (None: the bin no allowed object reaches, not checked)."""
 
     u: float
     v: float
     area: float
     mesh: MeshAsset
+    size_bin: str | None = None
 
 
 @dataclass
@@ -90,6 +112,7 @@ class Sampler:
         self.width, self.height = r["image"]["width"], r["image"]["height"]
         self.categories = list(r["objects"]["categories"])
         self._room_models: dict[str, object] = {}
+        self._reach_memo: dict[tuple[str, str], bool] = {}
 
     def draft(self, entry: PlanEntry, attempt: int) -> Draft:
         """Draw a Scene for ``entry`` (objects at their first-guess depths)."""
@@ -119,7 +142,8 @@ class Sampler:
         reach = self._reach(room)
         option = lambda key: self._option(entry.condition, key, rng)  # noqa: E731
         cast = rule.cast(CastContext(rng, entry.category, entry.size_bin, count, self.categories, option,
-                                     lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg, reach)))
+                                     lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg, reach),
+                                     reaches=self._reaches, draw_bin=lambda: self.spec.sample("target.size_bin", rng)))
 
         pin = cam.pinhole(camera)
         objects: list[SceneObject] = []
@@ -127,19 +151,16 @@ class Sampler:
         sized: int | None = None
         for k, slot in enumerate(cast.slots):
             if slot.size_bin is not None:
-                area = self._bin_area(slot.size_bin, rng)
-                u, v = self._target_pixel(rng)
                 sized = k + 1
-            else:
-                area = float(np.exp(rng.uniform(*np.log(OTHER_AREA_RANGE))))
-                u = float(rng.uniform(0, self.width))
-                v = float(rng.uniform(0, self.height))
+            size_bin = slot.size_bin or slot.bin or self._bin_for(slot.category, rng)
+            area = self._bin_area(size_bin or next(iter(self._bin_weights)), rng)
+            u, v = self._target_pixel(rng)
             mesh, yaw = self._mesh_and_yaw(slot.category, area, camera.hfov_deg, reach, rng)
             depth = initial_depth(self.library.silhouette(mesh), yaw, area, pin)
             position = tuple(float(x) for x in pin.unproject(u, v, depth))
             objects.append(SceneObject(id=k + 1, category=slot.category, mesh=mesh.key, position_m=position,
                                        yaw_deg=yaw, sounding=slot.sounding, role=slot.role))
-            intents[k + 1] = ObjectIntent(u, v, area, mesh)
+            intents[k + 1] = ObjectIntent(u, v, area, mesh, size_bin)
 
         sources: list[Source] = []
         disks: list[TargetDisk] = []
@@ -261,6 +282,34 @@ class Sampler:
         lo_v, hi_v = max(m * self.height, keep_inside), min((1 - m) * self.height, self.height - keep_inside)
         return float(rng.uniform(lo_u, max(lo_u, hi_u))), float(rng.uniform(lo_v, max(lo_v, hi_v)))
 
+    @property
+    def _bin_weights(self) -> dict[str, float]:
+        """The size bins a sample may be planned in, with their probabilities (``target.size_bin``)."""
+        dist = self.spec.dists["target.size_bin"]
+        return dist.probabilities() if isinstance(dist, Choice) else {dist.value: 1.0}
+
+    def _reaches(self, category: str, size_bin: str) -> bool:
+        """Can ``category`` fill ``size_bin`` under any camera and room of the spec (the test the
+        plan's categories pass, :func:`simulator.feasibility.feasible`)? Remembered per pair."""
+        key = (category, size_bin)
+        if key not in self._reach_memo:
+            r = self.spec.resolved
+            args = feasibility_args(r, self.spec.dists)
+            self._reach_memo[key] = feasible(self.library, category, size_bin, args[0], args[1], args[2], args[3],
+                                             args[4], args[5])
+        return self._reach_memo[key]
+
+    def _bin_for(self, category: str, rng: np.random.Generator) -> str | None:
+        """A size bin for an object of ``category`` whose bin the rule did not draw: drawn from
+        ``target.size_bin``'s distribution restricted to the bins the category can reach (None if
+        it reaches none)."""
+        weights = {b: w for b, w in self._bin_weights.items() if self._reaches(category, b)}
+        if not weights:
+            return None
+        bins = list(weights)
+        p = np.asarray([weights[b] for b in bins], float)
+        return bins[int(rng.choice(len(bins), p=p / p.sum()))]
+
     def _reachable(self, category: str, size_bin: str, hfov_deg: float, reach: float) -> bool:
         r = self.spec.resolved
         return feasible(self.library, category, size_bin, r["objects"]["min_distance_m"], hfov_deg, self.width,
@@ -324,56 +373,136 @@ class Sampler:
         raise PlacementError(f"no off-screen point found in region {region!r}")
 
 
-    def place(self, draft: Draft, measure_area: Callable[[Scene, int], float]) -> Scene:
-        """Refine depths so the controlled object's silhouette has its intended area, then
-        resolve overlaps. ``measure_area(scene, object_id)`` returns the fraction of the image
-        the object's unoccluded silhouette covers. Raises PlacementError if infeasible."""
+    def place(self, draft: Draft, measure_areas: Callable[[Scene, list[int]], dict[int, float]]) -> Scene:
+        """Fit every object's depth to its intended area, keeping objects apart.
+
+        ``measure_areas(scene, ids)`` returns the fraction of the image each listed object's
+        unoccluded silhouette covers. The objects are placed in an order drawn from the Scene's
+        render seed, the same way whatever their role: each goes to its drawn pixel, or to another
+        one (up to MAX_RELOCATIONS) where it would intersect an object placed before it or leave
+        the room or the distance range; then all are fitted together, and one that the fit moves
+        into an earlier one is moved again (:meth:`_place_others`). So no role is placed first
+        and pushes the others aside. An object that cannot be placed is left out unless the
+        condition needs it (the sized object, a semantic target or a source's object):
+        PlacementError, the sample is redrawn."""
         scene = draft.scene
-        r = self.spec.resolved["objects"]
-        pin = cam.pinhole(scene.camera)
-        placed: list[tuple[np.ndarray, float]] = []  # (centre, radius) of objects placed so far
+        order = np.random.Generator(np.random.PCG64([scene.render_seed, PLACE_ORDER_SALT])).permutation(
+            sorted(draft.intents))
         kept: set[int] = set()
-        order = sorted(draft.intents, key=lambda oid: oid != draft.sized_object)
-        target_circle = None
-        for oid in order:
-            obj = scene.object_by_id(oid)
-            intent = draft.intents[oid]
-            first_depth = float(pin.to_camera(np.asarray(obj.position_m))[0])
-            if oid == draft.sized_object:
-                first_depth = fit_depth(scene, obj, intent, first_depth, pin, measure_area)
-            radius = intent.mesh.radius_m
-            # The drawn pixel first; if the object cannot go there (pushed too far behind the sized
-            # object, out of the room), other pixels drawn from a generator seeded by the Scene.
-            relocate = np.random.Generator(np.random.PCG64([scene.render_seed, oid]))
-            for trial in range(1 + (MAX_RELOCATIONS if oid != draft.sized_object else 0)):
-                if trial:
-                    intent.u = float(relocate.uniform(0, self.width))
-                    intent.v = float(relocate.uniform(0, self.height))
-                depth = first_depth
-                if target_circle is not None:
-                    tu, tv, tr_px, t_depth, t_radius = target_circle
-                    if np.hypot(intent.u - tu, intent.v - tv) < tr_px + pin.focal_px * radius / depth:
-                        depth = max(depth, t_depth + t_radius + radius + 0.05)
-                depth = _clear_of(placed, pin, intent, depth, radius)
-                centre = pin.unproject(intent.u, intent.v, depth)
-                obj.position_m = tuple(float(x) for x in centre)
-                vertices = self._posed_vertices(obj)
-                dist = np.linalg.norm(vertices, axis=1)
-                near, far = float(dist.min()), float(dist.max())
-                fits = near >= r["min_distance_m"] and far <= r["max_distance_m"] and \
-                    self._inside_room(scene.room, vertices)
-                if fits:
-                    break
-            if not fits:
-                if oid == draft.sized_object:
-                    raise PlacementError(f"sized object spans {near:.2f}-{far:.2f} m: too near, too far or outside "
-                                         "the room")
-                continue
-            placed.append((centre, radius))
-            kept.add(oid)
-            if oid == draft.sized_object:
-                target_circle = (intent.u, intent.v, pin.focal_px * radius / depth, depth, radius)
+        self._place_others([int(oid) for oid in order], scene, draft, kept, measure_areas, 0)
+        self._keep(scene, draft, kept)
+        return scene
+
+    def _place_others(self, ids: list[int], scene: Scene, draft: Draft, kept: set[int],
+                      measure_areas: Callable[[Scene, list[int]], dict[int, float]], salt: int) -> None:
+        """Place the listed objects clear of ``kept`` and fit them (together); one that the fit
+        moves into another object or out of range is moved again, for MAX_PLACE_ROUNDS rounds.
+        The ids placed are added to ``kept``."""
+        todo = list(ids)
+        for round_ in range(MAX_PLACE_ROUNDS):
+            placed: list[int] = []
+            for oid in todo:  # clear of the objects kept and of those placed before it in this round
+                if self._relocate(scene, draft, oid, kept | set(placed), first_try_drawn=salt == 0 and round_ == 0,
+                                  salt=salt * MAX_PLACE_ROUNDS + round_):
+                    placed.append(oid)
+            fitted = self._fit(scene, draft, placed, measure_areas)
+            todo = []
+            for oid in fitted:
+                if self._misfit(scene, draft, oid, kept) is None:
+                    kept.add(oid)
+                else:  # the fitted depth moved it into another object or out of range
+                    todo.append(oid)
+            if not todo:
+                return
+
+    def settle_visibility(self, draft: Draft, scene: Scene, instance_ids: Callable[[Scene], np.ndarray],
+                          amodal: Callable[[Scene, list[int]], dict[int, np.ndarray]],
+                          measure_areas: Callable[[Scene, list[int]], dict[int, float]]) -> Scene:
+        """Apply the occlusion rule to every object alike: each keeps its visible area (in the
+        ``instance_ids`` image) in its own size bin and at most ``objects.max_occlusion`` of its
+        unoccluded silhouette (``amodal``) hidden. When an object breaks it, the objects in front of
+        it (or, with none, the object itself) are moved to other pixels and refitted, whatever
+        their role, so that a hidden object ends up as visible whether it sounds or not.
+        After MAX_VISIBILITY_ROUNDS rounds, objects still breaking it are left out unless the
+        condition needs them (then PlacementError)."""
+        max_occlusion = float(self.spec.resolved["objects"]["max_occlusion"])
+        for round_ in range(MAX_VISIBILITY_ROUNDS + 1):
+            ids = instance_ids(scene)
+            masks = amodal(scene, [o.id for o in scene.objects])
+            broken = [o.id for o in scene.objects
+                      if not _keeps_visibility(ids, masks[o.id], o.id, draft.intents[o.id].size_bin, max_occlusion)]
+            if not broken:
+                return scene
+            if round_ == MAX_VISIBILITY_ROUNDS:
+                break
+            movers: set[int] = set()
+            for oid in broken:
+                front = set(np.unique(ids[masks[oid]]).tolist()) - {0, oid}
+                movers |= front or {oid}   # the objects in front move; with none, the object itself
+            kept = {o.id for o in scene.objects if o.id not in movers}
+            self._place_others(sorted(movers), scene, draft, kept, measure_areas, round_ + 1)
+            self._keep(scene, draft, kept)
+        self._keep(scene, draft, {o.id for o in scene.objects} - set(broken))
+        return scene
+
+    def _fit(self, scene: Scene, draft: Draft, ids: list[int],
+             measure_areas: Callable[[Scene, list[int]], dict[int, float]]) -> list[int]:
+        """Fit the listed objects' depths to their intended areas (:func:`fit_depths`); the ids
+        of those visible at their pixels."""
+        if not ids:
+            return []
+        return list(fit_depths(scene, {oid: draft.intents[oid] for oid in ids}, cam.pinhole(scene.camera),
+                               measure_areas))
+
+    def _misfit(self, scene: Scene, draft: Draft, oid: int, others: set[int]) -> str | None:
+        """Why object ``oid`` cannot stay where it is (nearer than objects.min_distance_m, farther
+        than objects.max_distance_m, outside the room, its posed bounding box within
+        OBJECT_GAP_M of one of ``others``'), or None."""
+        r = self.spec.resolved["objects"]
+        obj = scene.object_by_id(oid)
+        vertices = self._posed_vertices(obj)
+        dist = np.linalg.norm(vertices, axis=1)
+        near, far = float(dist.min()), float(dist.max())
+        if near < r["min_distance_m"] or far > r["max_distance_m"] or not self._inside_room(scene.room, vertices):
+            return f"spans {near:.2f}-{far:.2f} m: too near, too far or outside the room"
+        box = self._box(obj, draft.intents[oid].mesh)
+        for other in sorted(others):
+            other_box = self._box(scene.object_by_id(other), draft.intents[other].mesh)
+            if boxes_intersect(*box, *other_box, gap=OBJECT_GAP_M):
+                return f"intersects object {other}"
+        return None
+
+    @staticmethod
+    def _box(obj: SceneObject, mesh: MeshAsset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The object's posed bounding box: centre (head frame, m), rotation, half extents (m)."""
+        rotation = pose_matrix(obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, 1.0)[:3, :3]
+        return np.asarray(obj.position_m, float), rotation, 0.5 * float(obj.scale) * np.asarray(mesh.size_m, float)
+
+    def _relocate(self, scene: Scene, draft: Draft, oid: int, kept: set[int], first_try_drawn: bool,
+                  salt: int = 0) -> bool:
+        """Put object ``oid`` at its first-guess depth on its drawn pixel (if ``first_try_drawn``)
+        or on other pixels drawn from a generator seeded by the Scene, until it fits
+        (:meth:`_misfit` against ``kept``). False if no pixel worked (the object is left out)."""
+        obj = scene.object_by_id(oid)
+        intent = draft.intents[oid]
+        pin = cam.pinhole(scene.camera)
+        depth = initial_depth(self.library.silhouette(intent.mesh), obj.yaw_deg, intent.area, pin)
+        pixels = np.random.Generator(np.random.PCG64([scene.render_seed, oid, salt]))
+        for trial in range(MAX_RELOCATIONS + 1):
+            if trial or not first_try_drawn:
+                intent.u, intent.v = self._target_pixel(pixels)
+            obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
+            if self._misfit(scene, draft, oid, kept) is None:
+                return True
+        return False
+
+    def _keep(self, scene: Scene, draft: Draft, kept: set[int]) -> None:
+        """Leave out the objects not in ``kept`` (PlacementError if the condition needs one: the
+        sized object, a semantic target, a source's object), put object sources on their objects
+        and the backdrop behind every object."""
         needed = set(scene.targets.semantic) | {s.object_id for s in scene.sources if s.object_id is not None}
+        if draft.sized_object is not None:
+            needed.add(draft.sized_object)
         if needed - kept:
             raise PlacementError(f"objects {sorted(needed - kept)} could not be placed")
         scene.objects = [o for o in scene.objects if o.id in kept]
@@ -387,8 +516,6 @@ class Sampler:
         for src in scene.sources:
             if src.object_id is not None:
                 src.position_m = scene.object_by_id(src.object_id).position_m
-        return scene
-
 
     def _posed_vertices(self, obj: SceneObject) -> np.ndarray:
         """The object's mesh vertices in the head frame, (n, 3) metres."""
@@ -404,33 +531,49 @@ def initial_depth(silhouette: dict, yaw_deg: float, area_fraction: float, pin) -
     return float(pin.focal_px * np.sqrt(area / (area_fraction * pin.width * pin.height)))
 
 
-def fit_depth(scene: Scene, obj: SceneObject, intent: ObjectIntent, depth: float, pin,
-              measure_area: Callable[[Scene, int], float], tolerance: float = 0.04, iterations: int = 6) -> float:
-    """Move ``obj`` along its pixel's ray until its silhouette covers ``intent.area``.
+def fit_depths(scene: Scene, intents: dict[int, ObjectIntent], pin,
+               measure_areas: Callable[[Scene, list[int]], dict[int, float]], tolerance: float = 0.04,
+               iterations: int = 6) -> dict[int, float]:
+    """Move each listed object along its pixel's ray until its silhouette covers its intended
+    area (within ``tolerance``, relative); all objects still off are measured together in one
+    call per iteration. Returns the depths (metres along +x) of the objects it could fit; one
+    not in view at its pixel is left out.
 
     Area scales as 1/depth**2, so each step multiplies depth by sqrt(measured / wanted).
     """
+    depths = {oid: float(pin.to_camera(np.asarray(scene.object_by_id(oid).position_m))[0]) for oid in intents}
+    todo = list(intents)
     for _ in range(iterations):
-        obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
-        area = measure_area(scene, obj.id)
-        if area <= 0:
-            raise PlacementError("object is not visible at its intended pixel")
-        ratio = area / intent.area
-        if abs(ratio - 1.0) < tolerance:
-            return depth
-        depth *= float(np.sqrt(ratio))
-    obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
-    return depth
+        for oid in todo:
+            scene.object_by_id(oid).position_m = tuple(
+                float(x) for x in pin.unproject(intents[oid].u, intents[oid].v, depths[oid]))
+        if not todo:
+            break
+        areas = measure_areas(scene, todo)
+        for oid in list(todo):
+            if areas[oid] <= 0:  # not in view at its pixel (e.g. smaller than a pixel): not fitted
+                todo.remove(oid)
+                del depths[oid]
+                continue
+            ratio = areas[oid] / intents[oid].area
+            if abs(ratio - 1.0) < tolerance:
+                todo.remove(oid)
+            else:
+                depths[oid] *= float(np.sqrt(ratio))
+    for oid in todo:
+        scene.object_by_id(oid).position_m = tuple(
+            float(x) for x in pin.unproject(intents[oid].u, intents[oid].v, depths[oid]))
+    return depths
 
 
-def _clear_of(placed: list[tuple[np.ndarray, float]], pin, intent: ObjectIntent, depth: float,
-              radius: float) -> float:
-    """Push an object back along its ray until its bounding sphere clears all placed ones."""
-    for _ in range(len(placed) + 1):
-        centre = pin.unproject(intent.u, intent.v, depth)
-        clash = [(c, rad) for c, rad in placed if np.linalg.norm(centre - c) < rad + radius]
-        if not clash:
-            return depth
-        c, rad = clash[0]
-        depth = max(depth, float(pin.to_camera(c)[0]) + rad + radius + 0.05)
-    return depth
+def _keeps_visibility(ids: np.ndarray, amodal: np.ndarray, oid: int, size_bin: str | None,
+                      max_occlusion: float) -> bool:
+    """Does object ``oid`` keep its visible area in ``size_bin`` (not checked when None) and at
+    most ``max_occlusion`` of its unoccluded silhouette hidden?"""
+    visible = int(np.count_nonzero(ids == oid))
+    full = int(np.count_nonzero(amodal))
+    if visible == 0 or full == 0:
+        return False
+    if size_bin is not None and size_bin_of(visible / ids.size) != size_bin:
+        return False
+    return 1.0 - visible / full <= max_occlusion + 1e-9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core.scene import AudioSettings, ImageManipulation, LibraryRef, Outputs
+from .core.scene import AssetSplit, AudioSettings, ImageManipulation, LibraryRef, Outputs, SplitFractions
 
 
 def audio_settings(r: dict[str, Any]) -> AudioSettings:
@@ -21,9 +21,18 @@ def image_manipulation(r: dict[str, Any], kind: str | None) -> ImageManipulation
     return ImageManipulation(kind=kind, gray_level=r["image"]["gray_level"], noise_std=float(r["image"]["noise_std"]))
 
 
+def asset_split(r: dict[str, Any]) -> AssetSplit | None:
+    """The spec's ``library.split`` block, or None when it asks for no split (``use: null``)."""
+    s = r["library"].get("split") or {}
+    if s.get("use") is None:
+        return None
+    return AssetSplit(use=s["use"], fractions=SplitFractions(**{k: float(v) for k, v in s["fractions"].items()}),
+                      salt=s["salt"], sounds=s["sounds"], meshes=s["meshes"], photos=s["photos"])
+
+
 def library_ref(r: dict[str, Any]) -> LibraryRef:
-    """The spec's ``library`` block (``default`` or resolved folders)."""
-    return LibraryRef(sounds=r["library"]["sounds"], meshes=r["library"]["meshes"])
+    """The spec's ``library`` block (``default`` or resolved folders, and the split drawn from)."""
+    return LibraryRef(sounds=r["library"]["sounds"], meshes=r["library"]["meshes"], split=asset_split(r))
 
 
 def outputs(r: dict[str, Any]) -> Outputs:

@@ -35,6 +35,7 @@ from .audit import DatasetNotFound, find_datasets, planned_category, read_datase
 from .cli_parser import ArgumentParser
 from .core.size_bins import SIZE_BINS
 from .record_files import BadFile, inside, manifest_lines, read_record
+from .shortcuts import ShortcutTally, baseline_lines
 from .sinks.folder import check_output_place
 from .spec.errors import SpecError
 
@@ -123,8 +124,10 @@ def compute_stats(root: Path | str, heatmap_bins: int = HEATMAP_BINS, grid: int 
     angles: dict[str, list[float]] = {"azimuth_deg": [], "elevation_deg": [], "distance_m": []}
     off_image = 0
     n = 0
+    shortcuts = ShortcutTally()
     for rec in read_records(root):
         n += 1
+        shortcuts.add(rec)
         cond, sb, cat = rec["condition"], rec["size_bin"], planned_category(rec)
         for key, val in (("condition", cond), ("size_bin", sb), ("category", cat),
                          ("condition/size_bin", f"{cond}/{sb}"), ("category/size_bin", f"{cat}/{sb}")):
@@ -160,6 +163,7 @@ def compute_stats(root: Path | str, heatmap_bins: int = HEATMAP_BINS, grid: int 
         "audio_targets": int(sum(counts["audio_target_category"].values())),
         "audio_targets_off_image": off_image,
         "histograms": histograms,
+        "no_audio_baselines": shortcuts.to_dict(),
         "centres": {
             "coordinates": "normalised (u / width, v / height); v grows downwards",
             "heatmap_bins": [heatmap_bins, heatmap_bins],
@@ -291,6 +295,7 @@ def summary(stats: dict[str, Any], out: Path) -> str:
         h = stats["histograms"][key]
         if h["n"]:
             lines.append(f"  {key}: {h['min']:.2f} .. {h['max']:.2f} (median {h['median']:.2f})")
+    lines.extend(baseline_lines(stats["no_audio_baselines"]))
     lines.append(f"  wrote {', '.join(['stats.json', *stats['plots']])} to {out}")
     return "\n".join(lines)
 

@@ -357,7 +357,8 @@ def test_with_the_real_sampler(gligen_path, torch_mod):
         for index in range(3):
             draft = sampler.draft(plan.entry(index), 0)
             try:
-                scene = sampler.place(draft, lambda s, oid: float(r.render_amodal(s, [oid])[oid].mean()))
+                scene = sampler.place(draft, lambda s, ids: {i: float(m.mean())
+                                                             for i, m in r.render_amodal(s, ids).items()})
             except PlacementError:
                 continue
             out = r.render(scene)

@@ -16,6 +16,7 @@ from simulator.core.image import DiffusionOptions, DiffusionPrompt, MeshOptions,
 from simulator.core.plain import PlainError, Variant
 from simulator.core.scene import (
     SCENE_FORMAT,
+    AssetSplit,
     AudioSettings,
     Background,
     Camera,
@@ -31,6 +32,7 @@ from simulator.core.scene import (
     Scene,
     SceneObject,
     Source,
+    SplitFractions,
     TargetDisk,
     Targets,
 )
@@ -229,6 +231,7 @@ def test_dataclass_fields_are_all_serialised():
     scene.targets.disks = [TargetDisk(1, 2.0, 3.0, 4.0)]
     scene.manipulations = Manipulations(ImageManipulation("gray"), "silence",
                                         Negatives(True, False, OffscreenNegative("left", scene.sources[0])))
+    scene.library.split = AssetSplit(use="test")  # written only when set (records without a split keep their bytes)
     d = scene.to_dict()
     for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
                       (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),
@@ -236,6 +239,7 @@ def test_dataclass_fields_are_all_serialised():
                       (TargetDisk, d["targets"]["disks"][0]), (Manipulations, d["manipulations"]),
                       (ImageManipulation, d["manipulations"]["image"]), (Negatives, d["manipulations"]["negatives"]),
                       (OffscreenNegative, d["manipulations"]["negatives"]["offscreen"]), (LibraryRef, d["library"]),
+                      (AssetSplit, d["library"]["split"]), (SplitFractions, d["library"]["split"]["fractions"]),
                       (Outputs, d["outputs"])):
         assert set(node) == {f.name for f in dataclasses.fields(cls)}
     assert set(d["image"]) == {"backend"} | {f.name for f in dataclasses.fields(MeshOptions)}

@@ -195,11 +195,12 @@ def test_ablation_makes_four_sub_datasets(run_scene):
 
 @pytest.mark.slow
 def test_impossible_samples_are_reported_and_the_run_completes(tmp_path: Path):
-    """Three 20 m trains cannot share a 30 m deep view with one filling a size3 share of the image:
-    those samples are listed as failed in dataset.json, the run finishes, and the exit status is 1."""
+    """Five 20 m trains, each filling its own size bin's share of the image with at most a quarter
+    of it hidden, one of them in size3, cannot share a 30 m deep view: those samples are listed as
+    failed in dataset.json, the run finishes, and the exit status is 1."""
     proc = simulate("--spec", str(REPO / "scenes" / "multi_instance.yaml"), "--set", "samples=2",
                     "--set", "target.category=train", "--set", "target.size_bin=size3",
-                    "--set", "objects.max_distance_m=30", "--set", "conditions.multi_instance.instances=3",
+                    "--set", "objects.max_distance_m=30", "--set", "conditions.multi_instance.instances=5",
                     "--set", "output.dir=out", "--quiet", cwd=tmp_path, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     info = json.loads((tmp_path / "out" / "dataset.json").read_text())

@@ -172,6 +172,18 @@ class MeshRasterRenderer:
                             depth=np.ascontiguousarray(depth, dtype=np.float32),
                             instance_ids=rgb_to_id(seg))
 
+    def render_ids(self, scene: Scene) -> np.ndarray:
+        """The (H, W) int32 instance-id image of ``scene`` alone (one SEG pass, no colour, no
+        depth read): the ids :meth:`render` would give."""
+        h, w = scene.camera.height, scene.camera.width
+        self._sync(scene)
+        if not self._node_ids:
+            return np.zeros((h, w), np.int32)
+        r = self._renderer(w, h)
+        self._keep_resident()
+        seg, _ = r.render(self._scene, flags=self._seg_flags, seg_node_map=self._seg_colors)
+        return rgb_to_id(seg)
+
     def render_amodal(self, scene: Scene, object_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Boolean (H, W) silhouette of each listed object rendered alone (unoccluded).
 

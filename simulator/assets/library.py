@@ -20,6 +20,7 @@ different libraries (:meth:`AssetLibrary.combine`).
 """
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,7 +78,11 @@ class SourceLibrary:
 class AssetLibrary:
     """Read-only view of one library folder (or of the sounds of one and the meshes of another,
     see :meth:`combine`). ``report`` holds what a user folder scan used and skipped
-    (:class:`simulator.assets.scan_report.LibraryReport`); ``None`` for the embedded library."""
+    (:class:`simulator.assets.scan_report.LibraryReport`); ``None`` for the embedded library.
+    ``split``: the held-out share this view keeps (:meth:`restricted`, :mod:`simulator.assets.split`);
+    ``None`` for a whole library."""
+
+    split = None
 
     def __init__(self, root: Path, name: str = "default"):
         root = Path(root)
@@ -135,6 +140,18 @@ class AssetLibrary:
             lib.report = None
         else:
             lib.report = LibraryReport.merge(reports)
+        lib._reset_caches()
+        return lib
+
+    def restricted(self, keys, split=None) -> "AssetLibrary":
+        """A view holding only the clips and meshes whose keys are in ``keys`` (every key still
+        resolves, so Scenes of the whole library render with it); ``split`` is recorded as the
+        view's :attr:`split`."""
+        keep = set(keys)
+        lib = copy.copy(self)
+        lib.sounds = {c: [k for k in clips if k in keep] for c, clips in self.sounds.items()}
+        lib.meshes = {c: [m for m in assets if m.key in keep] for c, assets in self.meshes.items()}
+        lib.split = split
         lib._reset_caches()
         return lib
 

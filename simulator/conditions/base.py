@@ -15,16 +15,22 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+#: How often :meth:`CastContext.distractors` draws a size bin before giving up on matching it.
+BIN_DRAWS = 16
 
 @dataclass
 class CastSlot:
-    """An object to place. ``size_bin`` is set on the sized slot only; other slots get a random
-    size. ``role`` is written to the annotation (target, semantic, distractor, instance, ...)."""
+    """An object to place. ``size_bin`` is set on the sized slot only (the sample's planned bin).
+    Every other slot is sized like it, in a bin drawn from the same distribution (``target.size_bin``):
+    ``bin`` when the rule drew it with the category (:meth:`CastContext.distractors`), else the
+    sampler draws one the category can reach. ``role`` is written to the annotation (target,
+    semantic, distractor, instance, ...)."""
 
     category: str
     role: str
     sounding: bool = False
     size_bin: str | None = None
+    bin: str | None = None
 
 
 @dataclass
@@ -57,8 +63,9 @@ class Cast:
 class CastContext:
     """What a rule may use: the sample's rng, its planned category and size bin, the drawn
     object count, the categories allowed in the image, ``option(key)`` to draw a value of the
-    spec's ``conditions.<name>`` block, and ``reachable(category)`` telling whether a category can
-    fill the size bin at real size."""
+    spec's ``conditions.<name>`` block, ``reachable(category)`` telling whether a category can
+    fill the size bin at real size, ``reaches(category, size_bin)`` the same for any bin, and
+    ``draw_bin()`` a size bin drawn like the sample's (``target.size_bin``)."""
 
     rng: np.random.Generator
     category: str
@@ -67,6 +74,8 @@ class CastContext:
     categories: list[str]
     option: Callable[[str], Any]
     reachable: Callable[[str], bool]
+    reaches: Callable[[str, str], bool] = lambda category, size_bin: True
+    draw_bin: Callable[[], str] | None = None
 
     def other_categories(self, k: int, exclude: set[str]) -> list[str]:
         """``k`` categories drawn uniformly with replacement from those not in ``exclude``
@@ -75,6 +84,28 @@ class CastContext:
         if not pool or k <= 0:
             return []
         return [pool[int(i)] for i in self.rng.integers(0, len(pool), size=k)]
+
+    def distractors(self, k: int, exclude: set[str], role: str = "distractor") -> list[CastSlot]:
+        """``k`` silent objects of categories not in ``exclude``, each drawn as a planned target is:
+        a size bin like the sample's (``draw_bin``), then a category uniform among those that can
+        reach it, so their sizes and distances follow the target's distributions (no visual
+        shortcut to the sounding object). A bin no allowed category reaches is drawn again (up
+        to :data:`BIN_DRAWS` times; then a category uniform over the allowed, its bin left to the
+        sampler). Fewer than ``k`` if no category is allowed."""
+        pool = [c for c in self.categories if c not in exclude]
+        if not pool or k <= 0:
+            return []
+        slots = []
+        for _ in range(k):
+            for _ in range(BIN_DRAWS if self.draw_bin is not None else 0):
+                size_bin = self.draw_bin()
+                fits = [c for c in pool if self.reaches(c, size_bin)]
+                if fits:
+                    slots.append(CastSlot(fits[int(self.rng.integers(len(fits)))], role=role, bin=size_bin))
+                    break
+            else:
+                slots.append(CastSlot(pool[int(self.rng.integers(len(pool)))], role=role))
+        return slots
 
     def sized_other_category(self, exclude: set[str]) -> str:
         """One category not in ``exclude`` that can fill the size bin (uniform)."""

@@ -14,8 +14,7 @@ class ConflictVcue(ConditionRule):
         d = ctx.sized_other_category({ctx.category})
         target = CastSlot(d, role="target", sounding=True, size_bin=ctx.size_bin)
         silent = CastSlot(ctx.category, role="semantic")
-        others = [CastSlot(c, role="distractor")
-                  for c in ctx.other_categories(ctx.count - 2, {ctx.category, d})]
+        others = ctx.distractors(ctx.count - 2, {ctx.category, d})
         return Cast(slots=[target, silent, *others], sources=[CastSource(ctx.category, attach_to=0)],
                     audio_targets=[0], semantic_targets=[1])
 

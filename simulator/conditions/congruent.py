@@ -11,7 +11,7 @@ class Congruent(ConditionRule):
 
     def cast(self, ctx: CastContext) -> Cast:
         target = CastSlot(ctx.category, role="target", sounding=True, size_bin=ctx.size_bin)
-        others = [CastSlot(c, role="distractor") for c in ctx.other_categories(ctx.count - 1, {ctx.category})]
+        others = ctx.distractors(ctx.count - 1, {ctx.category})
         return Cast(slots=[target, *others], sources=[CastSource(ctx.category, attach_to=0)],
                     audio_targets=[0], semantic_targets=[0])
 

@@ -41,7 +41,7 @@ class Mixed(ConditionRule):
             else:
                 slots.append(CastSlot(category, role="target", sounding=True))
                 sources.append(CastSource(category, attach_to=len(slots) - 1))
-        others = [CastSlot(c, role="distractor") for c in ctx.other_categories(ctx.count - len(slots), used)]
+        others = ctx.distractors(ctx.count - len(slots), used)
         slots.extend(others)
         audio_targets = [i for i, s in enumerate(sources) if s.placement == "object"]
         semantic = [i for i, s in enumerate(slots) if s.category in used]

@@ -17,7 +17,7 @@ class MultiInstance(ConditionRule):
         k = int(ctx.option("instances"))
         target = CastSlot(ctx.category, role="target", sounding=True, size_bin=ctx.size_bin)
         twins = [CastSlot(ctx.category, role="instance") for _ in range(k - 1)]
-        others = [CastSlot(c, role="distractor") for c in ctx.other_categories(ctx.count - k, {ctx.category})]
+        others = ctx.distractors(ctx.count - k, {ctx.category})
         slots = [target, *twins, *others]
         return Cast(slots=slots, sources=[CastSource(ctx.category, attach_to=0)], audio_targets=[0],
                     semantic_targets=list(range(k)))

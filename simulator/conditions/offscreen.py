@@ -26,7 +26,7 @@ class Offscreen(ConditionRule):
     def cast(self, ctx: CastContext) -> Cast:
         region = ctx.option("region")
         first = CastSlot(ctx.sized_other_category({ctx.category}), role="distractor", size_bin=ctx.size_bin)
-        others = [CastSlot(c, role="distractor") for c in ctx.other_categories(ctx.count - 1, {ctx.category})]
+        others = ctx.distractors(ctx.count - 1, {ctx.category})
         return Cast(slots=[first, *others], sources=[CastSource(ctx.category, placement="offscreen", region=region)],
                     audio_targets=[], semantic_targets=[], negative="offscreen")
 

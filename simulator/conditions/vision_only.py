@@ -17,7 +17,7 @@ class VisionOnly(ConditionRule):
     def cast(self, ctx: CastContext) -> Cast:
         audio = ctx.option("audio")
         target = CastSlot(ctx.category, role="semantic", size_bin=ctx.size_bin)
-        others = [CastSlot(c, role="distractor") for c in ctx.other_categories(ctx.count - 1, {ctx.category})]
+        others = ctx.distractors(ctx.count - 1, {ctx.category})
         return Cast(slots=[target, *others], sources=[], audio_targets=[], semantic_targets=[0],
                     negative=audio, audio=audio)
 

@@ -216,3 +216,27 @@ class ScreenProjection:
     def hfov_deg(self) -> float:
         """Horizontal angle the image subtends at the viewing distance."""
         return float(2.0 * np.degrees(np.arctan(0.5 * self.width * self.pitch_m / self.viewing_distance_m)))
+
+
+def boxes_intersect(centre_a: np.ndarray, rotation_a: np.ndarray, half_a: np.ndarray,
+                    centre_b: np.ndarray, rotation_b: np.ndarray, half_b: np.ndarray, gap: float = 0.0) -> bool:
+    """Do two oriented boxes, each grown by ``gap`` metres on every side, overlap?
+
+    A box is its centre (3,), the rotation (3, 3) whose columns are its axes in the common frame,
+    and its half extents (3,) in metres. Separating-axis test over the 15 candidate axes (the
+    boxes' 3 + 3 face normals and their 9 cross products): the boxes are apart if and only if
+    their projections on one of them do not overlap."""
+    ra, rb = np.asarray(rotation_a, float), np.asarray(rotation_b, float)
+    ha, hb = np.asarray(half_a, float) + gap, np.asarray(half_b, float) + gap
+    t = np.asarray(centre_b, float) - np.asarray(centre_a, float)
+    axes = [ra[:, i] for i in range(3)] + [rb[:, j] for j in range(3)]
+    axes += [np.cross(ra[:, i], rb[:, j]) for i in range(3) for j in range(3)]
+    for axis in axes:
+        norm = float(np.linalg.norm(axis))
+        if norm < 1e-9:  # parallel edges: covered by the face normals
+            continue
+        axis = axis / norm
+        reach = float(np.abs(ra.T @ axis) @ ha + np.abs(rb.T @ axis) @ hb)
+        if abs(float(t @ axis)) > reach:
+            return False
+    return True

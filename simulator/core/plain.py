@@ -40,7 +40,8 @@ class Variant:
 def to_plain(value: Any) -> Any:
     """Plain JSON-ready data (dicts, lists, floats, ...) for a dataclass or any part of one."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out = {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+               if not (f.metadata.get("omit_none") and getattr(value, f.name) is None)}
         if isinstance(value, Variant):
             out = {type(value).tag: type(value).name, **out}
         return out
@@ -154,6 +155,13 @@ def bounded(low: float, high: float, default: Any = dataclasses.MISSING) -> Any:
 def one_of(choices: tuple, default: Any = dataclasses.MISSING) -> Any:
     """A dataclass field whose value must be one of ``choices`` (None passes where the type allows it)."""
     return dataclasses.field(default=default, metadata={"choices": tuple(choices)})
+
+
+def omitted_if_none() -> Any:
+    """An optional dataclass field (default None) that :func:`to_plain` leaves out while it is None,
+    so data written before the field existed keep their bytes (:func:`from_plain` reads its absence
+    as None)."""
+    return dataclasses.field(default=None, metadata={"omit_none": True})
 
 
 def _check_metadata(meta, value: Any, path: str) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .image import DiffusionPrompt, ImageOptions, ImageSource, MeshOptions, PhotoObjectInfo, PhotoOptions, PhotoPick
-from .plain import PlainError, bounded, from_plain, one_of, to_plain
+from .plain import PlainError, bounded, from_plain, omitted_if_none, one_of, to_plain
 from .size_bins import SIZE_BINS
 
 Vec3 = tuple[float, float, float]
@@ -268,13 +268,43 @@ class Manipulations:
     negatives: Negatives | None = None
 
 
+#: The shares a library's assets are split into (``library.split``), in the order assets are dealt.
+ASSET_SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class SplitFractions:
+    """The share of each split's assets (they sum to 1)."""
+
+    train: float = bounded(0.0, 1.0, 0.8)
+    val: float = bounded(0.0, 1.0, 0.1)
+    test: float = bounded(0.0, 1.0, 0.1)
+
+
+@dataclass
+class AssetSplit:
+    """The held-out share of the library a Scene's assets were drawn from (``library.split``,
+    :mod:`simulator.assets.split`): ``use`` (train, val or test), the ``fractions`` and ``salt`` the
+    assets were dealt with, and which kinds were split (``sounds``, ``meshes``, ``photos``; an
+    unsplit kind is shared by every split)."""
+
+    use: str = one_of(ASSET_SPLITS)
+    fractions: SplitFractions = field(default_factory=SplitFractions)
+    salt: str = ""
+    sounds: bool = True
+    meshes: bool = True
+    photos: bool = True
+
+
 @dataclass
 class LibraryRef:
     """The asset libraries the Scene's clip and mesh keys resolve in: ``default`` (the embedded
-    one) or a folder (absolute path), for sounds and for meshes."""
+    one) or a folder (absolute path), for sounds and for meshes; ``split``: the held-out share they
+    were drawn from (absent from the plain data when the library is not split)."""
 
     sounds: str = "default"
     meshes: str = "default"
+    split: AssetSplit | None = omitted_if_none()
 
 
 @dataclass
@@ -398,7 +428,8 @@ def scene_from_format1(data: dict[str, Any], spec: dict[str, Any] | None = None)
     return from_plain(Scene, d)
 
 
-__all__ = ["NEGATIVE_KINDS", "SCENE_FORMAT", "TEXTURE_SEEDS", "AudioSettings", "Background", "Camera", "DiffusionPrompt",
+__all__ = ["ASSET_SPLITS", "NEGATIVE_KINDS", "SCENE_FORMAT", "TEXTURE_SEEDS", "AssetSplit", "AudioSettings",
+           "Background", "Camera", "DiffusionPrompt",
            "ImageManipulation", "Lighting", "LibraryRef", "Listener", "Manipulations", "Negatives",
            "OffscreenNegative", "Outputs", "PhotoObjectInfo", "PhotoPick", "Room", "Scene", "SceneObject", "Source",
-           "TargetDisk", "Targets", "scene_from_format1", "to_plain"]
+           "SplitFractions", "TargetDisk", "Targets", "scene_from_format1", "to_plain"]

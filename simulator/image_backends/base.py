@@ -47,6 +47,10 @@ class ImageRenderer:
         """The Scene's final image; ``preview`` is this Scene's :meth:`preview` if one was made."""
         raise NotImplementedError
 
+    def instance_ids(self, scene: Scene) -> np.ndarray:
+        """The (H, W) instance-id image the sampler checks visibility on: by default the preview's."""
+        return self.preview(scene).instance_ids
+
     def amodal(self, scene: Scene, object_ids: list[int]) -> dict[int, np.ndarray]:
         """Unoccluded (H, W) boolean masks of the given objects, as the annotation measures them."""
         raise NotImplementedError
@@ -75,6 +79,8 @@ class ImageBackend:
 
     name: str = ""
     options_type: type[ImageOptions] = ImageOptions
+    #: The asset kinds its Scenes draw, which ``library.split`` deals out (simulator/assets/split.py).
+    asset_kinds: tuple[str, ...] = ("sounds", "meshes")
 
     def options(self, resolved: dict[str, Any]) -> ImageOptions:
         """The options every Scene of a spec stores (from the resolved spec)."""

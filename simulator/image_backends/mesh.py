@@ -23,6 +23,9 @@ class MeshImageRenderer(ImageRenderer):
     def amodal(self, scene: Scene, object_ids: list[int]):
         return self._amodal(scene, object_ids)
 
+    def instance_ids(self, scene: Scene):
+        return self.raster.render_ids(scene)
+
     def render(self, scene: Scene, preview: VisualRender | None = None) -> VisualRender:
         return preview if preview is not None else self.raster.render(scene)
 
@@ -31,16 +34,22 @@ class MeshImageRenderer(ImageRenderer):
 
 
 class LayoutSampler(SceneSampler):
-    """Draws a layout (:class:`simulator.sampler.Sampler`) and fits the sized object's depth to
-    its intended mask area, measured with the renderer's unoccluded masks."""
+    """Draws a layout (:class:`simulator.sampler.Sampler`), fits every object's depth to its
+    intended mask area (measured with the renderer's unoccluded masks) and applies the occlusion
+    rule to all objects alike on the renderer's instance ids."""
 
     def __init__(self, spec, library, renderer: ImageRenderer, options) -> None:
         self.sampler = Sampler(spec, library, options)
         self.renderer = renderer
 
+    def _areas(self, scene: Scene, ids: list[int]) -> dict[int, float]:
+        return {oid: float(mask.mean()) for oid, mask in self.renderer.amodal(scene, ids).items()}
+
     def scene(self, entry, attempt: int) -> tuple[Scene, int | None]:
         draft = self.sampler.draft(entry, attempt)
-        scene = self.sampler.place(draft, lambda s, oid: float(self.renderer.amodal(s, [oid])[oid].mean()))
+        scene = self.sampler.place(draft, self._areas)
+        scene = self.sampler.settle_visibility(draft, scene, self.renderer.instance_ids, self.renderer.amodal,
+                                               self._areas)
         return scene, draft.sized_object
 
 

@@ -12,8 +12,9 @@ from ..core.render import VisualRender
 from ..core.scene import Scene
 from ..photos.depth import DepthProvider
 from ..photos.index import PhotoIndexError
+from ..assets.split import SplitError
 from ..photos.sampler import (PhotoConfig, PhotoSampler, PhotoSelectionError, category_pool_for_spec,
-                              check_photo_spec, photo_categories)
+                              check_photo_spec, photo_categories, split_index)
 from .amodal import AmodalMemo
 from .base import ImageBackend, ImageRenderer, NoSample, SceneSampler
 
@@ -57,7 +58,8 @@ class PhotoSceneSampler(SceneSampler):
 
     def __init__(self, spec, library, renderer: PhotoImageRenderer) -> None:
         config = PhotoConfig.from_spec(spec.resolved)
-        index = config.load_index(categories=spec.resolved["objects"]["categories"] or library.categories)
+        index = split_index(config.load_index(categories=spec.resolved["objects"]["categories"] or library.categories),
+                            config, spec.resolved)
         depth = DepthProvider(index, config.depth_config(), config.make_estimator())
         self.sampler = PhotoSampler(spec, index, library, config, depth)
         renderer.attach(index, depth)
@@ -72,6 +74,7 @@ class PhotoSceneSampler(SceneSampler):
 class PhotoBackend(ImageBackend):
     name = "photos"
     options_type = PhotoOptions
+    asset_kinds = ("sounds", "photos")
 
     def options(self, resolved: dict[str, Any]) -> PhotoOptions:
         return PhotoConfig.from_spec(resolved).options()
@@ -105,9 +108,13 @@ class PhotoBackend(ImageBackend):
             return
         config = PhotoConfig.from_spec(resolved)
         try:
-            index = config.load_index(categories=resolved["objects"]["categories"])
+            index = split_index(config.load_index(categories=resolved["objects"]["categories"]), config, resolved)
         except PhotoIndexError as exc:
             error(("photos", "annotations"), str(exc))
+            return
+        except SplitError as exc:
+            for path, message in exc.problems:
+                error(path, message)
             return
         for path, message in check_photo_spec(resolved, dists, index, config):
             error(path, message)
@@ -126,7 +133,8 @@ class PhotoBackend(ImageBackend):
 
     def plan_lines(self, spec) -> list[str]:
         r = spec.resolved
-        index = PhotoConfig.from_spec(r).load_index(categories=r["objects"]["categories"])
+        config = PhotoConfig.from_spec(r)
+        index = split_index(config.load_index(categories=r["objects"]["categories"]), config, r)
         return [f"  photos: {index.summary()}"]
 
 

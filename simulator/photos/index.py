@@ -511,6 +511,19 @@ class PhotoIndex:
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
+    def subset(self, files: Iterable[str]) -> "PhotoIndex":
+        """The index of the photos whose ``file`` is in ``files`` (a held-out share,
+        :func:`simulator.assets.split.split_photo_files`); ``stats`` count what it keeps and, as
+        ``images_in_other_splits``, what it leaves out."""
+        keep = set(files)
+        images = [im for im in self.images if im.file in keep]
+        stats = Counter(self.stats)
+        stats["images_in_other_splits"] += len(self.images) - len(images)
+        stats["images"] = len(images)
+        stats["objects"] = sum(len(im.objects) for im in images)
+        stats["images_with_depth"] = sum(1 for im in images if im.depth_file)
+        return PhotoIndex(images, self._rles, self.images_dir, self.depth_dir, self.skipped, stats, self.annotations)
+
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.images)

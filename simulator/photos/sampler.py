@@ -41,7 +41,8 @@ import numpy as np
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from simulator.core import camera as cam
 from simulator.plan import PlanEntry
-from simulator.scene_settings import audio_settings, library_ref, outputs
+from simulator.assets.split import split_photo_files
+from simulator.scene_settings import asset_split, audio_settings, library_ref, outputs
 from simulator.spec.distributions import support, value_range
 from simulator.sampler import PlacementError, Sampler, sample_rng
 from simulator.core.image import PhotoObjectInfo, PhotoOptions, PhotoPick
@@ -111,6 +112,17 @@ class PhotoConfig(PhotoOptions):
         if not self.estimator:
             return None
         return TransformersDepthEstimator(self.estimator, kind=self.estimator_kind)
+
+
+def split_index(index: PhotoIndex, config: PhotoConfig, resolved: Mapping[str, Any]) -> PhotoIndex:
+    """The photos of ``index`` in the share ``library.split`` names (``index`` itself without a photo
+    split). The photos are dealt over the collection's usable photos (its index without a category
+    filter), so every spec of one collection deals them alike; SplitError
+    (:mod:`simulator.assets.split`) if it has fewer photos than shares."""
+    split = asset_split(resolved)
+    if split is None or not split.photos:
+        return index
+    return index.subset(split_photo_files((im.file for im in config.load_index().images), split))
 
 
 def instance_range(spec) -> tuple[int, int]:
@@ -450,7 +462,7 @@ def category_pool_for_spec(spec, library):
     (the index comes from the process's memory or the on-disk cache)."""
     config = PhotoConfig.from_spec(spec.resolved)
     allowed = list(spec.resolved["objects"]["categories"] or library.categories)
-    index = config.load_index(categories=allowed)
+    index = split_index(config.load_index(categories=allowed), config, spec.resolved)
     inst = instance_range(spec)
     return lambda condition, size_bin, values: photo_category_pool(index, condition, size_bin, values, allowed, inst,
                                                                    config.margin)

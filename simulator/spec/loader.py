@@ -29,7 +29,9 @@ from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
 from .schema import build_schema
 from .spec import Spec
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
+from ..assets.split import SplitError, check_split, split_library
 from ..assets.user import open_library
+from ..scene_settings import asset_split
 
 
 #: What a dataset name may be (it becomes the default output folder ``out/<name>``).
@@ -273,6 +275,9 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
                 ctx.error(("listener", "sofa"), str(exc).replace("listener.sofa: ", ""))
     if ctx.errors:
         return library
+    split = asset_split(r)
+    if library is None and split is not None:
+        library = open_library  # a split is dealt from the library's assets
     if callable(library) and not hasattr(library, "categories"):
         library = library(r["library"]["sounds"], r["library"]["meshes"])
         if _check_library_usable(r, library, ctx):
@@ -297,12 +302,30 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
         else:
             values = tuple(categories)
             dists["target.category"] = Choice(values, tuple(1.0 for _ in values))
+    if not ctx.errors and split is not None:  # the checks below and the run see only the split's assets
+        library = _split_library(r, split, library, ctx)
     if not ctx.errors:  # the image backend's own checks (real sizes, photo collection, model)
         IMAGE_BACKENDS.get(r["image"]["renderer"]).check_spec(r, dists, library, ctx.error)
     count = dists["objects.count"]
     low_count = count.value if isinstance(count, Constant) else getattr(count, "low", 1)
     if low_count < 1:
         ctx.error(("objects", "count"), "at least one object (the target) is needed")
+    return library
+
+
+def _split_library(r: dict, split, library, ctx: _Context):
+    """The share of ``library`` that ``library.split`` names (:mod:`simulator.assets.split`); its
+    problems (fractions, categories with too few assets) are reported and the library kept."""
+    backend = IMAGE_BACKENDS.get(r["image"]["renderer"])
+    problems = check_split(split, backend.asset_kinds)
+    if not problems:
+        try:
+            return split_library(library, split, r["objects"]["categories"] or library.categories,
+                                 kinds=backend.asset_kinds)
+        except SplitError as exc:
+            problems = exc.problems
+    for path, message in problems:
+        ctx.error(path, message)
     return library
 
 

@@ -10,6 +10,7 @@ from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.visual.textures import KINDS
 
 from ..conditions import RULES, condition_names
+from ..core.scene import ASSET_SPLITS
 from ..core.size_bins import SIZE_BINS
 from ..image_backends import IMAGE_BACKENDS
 from ..sinks import SINKS
@@ -202,7 +203,8 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "min_distance_m": Field(num(0.1, 1000.0), 0.3, "No object's surface is closer to the head than this, m."),
             "max_distance_m": Field(num(0.5, 1000.0), 30.0, "No object is farther than this, m."),
             "max_occlusion": Field(num(0.0, 0.9), 0.25,
-                                   "Largest fraction of the target's silhouette other objects may hide."),
+                                   "Largest fraction of any object's silhouette other objects may hide "
+                                   "(the same rule for targets and distractors)."),
         }),
         "target": Section("The audio target (the object the sound comes from).", {
             "category": Field(Kind("str"), None, "Target category (default: uniform over objects.categories).",
@@ -213,9 +215,11 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "min_area_fraction": Field(num(0.0005, 0.05), 0.004,
                                        "Smallest target mask area (fraction of the image) aimed at in size1."),
             "position": Field(enum("uniform"), "uniform",
-                              "Where target centres go: `uniform` over the image inside `margin`."),
-            "margin": Field(num(0.0, 0.45), 0.1, "Fraction of width/height at each border kept free of target "
-                            "centres."),
+                              "Where object centres go: `uniform` over the image inside `margin`, the target's and "
+                              "every other object's alike; an object that would collide with one placed before it (in a "
+                              "random order) is redrawn, so in crowded scenes centres are uniform given the layout fits."),
+            "margin": Field(num(0.0, 0.45), 0.1, "Fraction of width/height at each border kept free of object "
+                            "centres (targets and the others)."),
         }),
         "conditions": Section("Options of the conditions (used only by samples of that condition).", {
             name: Section(rule.description, dict(rule.options)) for name, rule in RULES.items() if rule.options}),
@@ -251,6 +255,24 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         "library": Section("Asset libraries.", {
             "sounds": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
             "meshes": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
+            "split": Section("Held-out assets (docs/assets.md, held-out splits): each clip, mesh and photo is dealt to "
+                             "train, val or test by a stable hash, per category, and the dataset draws only from "
+                             "the share `use` names, so datasets of different shares have no asset in common.", {
+                "use": Field(enum(*ASSET_SPLITS), None, "The share this dataset draws its assets from: `train`, "
+                             "`val` or `test`; null: every asset (no split).", nullable=True),
+                "fractions": Section("Each share's part of every category's assets (they sum to 1). Counts are "
+                                     "largest-remainder shares of each category's assets, raised to one for a share "
+                                     "of non-zero fraction (a category with fewer assets than such shares is an "
+                                     "error).", {
+                    name: Field(num(0.0, 1.0), default, f"Fraction of the assets dealt to `{name}`.")
+                    for name, default in zip(ASSET_SPLITS, (0.8, 0.1, 0.1))}),
+                "salt": Field(Kind("str"), "", "Mixed into every asset's hash: another salt deals the assets anew."),
+                "sounds": Field(Kind("bool"), True, "Split the clips (false: every split uses every clip)."),
+                "meshes": Field(Kind("bool"), True, "Split the meshes (false: every split uses every mesh; the "
+                                "default library has one mesh of some categories)."),
+                "photos": Field(Kind("bool"), True, "Split the photos of `image.renderer: photos` (one pool, by "
+                                "file name: a photo shows several categories)."),
+            }),
         }),
         "output": Section("Where and what to write.", {
             "dir": Field(Kind("str"), None, "Output folder (default: out/<name>).", nullable=True),
