@@ -1,20 +1,29 @@
 """The ``evaluate`` command: seeds' metrics per condition and size bin, baselines, tables, plots.
 
     evaluate --data DATASET --model RUN [RUN ...] [--names A B ...] [--baselines random center]
-             [--vision-prior RUN] [--compare A:B ...] [--n-deg 6] [--out DIR]
+             [--vision-prior RUN] [--compare A:B ...] [--n-deg 6] [--angles screen|camera] [--out DIR]
 
 For every model (a run folder with ``model.safetensors``, or a checkpoint) and baseline it computes,
-per (condition, size bin) and over all samples:
+per (condition, size bin) and over all samples (training/metrics.py has each definition and its
+source):
 
 * seeds/000: A-Acc, V-Acc, horizontal and vertical precision within ``--n-deg`` degrees of visual
-  angle (geometry of the dataset's camera: pinhole or screen mode);
-* seeds/001: cIoU (top-50 % area), adaptive cIoU (top-B area), their AUCs, and IIoU/IAUC on
-  multi-source (``mixed``) samples from the per-source stems;
-* seeds/003-004: the universal threshold (3rd quartile of the negative pairs' map maxima), cIoU and
-  AUC at that threshold, pIA and AUCN per negative kind (silence, noise, off-screen: the
-  ``negatives.*`` files and the ``vision_only``/``offscreen`` samples), FLOC, FAUC, separability;
+  angle; ``--angles screen`` (default) measures the angles as seeds/000's participants saw them, the
+  image on a screen 0.76 m away (the record's own screen in screen mode, else seeds/000's display:
+  a 640-pixel-wide picture at 90 pixels per inch), ``--angles camera`` with the rendering camera's
+  field of view;
+* seeds/001: cIoU@0.5 with the top-50 % and the adaptive top-B localisation masks (the share of
+  samples with IoU >= 0.5), their AUCs, and IIoU/IAUC on multi-source samples from the per-source
+  stems (a source without a stem fails its image);
+* seeds/003-004: the universal threshold (3rd quartile of the negative pairs' map maxima),
+  cIoU_Uth (the *mean* IoU at that threshold) and AUC at it, pIA and AUCN per negative kind
+  (silence, noise, off-screen: the ``negatives.*`` files and the ``vision_only``/``offscreen``
+  samples), FLOC, FAUC, separability;
 * retrieval P@k and A@k (image -> audio, audio -> image; labels: the sound's category), alignment
   and modality-gap magnitude.
+
+A map with a NaN or an infinite value stops the evaluation with a message naming the model and the
+sample (exit status 2).
 
 Baselines: ``random`` (a uniformly random map: a random point), ``center`` (the image centre),
 and ``vision_prior`` (a ``model.variant: vision`` model, given with ``--vision-prior``: where
@@ -23,7 +32,7 @@ sounding objects usually are, without audio).
 Writes ``tables.md`` (Table S1-style: rows = models, columns = condition x size bin, one table per
 metric), ``metrics.csv`` (long format), ``metrics.json``, ``per_sample.csv``, ``margins.csv`` and
 PNG plots (``hv_precision.png`` as seeds/000 Fig. 6, ``a_acc_by_size.png``, ``max_similarity.png``
-as seeds/003 Fig. 1).
+as seeds/003 Fig. 1). The viewing geometry of the precision metrics is in each of them.
 """
 from __future__ import annotations
 
@@ -41,6 +50,7 @@ import torch
 import torch.nn.functional as F
 
 from simulator.core import camera as cam
+from simulator.core.geometry import ScreenProjection
 
 from simulator.cli_parser import ArgumentParser
 
@@ -257,10 +267,49 @@ def _sample_of(source, entry, rec: dict, length: int | None, sample_rate: int | 
                   np.logical_or.reduce(sem) if sem else None, own_negative, gt_uv)
 
 
-def visual_angle_fn(camera: dict):
-    """The visual-angle function (degrees) of a record's camera (pinhole or screen projection)."""
+#: Viewing geometries of the horizontal/vertical precision (``--angles``).
+ANGLES = ("screen", "camera")
+#: seeds/000's display (Sec. 2.1 and 2.3): the listener sits 0.76 m from a screen of 90 pixels per
+#: inch that shows the COCO image at its own resolution, 640 pixels wide, i.e. 640 / 90 = 7.1
+#: inches (18.1 cm) wide, 13.5 degrees of visual angle.
+SEEDS000_VIEWING_DISTANCE_M = 0.76
+SEEDS000_IMAGE_WIDTH_IN = 640 / 90
+ANGLES_TEXT = {
+    "screen": "screen geometry of seeds/000 (the image 7.1 inches wide on a screen 0.76 m away, "
+              "or the record's own screen in screen mode)",
+    "camera": "camera geometry (the rendering camera's field of view)",
+}
+#: The same, short, for table titles.
+ANGLES_TITLE = {"screen": "screen geometry of seeds/000", "camera": "camera geometry"}
+
+
+def screen_geometry(camera: dict) -> ScreenProjection:
+    """The screen a record's image is viewed on, for visual angles as seeds/000 measures them
+    (*Seeing Sound, Hearing Sight*, Sec. 2.1: a screen 0.76 m from the listener at 90 pixels per
+    inch). A screen-mode record (``camera.projection: screen``) was rendered for its own screen,
+    ``camera.viewing_distance_m`` and ``camera.pixels_per_inch``, which is used as is. A pinhole
+    record's screen fields are unused defaults (90 ppi would show a 224-pixel image under 5 degrees
+    wide), so it is shown as seeds/000 showed its pictures: ``SEEDS000_IMAGE_WIDTH_IN`` (7.1 in,
+    a 640-pixel COCO image at 90 ppi) wide at 0.76 m, i.e. ``width / 7.1`` pixels per inch."""
     c = cam.camera_from_record(camera)
-    return (cam.screen(c) if c.projection == "screen" else cam.pinhole(c)).visual_angle_deg
+    if c.projection == "screen":
+        return cam.screen(c)
+    return ScreenProjection(c.width, c.height, SEEDS000_VIEWING_DISTANCE_M, c.width / SEEDS000_IMAGE_WIDTH_IN)
+
+
+def visual_angle_fn(camera: dict, angles: str = "screen"):
+    """The visual-angle function ``f(u0, v0, u1, v1) -> degrees`` of a record's ``camera`` block.
+
+    ``screen`` (default; seeds/000's geometry): the angle between the two pixels as seen by a
+    viewer of the image on :func:`screen_geometry`'s screen; 6 degrees are then about 44 % of the
+    image width, as for seeds/000's participants. ``camera``: the angle between the rays of the two
+    pixels of the pinhole camera that rendered the image (its ``hfov_deg``; 6 degrees are about
+    10 % of a 60-degree image)."""
+    if angles == "screen":
+        return screen_geometry(camera).visual_angle_deg
+    if angles == "camera":
+        return cam.pinhole(cam.camera_from_record(camera)).visual_angle_deg
+    raise ValueError(f"angles must be one of {', '.join(ANGLES)}, not {angles!r}")
 
 
 def upsample(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -283,7 +332,17 @@ class ModelResult:
     mixed: list[dict] = field(default_factory=list)
 
 
-def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_deg: float) -> None:
+def checked_map(m: np.ndarray, pred: Predictor, s: Sample, audio: str) -> np.ndarray:
+    """``m`` (a map of ``pred`` for sample ``s`` with ``audio``) as float64, refused with a
+    :class:`~training.metrics.NonFiniteMapError` naming the model and the sample if it has a NaN or
+    an infinite value (a NaN would otherwise become the peak)."""
+    return M.finite_map(m, f"model {pred.name!r} for sample {s.id} (index {s.index}, {audio} audio)")
+
+
+def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_deg: float,
+                   angles: str = "screen") -> None:
+    """Per-sample metrics of ``pred`` on ``samples`` into ``res``. ``n_deg``: the precision radius
+    in degrees of visual angle; ``angles``: its viewing geometry (:func:`visual_angle_fn`)."""
     size = pred.image_size
     images = np.stack([s.image if size is None else resize_image(s.image, size) for s in samples])
     feats = pred.image_features(images, [s.index for s in samples])
@@ -298,7 +357,7 @@ def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_d
         res.emb_labels.extend([samples[i].category for i in pos])
     for i, s in enumerate(samples):
         hw = s.image.shape[:2]
-        full = upsample(main[i], hw)
+        full = checked_map(upsample(main[i], hw), pred, s, "its own")
         pk = M.peak(full)
         if s.own_negative:
             res.neg_rows.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin, "kind": s.own_negative,
@@ -310,11 +369,12 @@ def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_d
             continue
         row = {"index": s.index, "id": s.id, "condition": s.condition, "size_bin": s.size_bin, "category": s.category,
                "a_acc": M.peak_in_mask(pk, s.target_mask), "v_acc": M.peak_in_mask(pk, s.semantic_mask),
-               "iou50": M.iou_top50(full, s.target_mask), "iou_adap": M.iou_adaptive(full, s.target_mask),
+               "iou_top50": M.iou_top50(full, s.target_mask), "iou_adap": M.iou_adaptive(full, s.target_mask),
                "max_sim": float(full.max()), "peak_u": pk[1] + 0.5, "peak_v": pk[0] + 0.5}
         if s.gt_uv is not None and len(s.target_masks) == 1:
-            h_err, v_err = M.axis_errors_deg(M.pixel_center(pk), s.gt_uv, visual_angle_fn(s.record["camera"]))
-            row.update(h_err=h_err, v_err=v_err, h_prec=M.within_deg(h_err, n_deg), v_prec=M.within_deg(v_err, n_deg))
+            h_err, v_err = M.axis_errors_deg(M.pixel_center(pk), s.gt_uv, visual_angle_fn(s.record["camera"], angles))
+            row.update(angles=angles, h_err=h_err, v_err=v_err, h_prec=M.within_deg(h_err, n_deg),
+                       v_prec=M.within_deg(v_err, n_deg))
         res.rows.append(row)
         res.lowres[(s.index, "main")] = main[i]
     for kind in NEGATIVE_KINDS:
@@ -325,24 +385,45 @@ def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_d
         nm = pred.maps(_take(feats, idx), pred.audio_features(neg_audio), kind)
         for j, i in enumerate(idx):
             s = samples[i]
-            full = upsample(nm[j], s.image.shape[:2])
+            full = checked_map(upsample(nm[j], s.image.shape[:2]), pred, s, f"{kind} negative")
             res.neg_rows.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin, "kind": kind,
                                  "source": "file", "max_sim": float(full.max()), "v_acc": float("nan")})
             res.lowres[(s.index, kind)] = nm[j]
     for i, s in enumerate(samples):
-        if not s.stems:
+        row = interactive_row(pred, feats, i, s)
+        if row is not None:
+            res.mixed.append(row)
+
+
+def interactive_row(pred: Predictor, feats: Any, i: int, s: Sample) -> dict | None:
+    """The IIoU entry of a multi-source sample (row ``i`` of the batch features ``feats``): per
+    source, the IoU of the map of that source's stem alone with its mask (top-50 % and adaptive
+    protocols), or None for a source whose stem was not written, which then fails the image
+    (seeds/001: an image succeeds only if *every* source is localised; see
+    :func:`training.metrics.iiou`). A source with an empty mask (nothing of it visible) has no
+    region to localise and is left out, as seeds/001's benchmark annotates visible sources only.
+    None for a sample with fewer than two sources, or none visible."""
+    if len(s.source_ids) < 2:
+        return None
+    top50: list[float | None] = []
+    adap: list[float | None] = []
+    missing = 0
+    for sid, tm in zip(s.source_ids, s.target_masks):
+        if not tm.any():
             continue
-        ious50, iousad = [], []
-        for sid, tm in zip(s.source_ids, s.target_masks):
-            if sid not in s.stems or not tm.any():
-                continue
-            m = pred.maps(_take(feats, [i]), pred.audio_features(s.stems[sid][None]), f"stem{sid}")[0]
-            full = upsample(m, s.image.shape[:2])
-            ious50.append(M.iou_top50(full, tm))
-            iousad.append(M.iou_adaptive(full, tm))
-        if ious50:
-            res.mixed.append({"index": s.index, "condition": s.condition, "size_bin": s.size_bin,
-                              "ious50": ious50, "ious_adap": iousad})
+        if sid not in s.stems:
+            top50.append(None)
+            adap.append(None)
+            missing += 1
+            continue
+        m = pred.maps(_take(feats, [i]), pred.audio_features(s.stems[sid][None]), f"stem{sid}")[0]
+        full = checked_map(upsample(m, s.image.shape[:2]), pred, s, f"source {sid} stem")
+        top50.append(M.iou_top50(full, tm))
+        adap.append(M.iou_adaptive(full, tm))
+    if not top50:
+        return None
+    return {"index": s.index, "condition": s.condition, "size_bin": s.size_bin, "ious_top50": top50,
+            "ious_adap": adap, "missing_stems": missing}
 
 
 def _take(feats, idx):
@@ -389,12 +470,7 @@ def finalize(res: ModelResult, samples_by_index: dict[int, dict], ks=(1, 5, 10))
             vals = vals[np.isfinite(vals)]
             g[key] = float(vals.mean()) if vals.size else float("nan")
             g[f"{key}_n"] = int(vals.size)
-        g["ciou"] = M.success_rate([r["iou50"] for r in rows])
-        g["auc"] = M.auc([r["iou50"] for r in rows])
-        g["ciou_adap"] = M.success_rate([r["iou_adap"] for r in rows])
-        g["auc_adap"] = M.auc([r["iou_adap"] for r in rows])
-        g["ciou_uth"] = M.success_rate([r["iou_uth"] for r in rows])
-        g["auc_uth"] = M.auc([r["iou_uth"] for r in rows])
+        g.update(iou_scores(rows))
         out["groups"][f"{cond}/{sb}"] = g
     # vision_only V-Acc (its own audio is silence or noise)
     vo = defaultdict(list)
@@ -422,16 +498,10 @@ def finalize(res: ModelResult, samples_by_index: dict[int, dict], ks=(1, 5, 10))
         aucns.append(out["negatives"][kind]["aucn"])
     allg = out["groups"].get("all/all", {})
     if pias and allg:
-        out["global"]["floc"] = M.floc(allg["ciou_uth"], float(np.mean(pias)))
-        out["global"]["fauc"] = M.fauc(allg["auc_uth"], float(np.mean(aucns)))
+        out["global"]["floc"] = M.floc(allg["ciou_uth_mean"], pias)   # per-kind pIAs, averaged over kinds
+        out["global"]["fauc"] = M.fauc(allg["auc_uth"], aucns)
     out["global"]["separability"] = M.separability([r["max_sim"] for r in res.rows], neg_max)
-    # mixed: IIoU
-    if res.mixed:
-        out["global"]["iiou"] = M.iiou([m["ious50"] for m in res.mixed])
-        out["global"]["iiou_adap"] = M.iiou([m["ious_adap"] for m in res.mixed])
-        out["global"]["iauc"] = M.iauc([m["ious50"] for m in res.mixed])
-        out["global"]["iauc_adap"] = M.iauc([m["ious_adap"] for m in res.mixed])
-        out["global"]["iiou_n"] = len(res.mixed)
+    out["global"].update(interactive_scores(res.mixed))
     # retrieval
     if len(res.emb_v) > 1:
         v = np.stack(res.emb_v)
@@ -446,13 +516,49 @@ def finalize(res: ModelResult, samples_by_index: dict[int, dict], ks=(1, 5, 10))
     return out
 
 
+def iou_scores(rows: list[dict]) -> dict[str, float]:
+    """The IoU-based scores of a group of positive rows, named by what they are:
+    ``ciou_top50_rate`` / ``ciou_adap_rate`` = cIoU@0.5, the share of samples with IoU >= 0.5 with
+    the top-50 % / adaptive top-B mask (seeds/001); ``ciou_uth_mean`` = cIoU_Uth, the mean IoU at
+    the universal threshold (seeds/003-004); ``auc_*`` the AUC of the same IoUs."""
+    out = {}
+    for proto, key in (("top50", "iou_top50"), ("adap", "iou_adap")):
+        ious = [r[key] for r in rows]
+        out[f"ciou_{proto}_rate"] = M.success_rate(ious)
+        out[f"auc_{proto}"] = M.auc(ious)
+    ious = [r["iou_uth"] for r in rows]
+    out["ciou_uth_mean"] = M.mean_iou(ious)
+    out["auc_uth"] = M.auc(ious)
+    return out
+
+
+def interactive_scores(mixed: list[dict]) -> dict[str, float]:
+    """IIoU and IAUC (seeds/001) over the multi-source samples' entries (:func:`interactive_row`),
+    a source without a stem failing its image. ``iiou_n``: images; ``iiou_missing_stems``: sources
+    without a stem. When no image has any stem (a dataset written without stems) IIoU is not
+    defined and only the counts are given, not a score of 0."""
+    if not mixed:
+        return {}
+    out: dict[str, float] = {"iiou_n": len(mixed), "iiou_missing_stems": sum(m["missing_stems"] for m in mixed)}
+    if all(m["missing_stems"] == len(m["ious_top50"]) for m in mixed):
+        return out
+    for proto in ("top50", "adap"):
+        per_image = [m[f"ious_{proto}"] for m in mixed]
+        out[f"iiou_{proto}"] = M.iiou(per_image)
+        out[f"iauc_{proto}"] = M.iauc(per_image)
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # Tables and plots
 # ------------------------------------------------------------------------------------------------
 GROUP_METRICS = [("a_acc", "A-Acc"), ("v_acc", "V-Acc"), ("h_prec", "Horizontal precision"),
-                 ("v_prec", "Vertical precision"), ("ciou", "cIoU (top 50 %)"), ("ciou_adap", "Adaptive cIoU"),
-                 ("auc", "AUC"), ("auc_adap", "Adaptive AUC"), ("ciou_uth", "cIoU (universal threshold)"),
-                 ("auc_uth", "AUC (universal threshold)")]
+                 ("v_prec", "Vertical precision"),
+                 ("ciou_top50_rate", "cIoU@0.5, top-50 % mask: share of samples with IoU >= 0.5 (seeds/001)"),
+                 ("ciou_adap_rate", "Adaptive cIoU@0.5, top-B mask: share of samples with IoU >= 0.5 (seeds/001)"),
+                 ("auc_top50", "AUC, top-50 % mask (seeds/001)"), ("auc_adap", "AUC, adaptive top-B mask (seeds/001)"),
+                 ("ciou_uth_mean", "cIoU_Uth: mean IoU at the universal threshold (seeds/003-004)"),
+                 ("auc_uth", "AUC at the universal threshold (seeds/003-004)")]
 
 
 def _pct(x, digits: int = 1) -> str:
@@ -474,13 +580,15 @@ def group_columns(results: dict[str, dict]) -> list[str]:
     return cols
 
 
-def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict]) -> str:
+def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict], angles: str = "screen") -> str:
+    """The tables of tables.md; ``angles``: the viewing geometry of the precision tables."""
     cols = group_columns(results)
     lines = []
     for key, title in GROUP_METRICS:
         if not any(np.isfinite(r["groups"].get(c, {}).get(key, np.nan)) for r in results.values() for c in cols):
             continue
-        t = title + (f" within {n_deg:g} degrees of visual angle" if key in ("h_prec", "v_prec") else "")
+        t = title + (f" within {n_deg:g} degrees of visual angle, {ANGLES_TITLE[angles]}"
+                     if key in ("h_prec", "v_prec") else "")
         lines += [f"### {t} (%)", "", "| model | " + " | ".join(c.replace("/", " ") for c in cols) + " |",
                   "|---|" + "---:|" * len(cols)]
         for name, r in results.items():
@@ -494,6 +602,8 @@ def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict])
         hdr = (["Uth"] + [f"pIA {k}" for k in kinds] + [f"AUCN {k}" for k in kinds] + ["FLOC", "FAUC", "separability"]
                + [f"activated {k}" for k in kinds])
         lines += ["### Negative audio (seeds/003-004; pIA, AUCN, FLOC, FAUC in %)", "",
+                  "(FLOC = harmonic mean of cIoU_Uth, the mean IoU at Uth, and 1 - pIA averaged over the kinds; "
+                  "FAUC = harmonic mean of AUC at Uth and AUCN averaged over the kinds)", "",
                   "| model | " + " | ".join(hdr) + " |", "|---|" + "---:|" * len(hdr)]
         for name, r in results.items():
             g = r["global"]
@@ -515,13 +625,17 @@ def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict])
             lines.append(f"| {name} | " + " | ".join(_pct(g.get(k)) for k in rk) +
                          f" | {g.get('alignment', float('nan')):.3f} | {g.get('magnitude', float('nan')):.3f} |")
         lines.append("")
-    if any("iiou" in r["global"] for r in results.values()):
+    if any("iiou_n" in r["global"] for r in results.values()):
         lines += ["### Interactive localisation on multi-source samples (seeds/001; %)", "",
-                  "| model | IIoU | IIoU adaptive | IAUC | IAUC adaptive | samples |", "|---|---:|---:|---:|---:|---:|"]
+                  "(IIoU@0.5: share of images whose every source, from its stem alone, has IoU >= 0.5; a source "
+                  "without a stem fails its image)", "",
+                  "| model | IIoU@0.5 top-50 % | IIoU@0.5 adaptive | IAUC top-50 % | IAUC adaptive | images | "
+                  "sources without a stem |", "|---|---:|---:|---:|---:|---:|---:|"]
         for name, r in results.items():
             g = r["global"]
-            lines.append(f"| {name} | {_pct(g.get('iiou'))} | {_pct(g.get('iiou_adap'))} | {_pct(g.get('iauc'))} | "
-                         f"{_pct(g.get('iauc_adap'))} | {g.get('iiou_n', 0)} |")
+            lines.append(f"| {name} | {_pct(g.get('iiou_top50'))} | {_pct(g.get('iiou_adap'))} | "
+                         f"{_pct(g.get('iauc_top50'))} | {_pct(g.get('iauc_adap'))} | {g.get('iiou_n', 0)} | "
+                         f"{g.get('iiou_missing_stems', 0)} |")
         lines.append("")
     if margins:
         lines += ["### Margins (paired difference of per-trial outcomes, percentage points +- standard error)", "",
@@ -537,7 +651,7 @@ def markdown_tables(results: dict[str, dict], n_deg: float, margins: list[dict])
             for gname in groups:
                 mm = next((m for m in margins if m["comparison"] == comp and m["metric"] == met and m["group"] == gname), None)
                 cells.append("-" if mm is None else f"{100 * mm['diff']:+.1f} +- {100 * mm['se']:.1f}")
-            lines.append(f"| {comp} | {met} | " + " | ".join(cells) + " |")
+            lines.append(f"| {comp} | {metric_name(met, n_deg, angles)} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -575,7 +689,7 @@ def paired_margins(rows: dict[str, list[dict]], comparisons: list[tuple[str, str
 
 
 def plots(results: dict[str, dict], res_rows: dict[str, ModelResult], out: Path, n_deg: float,
-          audio_models: Sequence[str] | None = None) -> list[Path]:
+          audio_models: Sequence[str] | None = None, angles: str = "screen") -> list[Path]:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -595,7 +709,7 @@ def plots(results: dict[str, dict], res_rows: dict[str, ModelResult], out: Path,
             ax.bar(x + 0.2, vp, 0.4, label="vertical", edgecolor="black", color="#9ecae1")
             ax.set_xticks(x, names, rotation=35, ha="right", fontsize=8)
             ax.set_title(f"{cond} {sb}")
-        axes[0][0].set_ylabel(f"% within {n_deg:g} deg of visual angle")
+        axes[0][0].set_ylabel(f"% within {n_deg:g} deg of visual angle ({angles} geometry)")
         axes[0][0].legend(fontsize=8)
         fig.tight_layout()
         p = out / "hv_precision.png"
@@ -660,8 +774,17 @@ def _main_condition(results: dict[str, dict]) -> str:
     return max(counts, key=counts.get) if counts else "all"
 
 
+def metric_name(key: str, n_deg: float, angles: str) -> str:
+    """The name of a metric in the CSV files: the precision metrics carry their radius and viewing
+    geometry (``h_prec_6deg_screen``), every other key is its own name."""
+    return f"{key}_{n_deg:g}deg_{angles}" if key in ("h_prec", "v_prec") else key
+
+
 def write_outputs(out: Path, results: dict[str, dict], res_rows: dict[str, ModelResult], n_deg: float,
                   margins: list[dict], meta: dict) -> None:
+    """tables.md, metrics.json/csv, per_sample.csv, negatives.csv and margins.csv in ``out``;
+    ``meta["angles"]`` (default ``screen``) is the viewing geometry of the precision metrics."""
+    angles = meta.get("angles", "screen")
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps({"meta": meta, "models": results, "margins": margins}, indent=1,
                                                  default=_json_default))
@@ -674,7 +797,7 @@ def write_outputs(out: Path, results: dict[str, dict], res_rows: dict[str, Model
                 for k, v in g.items():
                     if k == "n" or k.endswith("_n"):
                         continue
-                    w.writerow([name, c, sb, k, v, g.get(f"{k}_n", g.get("n"))])
+                    w.writerow([name, c, sb, metric_name(k, n_deg, angles), v, g.get(f"{k}_n", g.get("n"))])
             for kind, g in r["negatives"].items():
                 for k, v in g.items():
                     if k != "n":
@@ -682,8 +805,8 @@ def write_outputs(out: Path, results: dict[str, dict], res_rows: dict[str, Model
             for k, v in r["global"].items():
                 w.writerow([name, "all", "all", k, v, ""])
     with (out / "per_sample.csv").open("w", newline="") as f:
-        fields = ["model", "index", "id", "condition", "size_bin", "category", "a_acc", "v_acc", "h_err", "v_err",
-                  "h_prec", "v_prec", "iou50", "iou_adap", "iou_uth", "max_sim", "peak_u", "peak_v"]
+        fields = ["model", "index", "id", "condition", "size_bin", "category", "a_acc", "v_acc", "angles", "h_err",
+                  "v_err", "h_prec", "v_prec", "iou_top50", "iou_adap", "iou_uth", "max_sim", "peak_u", "peak_v"]
         w = csv.DictWriter(f, fields, extrasaction="ignore")
         w.writeheader()
         for name, r in res_rows.items():
@@ -700,9 +823,10 @@ def write_outputs(out: Path, results: dict[str, dict], res_rows: dict[str, Model
         with (out / "margins.csv").open("w", newline="") as f:
             w = csv.DictWriter(f, ["comparison", "metric", "group", "diff", "se", "n"])
             w.writeheader()
-            w.writerows(margins)
+            w.writerows({**m, "metric": metric_name(m["metric"], n_deg, angles)} for m in margins)
     md = [f"# Evaluation: {meta['data']}", "", f"{meta['samples']} samples; models: {', '.join(results)}.", "",
-          markdown_tables(results, n_deg, margins)]
+          f"Horizontal/vertical precision: within {n_deg:g} degrees of visual angle, {ANGLES_TEXT[angles]} "
+          f"(--angles {angles}).", "", markdown_tables(results, n_deg, margins, angles)]
     (out / "tables.md").write_text("\n".join(md))
 
 
@@ -723,6 +847,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--vision-prior", help="run folder of a model.variant: vision model (the vision-only prior)")
     ap.add_argument("--compare", nargs="*", default=[], metavar="A:B", help="paired margins A - B per size bin")
     ap.add_argument("--n-deg", type=float, default=6.0, help="precision radius in degrees of visual angle (seeds/000: 6)")
+    ap.add_argument("--angles", choices=ANGLES, default="screen",
+                    help="viewing geometry of the horizontal/vertical precision: screen (seeds/000's screen at "
+                         "0.76 m; default) or camera (the rendering camera's field of view)")
     ap.add_argument("--conditions", nargs="*", default=None, help="only these conditions")
     ap.add_argument("--max-samples", type=int, default=None)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -735,7 +862,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return run(args)
-    except (DataError, ConfigError, ModelFileError, FileNotFoundError) as exc:  # bad input; anything else: a bug
+    except (DataError, ConfigError, ModelFileError, FileNotFoundError, M.NonFiniteMapError) as exc:
+        # bad input (a NaN/inf map: a model with broken weights); anything else: a bug
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -743,6 +871,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
+    if not (np.isfinite(args.n_deg) and args.n_deg > 0):
+        raise ConfigError(f"--n-deg {args.n_deg:g}: the precision radius must be a positive number of degrees")
     device = pick_device(args.device)
     source = open_source(args.data)
     entries = [e for e in source.entries if not args.conditions or e.condition in args.conditions]
@@ -800,7 +930,7 @@ def run(args) -> int:
             sub = batch
             if p.length and length and p.length != length:
                 sub = [_with_length(s, p.length) for s in batch]
-            evaluate_batch(p, sub, results_rows[p.name], args.n_deg)
+            evaluate_batch(p, sub, results_rows[p.name], args.n_deg, args.angles)
     results = {name: finalize(r, sample_info) for name, r in results_rows.items()}
     comparisons = []
     for c in args.compare:
@@ -809,7 +939,8 @@ def run(args) -> int:
         comparisons.append(tuple(c.split(":", 1)))
     margins = paired_margins({n: r.rows for n, r in results_rows.items()}, comparisons) if comparisons else []
     out = Path(args.out)
-    meta = {"data": str(args.data), "samples": len(entries), "n_deg": args.n_deg,
+    meta = {"data": str(args.data), "samples": len(entries), "n_deg": args.n_deg, "angles": args.angles,
+            "angles_text": ANGLES_TEXT[args.angles],
             "models": {p.name: getattr(p, "variant", p.name) for p in preds}, "eval_time_s": time.perf_counter() - t0}
     write_outputs(out, results, results_rows, args.n_deg, margins, meta)
     if not args.no_plots:
@@ -820,7 +951,7 @@ def run(args) -> int:
             args.no_plots = True
     if not args.no_plots:
         audio_models = [p.name for p in preds if isinstance(p, ModelPredictor) and p.variant != "vision"]
-        plots(results, results_rows, out, args.n_deg, audio_models or None)
+        plots(results, results_rows, out, args.n_deg, audio_models or None, args.angles)
     if not args.quiet:
         print((out / "tables.md").read_text())
     return 0
