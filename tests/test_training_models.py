@@ -205,7 +205,8 @@ def test_pretrained_weights_load_from_a_local_file_and_mismatches_are_reported(t
         got = build_model(cfg, SR)
     for k, v in donor.image_encoder.state_dict().items():
         assert torch.equal(got.image_encoder.state_dict()[k], v), k
-    # CoordConv widens the first convolution: it stays random, and the warning names it
+    # CoordConv widens the first convolution: the pretrained RGB weights are kept, the two extra
+    # coordinate channels start at zero, and the warning names the adapted tensor
     cfg["model"]["coord_channels"] = True
     with pytest.warns(UserWarning, match="model.pretrained.image: 1 tensor"):
         build_model(cfg, SR)

@@ -35,6 +35,13 @@ DEFAULTS: dict[str, Any] = {
         "cache": True,             # decode once into a memory-mapped cache (else decode per batch)
         "cache_dir": None,         # default: <dataset>/.training_cache
         "num_workers": 0,          # DataLoader workers when cache is false
+        "augment": {               # training-only augmentations (training/augment.py); p = 0 turns one off
+            "crop": {"p": 0.0, "scale": [0.5, 1.0], "ratio": [0.75, 1.3333333333333333], "keep_centre": False},
+            "colour_jitter": {"p": 0.0, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4},
+            "spec_augment": {"p": 0.0, "freq_masks": 2, "freq_width": 8, "time_masks": 2, "time_width": 10},
+            "time_shift": {"p": 0.0, "max_s": 0.05, "mode": "circular"},      # circular | zero
+            "additive_noise": {"p": 0.0, "snr_db": [10.0, 30.0], "kind": "white"},   # white | pink
+        },
     },
     "audio": {
         "n_fft": 512,
@@ -50,10 +57,11 @@ DEFAULTS: dict[str, Any] = {
         "output_stride": 8,        # image feature stride: 8, 16 or 32 (ResNet-18 proper: 32)
         "embed_dim": 128,          # dimension of the features compared by cosine similarity
         "coord_channels": True,    # append normalised (x, y) to the image input (CoordConv)
+        "image_normalisation": "default",   # default ((x - 0.5) / 0.25) | imagenet (for ImageNet weights)
         "conv1d_kernel": 33,       # stereo_conv1d: taps of the learnable Conv1d(2 -> 1)
         "conv1d_lr_scale": 1.0,    # learning-rate multiplier of that Conv1d
         "projection_dim": 128,     # instance-level alignment heads (built when loss.alignment > 0)
-        "pretrained": {"image": None, "audio": None},   # optional local safetensors files
+        "pretrained": {"image": None, "audio": None},   # optional local weight files (training/pretrained.py)
     },
     "loss": {
         "contrastive": {"weight": 1.0, "temperature": 0.07},
@@ -89,6 +97,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 VARIANTS = ("mono", "stereo_conv1d", "stereo_ipd", "vision")
+IMAGE_NORMALISATIONS = ("default", "imagenet")
 
 
 class ConfigError(ValueError):
@@ -192,6 +201,10 @@ def validate(cfg: dict) -> None:
                           "loss.alignment.weight to 0 (train it with loss.supervised)")
     if not 0.0 <= float(d["flip"]) <= 1.0:
         raise ConfigError("data.flip must be a probability in [0, 1]")
+    if m["image_normalisation"] not in IMAGE_NORMALISATIONS:
+        raise ConfigError(f"model.image_normalisation must be one of {', '.join(IMAGE_NORMALISATIONS)} "
+                          f"(got {m['image_normalisation']!r})")
+    _validate_augment(d["augment"])
     if not isinstance(t["batch_size"], int) or t["batch_size"] < 1:
         raise ConfigError("train.batch_size must be a positive integer")
     if t["amp"] is False:          # YAML reads a bare `off` as false
@@ -202,6 +215,47 @@ def validate(cfg: dict) -> None:
         raise ConfigError("optim.name must be adam, adamw or sgd")
     if cfg["optim"]["schedule"] not in ("cosine", "constant"):
         raise ConfigError("optim.schedule must be cosine or constant")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _validate_augment(a: dict) -> None:
+    """``data.augment``: probabilities in [0, 1], ranges ``[low, high]`` with low <= high, counts and
+    widths non-negative integers (the message names the key)."""
+    for name, sub in a.items():
+        if not (_number(sub["p"]) and 0.0 <= float(sub["p"]) <= 1.0):
+            raise ConfigError(f"data.augment.{name}.p must be a probability in [0, 1] (got {sub['p']!r})")
+
+    def pair(key: str, value: Any, low: float, high: float) -> None:
+        if not (isinstance(value, list) and len(value) == 2 and all(_number(v) for v in value)
+                and low <= value[0] <= value[1] <= high):
+            raise ConfigError(f"data.augment.{key} must be [low, high] with {low:g} <= low <= high <= {high:g} "
+                              f"(got {value!r})")
+
+    crop = a["crop"]
+    pair("crop.scale", crop["scale"], 1e-3, 1.0)
+    pair("crop.ratio", crop["ratio"], 1e-2, 1e2)
+    if not isinstance(crop["keep_centre"], bool):
+        raise ConfigError("data.augment.crop.keep_centre must be true or false")
+    for key in ("brightness", "contrast", "saturation"):
+        v = a["colour_jitter"][key]
+        if not (_number(v) and 0.0 <= float(v) <= 1.0):
+            raise ConfigError(f"data.augment.colour_jitter.{key} must be in [0, 1] (got {v!r})")
+    for key, v in a["spec_augment"].items():
+        if key != "p" and not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+            raise ConfigError(f"data.augment.spec_augment.{key} must be a non-negative integer (got {v!r})")
+    ts = a["time_shift"]
+    if not (_number(ts["max_s"]) and float(ts["max_s"]) >= 0.0):
+        raise ConfigError("data.augment.time_shift.max_s must be a non-negative number of seconds "
+                          f"(got {ts['max_s']!r})")
+    if ts["mode"] not in ("circular", "zero"):
+        raise ConfigError(f"data.augment.time_shift.mode must be circular or zero (got {ts['mode']!r})")
+    noise = a["additive_noise"]
+    pair("additive_noise.snr_db", noise["snr_db"], -100.0, 200.0)
+    if noise["kind"] not in ("white", "pink"):
+        raise ConfigError(f"data.augment.additive_noise.kind must be white or pink (got {noise['kind']!r})")
 
 
 def dumps(cfg: dict) -> str:

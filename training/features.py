@@ -17,6 +17,9 @@
 
 The mel filterbank is the HTK-formula triangular bank (slaney-style area normalisation off),
 built in numpy so that no torchaudio is needed.
+
+``mask_spectrogram`` applies SpecAugment masks (training/augment.py draws them) to a front end's
+output: one (mel band x frame) mask per sample, the same for every feature channel.
 """
 from __future__ import annotations
 
@@ -109,3 +112,20 @@ class InterauralSpectrogram(_STFT):
 def swap_channels(x: torch.Tensor) -> torch.Tensor:
     """(B, 2, L) -> the same audio with left and right exchanged (what a horizontal flip does)."""
     return x.flip(1)
+
+
+def mask_spectrogram(spec: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """SpecAugment on a front end's output ``spec`` (N, C, n_mels, T) with ``keep`` (B, n_mels, T)
+    bool, False where masked; N = k * B (the batch's audio then its negatives: waveform ``j`` takes
+    mask ``j % B``). A masked bin takes the mean of its sample's channel over all bins, in every
+    channel at once: the mean log-mel of the stereo features and the interaural channels are
+    masked at the same bins, so masking never opposes one ear to the other (no false level or
+    phase difference), and a constant spectrogram (silence) is left unchanged."""
+    n, _c, m, t = spec.shape
+    b = keep.shape[0]
+    if keep.shape[1:] != (m, t) or n % b:
+        raise ValueError(f"spectrogram masks of shape {tuple(keep.shape)} do not fit spectrograms of shape "
+                         f"{tuple(spec.shape)} (need (B, {m}, {t}) with B dividing {n})")
+    keep = keep.to(spec.device).repeat(n // b, 1, 1).unsqueeze(1)
+    fill = spec.double().mean(dim=(2, 3), keepdim=True).to(spec.dtype)   # float64: a constant's mean is exact
+    return torch.where(keep, spec, fill)

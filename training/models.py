@@ -23,12 +23,25 @@ configs use ``[16, 32, 64, 64]``. ``output_stride`` 8 or 16 keeps later stages a
 resolution (stride 1 instead of 2) so that small objects get their own map cells.
 ``coord_channels`` appends normalised x and y coordinate planes to the image (CoordConv), which
 lets the cosine map express *where* as well as *what*.
+
+Image input: the encoders always receive images normalised as :func:`normalise_image` does,
+``(x / 255 - 0.5) / 0.25`` (what ``train`` and ``evaluate`` feed). With
+``model.image_normalisation: imagenet`` the image encoder re-normalises them to ImageNet's
+statistics, ``(x / 255 - mean) / std`` with mean (0.485, 0.456, 0.406) and std (0.229, 0.224,
+0.225) per RGB channel, the input that ImageNet-pretrained weights (``model.pretrained.image``,
+training/pretrained.py) were trained with. The model itself carries the choice (non-persistent
+buffers, rebuilt from the config), so every caller of ``encode_image`` gets the same input.
+
+SpecAugment (``data.augment.spec_augment``, training/augment.py) masks the spectrogram between the
+front end and the audio encoder; ``train`` hands the masks of a step to the model with
+:meth:`AVModel.spectrogram_masks`, outside which (evaluation) nothing is masked.
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 import torch.nn as nn
@@ -36,7 +49,11 @@ import torch.nn.functional as F
 
 from .config import ConfigError
 from .data import IMAGE_MEAN, IMAGE_STD
-from .features import InterauralSpectrogram, LogMel
+from .features import InterauralSpectrogram, LogMel, mask_spectrogram
+from .pretrained import LoadReport, load_encoder_weights
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)   # ImageNet RGB statistics of images in [0, 1]
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class BasicBlock(nn.Module):
@@ -88,15 +105,31 @@ STAGE_STRIDES = {32: (1, 2, 2, 2), 16: (1, 2, 2, 1), 8: (1, 2, 1, 1)}
 
 
 class ImageEncoder(nn.Module):
-    """uint8-range RGB (B, 3, H, W) normalised images -> (B, D, H/stride, W/stride)."""
+    """RGB (B, 3, H, W) images normalised by :func:`normalise_image` -> (B, D, H/stride, W/stride).
 
-    def __init__(self, widths: Sequence[int], output_stride: int, embed_dim: int, coord_channels: bool = True):
+    ``normalisation``: ``default`` feeds them as they are; ``imagenet`` first maps them to
+    ``(x / 255 - IMAGENET_MEAN) / IMAGENET_STD`` per channel (an exact affine map of the input)."""
+
+    def __init__(self, widths: Sequence[int], output_stride: int, embed_dim: int, coord_channels: bool = True,
+                 normalisation: str = "default"):
         super().__init__()
         self.coord_channels = bool(coord_channels)
+        self.normalisation = normalisation
+        if normalisation not in ("default", "imagenet"):
+            raise ConfigError(f"model.image_normalisation must be default or imagenet (got {normalisation!r})")
         self.backbone = ResNet18Backbone(3 + 2 * self.coord_channels, widths, STAGE_STRIDES[int(output_stride)])
         self.head = nn.Conv2d(self.backbone.out_channels, embed_dim, 1)
+        if normalisation == "imagenet":
+            # x01 = x * IMAGE_STD + IMAGE_MEAN;  (x01 - m) / s = x * (IMAGE_STD / s) + (IMAGE_MEAN - m) / s
+            std = torch.tensor(IMAGENET_STD, dtype=torch.float64)
+            mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float64)
+            self.register_buffer("input_scale", (IMAGE_STD / std).float().view(1, 3, 1, 1), persistent=False)
+            self.register_buffer("input_shift", ((IMAGE_MEAN - mean) / std).float().view(1, 3, 1, 1),
+                                 persistent=False)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
+        if self.normalisation == "imagenet":
+            image = image * self.input_scale + self.input_shift
         if self.coord_channels:
             b, _, h, w = image.shape
             ys = torch.linspace(-1.0, 1.0, h, device=image.device, dtype=image.dtype)
@@ -128,7 +161,9 @@ class AVModel(nn.Module):
         m = cfg_model
         self.variant = m["variant"]
         d = int(m["embed_dim"])
-        self.image_encoder = ImageEncoder(m["image_widths"], m["output_stride"], d, m["coord_channels"])
+        self.image_encoder = ImageEncoder(m["image_widths"], m["output_stride"], d, m["coord_channels"],
+                                          m.get("image_normalisation", "default"))
+        self._spec_keep: torch.Tensor | None = None   # set only inside `spectrogram_masks`
         fe_args = (sample_rate, cfg_audio["n_fft"], cfg_audio["hop"], cfg_audio["n_mels"], cfg_audio["fmin"],
                    cfg_audio["fmax"])
         self.mix = None
@@ -170,10 +205,26 @@ class AVModel(nn.Module):
         return self.frontend(wave)
 
     def encode_audio(self, wave: torch.Tensor) -> torch.Tensor:
-        """(B, 2, L) waveform -> (B, D)."""
+        """(B, 2, L) waveform -> (B, D). In training mode inside :meth:`spectrogram_masks` the
+        spectrogram is masked first (SpecAugment)."""
         if self.variant == "vision":
             return self.audio_constant.unsqueeze(0).expand(wave.shape[0], -1)
-        return self.audio_encoder(self.audio_input(wave))
+        spec = self.audio_input(wave)
+        if self._spec_keep is not None and self.training:
+            spec = mask_spectrogram(spec, self._spec_keep)
+        return self.audio_encoder(spec)
+
+    @contextlib.contextmanager
+    def spectrogram_masks(self, keep: torch.Tensor | None) -> Iterator[None]:
+        """Within the block, training-mode :meth:`encode_audio` masks its spectrograms with ``keep``
+        (B, n_mels, T) bool (False = masked; :func:`~training.features.mask_spectrogram`): a call
+        on k * B waveforms (the batch's audio followed by its negatives) uses row i's mask for
+        waveforms i, B + i, ... ``None`` masks nothing. The masks are cleared on exit."""
+        previous, self._spec_keep = self._spec_keep, keep
+        try:
+            yield
+        finally:
+            self._spec_keep = previous
 
     # -- similarity --
     @staticmethod
@@ -218,47 +269,55 @@ class AVModel(nn.Module):
         return groups
 
 
-def normalise_image(image_uint8: torch.Tensor) -> torch.Tensor:
-    """(B, H, W, 3) uint8 -> (B, 3, H, W) float, ``(x / 255 - 0.5) / 0.25``."""
-    x = image_uint8.permute(0, 3, 1, 2).float() / 255.0
+def image_to_unit(image_uint8: torch.Tensor) -> torch.Tensor:
+    """(B, H, W, 3) uint8 -> (B, 3, H, W) float in [0, 1] (``x / 255``)."""
+    return image_uint8.permute(0, 3, 1, 2).float() / 255.0
+
+
+def standardise_image(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) float in [0, 1] -> the encoders' input, ``(x - 0.5) / 0.25``."""
     return (x - IMAGE_MEAN) / IMAGE_STD
 
 
+def normalise_image(image_uint8: torch.Tensor) -> torch.Tensor:
+    """(B, H, W, 3) uint8 -> (B, 3, H, W) float, ``(x / 255 - 0.5) / 0.25``."""
+    return standardise_image(image_to_unit(image_uint8))
+
+
 def build_model(cfg: dict, sample_rate: int) -> AVModel:
-    model = AVModel(cfg["model"], cfg["audio"], sample_rate, use_alignment=cfg["loss"]["alignment"]["weight"] > 0)
-    pre = cfg["model"].get("pretrained") or {}
+    """The model of ``cfg``, with ``model.pretrained`` weights loaded (training/pretrained.py).
+    Warns naming the tensors left at their initialisation or adapted (the CoordConv channels), and
+    when ImageNet-layout image weights meet ``model.image_normalisation: default``."""
+    m = cfg["model"]
+    model = AVModel(m, cfg["audio"], sample_rate, use_alignment=cfg["loss"]["alignment"]["weight"] > 0)
+    pre = m.get("pretrained") or {}
     for part, attr in (("image", "image_encoder"), ("audio", "audio_encoder")):
-        if pre.get(part):
-            missing = load_pretrained(getattr(model, attr), pre[part])
-            if missing:  # e.g. the first convolution when CoordConv channels are on
-                warnings.warn(f"model.pretrained.{part}: {len(missing)} tensor(s) not in {pre[part]} keep their "
-                              f"random initialisation: {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}",
-                              stacklevel=2)
+        if not pre.get(part) or getattr(model, attr) is None:
+            continue
+        report = load_encoder_weights(getattr(model, attr), pre[part], part,
+                                      widen_first_conv=part == "image" and bool(m["coord_channels"]))
+        _warn_about(report, part, pre[part], m)
     return model
 
 
+def _warn_about(report: LoadReport, part: str, path: str, cfg_model: dict) -> None:
+    where = f"model.pretrained.{part}"
+    if report.missing:
+        n = report.missing
+        warnings.warn(f"{where}: {len(n)} tensor(s) not in {path} keep their random initialisation: "
+                      f"{', '.join(n[:4])}{' ...' if len(n) > 4 else ''}", stacklevel=3)
+    if report.adapted:
+        warnings.warn(f"{where}: {len(report.adapted)} tensor(s) adapted from {path}: {'; '.join(report.adapted)}",
+                      stacklevel=3)
+    if part == "image" and report.layout == "resnet" and cfg_model.get("image_normalisation") != "imagenet":
+        warnings.warn(f"{where}: {path} is an ImageNet-layout ResNet but model.image_normalisation is "
+                      f"{cfg_model.get('image_normalisation')!r}; set it to imagenet to feed the input statistics "
+                      "those weights were trained with", stacklevel=3)
+
+
 def load_pretrained(module: nn.Module | None, path: str | Path) -> list[str]:
-    """Load matching tensors from a local safetensors file into ``module`` (keys may carry a
-    ``backbone.`` prefix or none, e.g. a torchvision ResNet-18 converted to safetensors).
-    Returns the names of the module's tensors that were not found. No download ever happens."""
+    """Load a local weight file into ``module`` (training/pretrained.py); the names of the
+    module's tensors left at their initialisation. No download ever happens."""
     if module is None:
         return []
-    from safetensors.torch import load_file
-
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"pretrained weights not found: {p}")
-    src = load_file(str(p))
-    own = module.state_dict()
-    loaded, missing = {}, []
-    for k, t in own.items():
-        for cand in (k, k.removeprefix("backbone."), f"backbone.{k}"):
-            if cand in src and src[cand].shape == t.shape:
-                loaded[k] = src[cand]
-                break
-        else:
-            missing.append(k)
-    if not loaded:
-        raise ConfigError(f"pretrained weights {p}: no tensor matches the model's (names or shapes differ)")
-    module.load_state_dict(loaded, strict=False)
-    return missing
+    return load_encoder_weights(module, path).missing
