@@ -10,7 +10,8 @@ Writes into ``out_dir``: ``config.json`` (the resolved config), ``train_log.csv`
 + ``model.json`` (what ``evaluate`` reads) and ``summary.json``.
 
 Determinism: the model initialisation comes from ``seed``; the data order and the flips of each
-epoch are functions of (seed, epoch); nothing else draws random numbers. A run resumed from a
+epoch are functions of (seed, epoch), and the augmentations of ``data.augment`` (training/augment.py)
+functions of (seed, epoch, sample); nothing else draws random numbers. A run resumed from a
 checkpoint (model, optimizer, RNG states, position in the epoch) continues exactly as the
 uninterrupted run would have (``--stop-after-steps`` simulates an interruption).
 
@@ -34,10 +35,11 @@ from simulator.cli_parser import ArgumentParser
 
 from . import checkpoint as ckpt
 from . import ddp
+from .augment import BatchAugmenter
 from .config import ConfigError, load_config
 from .data import DataError, epoch_flips, epoch_order, held_out, make_table, open_source, select_entries
 from .losses import compute_losses
-from .models import build_model, normalise_image
+from .models import build_model, image_to_unit, normalise_image, standardise_image
 
 LOG_FIELDS = ["step", "epoch", "lr", "loss", "contrastive", "alignment", "silence", "noise", "supervised",
               "samples_per_s", "elapsed_s"]
@@ -45,7 +47,13 @@ VAL_FIELDS = ["epoch", "step", "val_loss", "val_a_acc", "val_samples"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = ArgumentParser(prog="train", description="Train an audio-visual localization model on a generated dataset.")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["ablate"]:  # train ablate STUDY.yaml: a whole ablation study (training/ablate.py)
+        from .ablate import main as ablate_main
+
+        return ablate_main(argv[1:])
+    ap = ArgumentParser(prog="train", description="Train an audio-visual localization model on a generated dataset "
+                        "(or `train ablate STUDY.yaml`: an ablation study end to end, training/ablate.py).")
     ap.add_argument("--config", required=True, help="training YAML (see configs/ and docs/training.md)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                     help="override a config field (value in YAML), e.g. --set train.epochs=2")
@@ -55,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--stop-after-steps", type=int, default=None,
                     help="checkpoint and stop after this global step (as an interruption would)")
     ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = ap.parse_args(argv)
     try:
         overrides = list(args.overrides) + ([f"out_dir={args.out}"] if args.out else [])
         cfg = load_config(args.config, overrides)
@@ -122,6 +130,9 @@ class Trainer:
             if not self.info.is_main:
                 self.val_table = make_table(self.val_source, vd, val_entries)
         self.sample_rate = self.table.spec.sample_rate
+        a = cfg["audio"]
+        self.augmenter = BatchAugmenter(d["augment"], int(cfg["seed"]), self.sample_rate,
+                                        (int(a["n_mels"]), self.table.spec.length // int(a["hop"]) + 1))
         self.categories = sorted({e.category for e in self.source.entries if e.category})
 
         # model and optimizer
@@ -203,16 +214,9 @@ class Trainer:
         span = max(1, self.total_steps - w)
         return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - w) / span)))
 
-    def to_device(self, arrays: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
-        dev = self.device
-        out = {"image": normalise_image(torch.from_numpy(np.ascontiguousarray(arrays["image"])).to(dev)),
-               "audio": torch.from_numpy(np.ascontiguousarray(arrays["audio"])).to(dev),
-               "target": torch.from_numpy(np.ascontiguousarray(arrays["target"])).to(dev),
-               "has_target": torch.from_numpy(np.ascontiguousarray(arrays["has_target"])).to(dev)}
-        for k, v in arrays.items():
-            if k.startswith("neg_"):
-                out[k] = torch.from_numpy(np.ascontiguousarray(v)).to(dev)
-        return out
+    def to_device(self, arrays: dict[str, np.ndarray], epoch: int | None = None) -> dict[str, torch.Tensor]:
+        """A batch's tensors on the device; augmented (``data.augment``) when ``epoch`` is given."""
+        return batch_tensors(arrays, self.device, self.augmenter if epoch is not None else None, epoch)
 
     def epoch_plan(self, epoch: int, steps: range) -> list[tuple[np.ndarray, np.ndarray]]:
         """(table rows, flips) of this process's share of each step's batch in ``epoch`` (the
@@ -248,7 +252,8 @@ class Trainer:
         self.opt.zero_grad(set_to_none=True)
         with torch.autocast(device_type=self.device.type, dtype=self.amp_dtype or torch.float32,
                             enabled=self.amp_dtype is not None):
-            loss, parts, _maps = compute_losses(self.ddp_model, batch, self.cfg["loss"])
+            with self.model.spectrogram_masks(batch.get("spec_keep")):
+                loss, parts, _maps = compute_losses(self.ddp_model, batch, self.cfg["loss"])
         self.scaler.scale(loss).backward()
         clip = self.cfg["optim"]["grad_clip"]
         if clip:
@@ -283,7 +288,7 @@ class Trainer:
                     g["lr"] = g["base_lr"] * factor
                 rows = arrays["rows"]
                 t0 = time.perf_counter()
-                vals = self.train_step(self.to_device(arrays))
+                vals = self.train_step(self.to_device(arrays, epoch))
                 self.train_time += time.perf_counter() - t0
                 window.append(vals)
                 n_window += len(rows) * self.info.world_size
@@ -376,6 +381,36 @@ class Trainer:
         model.train()
         return {"val_loss": f"{sum(losses) / max(n, 1):.6g}", "val_a_acc": f"{np.mean(hits) if hits else float('nan'):.4f}",
                 "val_samples": n}
+
+
+def batch_tensors(arrays: dict[str, np.ndarray], device: torch.device, augmenter: BatchAugmenter | None = None,
+                  epoch: int | None = None) -> dict[str, torch.Tensor]:
+    """Tensors on ``device`` of a batch of ``SampleTable.batch`` arrays: ``image`` (B, 3, H, W)
+    normalised (:func:`~training.models.normalise_image`), ``audio`` (B, 2, L), ``target`` (B, H, W)
+    bool, ``has_target`` (B,), ``neg_*``. With an active ``augmenter`` (and ``epoch``) the image is
+    cropped / jittered in [0, 1] before normalisation, the audio shifted / noised, and
+    ``spec_keep`` (B, n_mels, T) holds the SpecAugment masks; without one the result is exactly
+    what it was before augmentations existed."""
+    def put(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+    image, audio, target, has_target = put(arrays["image"]), put(arrays["audio"]), put(arrays["target"]), \
+        put(arrays["has_target"])
+    aug = augmenter if augmenter is not None and augmenter.active and epoch is not None else None
+    if aug is not None and aug.image_active:
+        x, target, has_target = aug.image(image_to_unit(image), target, has_target, arrays["rows"], epoch)
+        image = standardise_image(x)
+    else:
+        image = normalise_image(image)
+    if aug is not None and aug.audio_active:
+        audio = aug.audio(audio, arrays["rows"], epoch)
+    out = {"image": image, "audio": audio, "target": target, "has_target": has_target}
+    for k, v in arrays.items():
+        if k.startswith("neg_"):
+            out[k] = put(v)
+    if aug is not None and aug.spec_active:
+        out["spec_keep"] = aug.spectrogram_keep(arrays["rows"], epoch).to(device)
+    return out
 
 
 def _identity(x):
