@@ -203,3 +203,38 @@ def test_fail_on_shortcut_flags_a_biased_dataset(congruent, tmp_path, capsys, mo
     assert "FLAG" in printed
     assert json.loads((tmp_path / "a.json").read_text())["no_audio_baselines"]["rules"]["largest"]["flagged"]
     assert audit_main([str(biased), "--no-checksums", "--fail-on-shortcut"]) == 1
+
+
+def test_evaluate_object_rule_baselines_pick_from_the_record():
+    """evaluate's no-audio rules put their map on the picked object's mask; random_object draws
+    among the visible objects only, seeded by the sample."""
+    pytest.importorskip("torch")
+    from simulator.core.masks import encode_rle
+    from training.evaluate import OBJECT_RULES, ObjectRulePredictor
+
+    h = w = 20
+    masks = {}
+    for oid, (r0, c0, size) in {1: (0, 0, 8), 2: (10, 10, 4), 3: (12, 0, 3), 4: (0, 15, 5)}.items():
+        m = np.zeros((h, w), bool)
+        m[r0:r0 + size, c0:c0 + size] = True
+        masks[oid] = m
+    objects = [{**obj(1, 0.16, 5.0, 0.9, (4, 4)), "mask": encode_rle(masks[1])},
+               {**obj(2, 0.04, 1.0, 1.0, (12, 12)), "mask": encode_rle(masks[2])},
+               {**obj(3, 0.02, 3.0, 0.8, (1, 13)), "mask": encode_rle(masks[3])},
+               {**obj(4, 0.5, 0.5, 1.0, (17, 2), visible=False), "mask": encode_rle(masks[4])}]
+    rec = {"camera": {"width": w, "height": h}, "objects": objects}
+    images = np.zeros((1, h, w, 3), np.uint8)
+    expected = {"largest": 1, "nearest": 2, "most_visible": 2, "central_object": 2}
+    for rule, oid in expected.items():
+        p = ObjectRulePredictor(rule)
+        p.records = {0: rec}
+        got = p.maps(p.image_features(images, [0]), None, "main")[0]
+        assert np.array_equal(got > 0, masks[oid]), rule
+    picks = set()
+    for seed in range(40):
+        p = ObjectRulePredictor("random_object", seed)
+        p.records = {0: rec}
+        got = p.maps(p.image_features(images, [0]), None, "main")[0] > 0
+        picks.add(next(oid for oid, m in masks.items() if np.array_equal(got, m)))
+    assert picks == {1, 2, 3}   # never the invisible object 4
+    assert set(OBJECT_RULES) == {"largest", "nearest", "most_visible", "central_object", "random_object"}

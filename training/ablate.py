@@ -79,7 +79,7 @@ DATA_KEYS = {"spec", "set", "split", "train", "test", "workers"}
 SPLIT_SET_KEYS = {"samples", "seed", "set"}
 ARM_KEYS = {"name", "config", "set", "data"}
 EVALUATE_KEYS = {"metrics", "compare", "baselines", "angles", "n_deg"}
-BASELINES = ("random", "center")
+BASELINES = ("random", "center", "random_object", "largest", "nearest", "most_visible", "central_object")
 
 
 class StudyError(ValueError):

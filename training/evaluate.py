@@ -58,8 +58,8 @@ from . import metrics as M
 from .checkpoint import ModelFileError, load_model_files
 from .config import DEFAULTS, NEGATIVE_KINDS, ConfigError, load_config
 from .ddp import pick_device
-from .data import (DataError, decode_audio, decode_file, decode_image, fit_length, is_negative, object_masks,
-                   open_source, resize_image, target_masks, to_stereo)
+from .data import (DataError, decode_audio, decode_file, decode_image, decode_rle, fit_length, is_negative,
+                   object_masks, open_source, resize_image, target_masks, to_stereo)
 from .models import build_model, normalise_image
 
 SIZE_BINS = ("size1", "size2", "size3")
@@ -177,6 +177,60 @@ class CenterPredictor(Predictor):
     def embeddings(self, feats, audio):
         (_, n) = feats
         return np.ones((n, 4)), np.ones((n, 4))
+
+
+class ObjectRulePredictor(Predictor):
+    """A no-audio rule that picks one visible object from the record alone (the image's objects,
+    never the audio): ``largest``, ``nearest``, ``most_visible``, ``central_object`` (the rules of
+    :data:`simulator.shortcuts.RULES`) or ``random_object`` (a uniformly drawn visible object,
+    i.e. chance). Its map is 1 on the picked object's visible mask and 0 elsewhere, so A-Acc is
+    whether the pick is the audio target; ties are broken by a draw seeded by the sample, so the
+    expected score shares them as the audit's baselines do. Samples without a visible object get
+    a zero map."""
+
+    uses_records = True
+
+    def __init__(self, name: str, seed: int = 0):
+        self.name = name
+        self.seed = seed
+        self.records: dict[int, dict] = {}
+
+    def image_features(self, images, indices):
+        return (images.shape[1:3], list(indices))
+
+    def _pick(self, record: dict, index: int) -> dict | None:
+        from simulator.shortcuts import RULES
+
+        objects = [o for o in record.get("objects") or [] if isinstance(o, dict) and o.get("visible") and o.get("mask")]
+        if not objects:
+            return None
+        rng = np.random.default_rng([self.seed, int(index), 77])
+        if self.name == "random_object":
+            return objects[int(rng.integers(len(objects)))]
+        score = RULES[OBJECT_RULES[self.name]][1]
+        values = np.array([score(o, record) for o in objects], float)
+        tied = np.flatnonzero(values >= values.max() - 1e-12)
+        return objects[int(tied[int(rng.integers(len(tied)))])]
+
+    def maps(self, feats, audio, key):
+        (h, w), idx = feats
+        out = np.zeros((len(idx), h, w), np.float32)
+        for k, i in enumerate(idx):
+            picked = self._pick(self.records[int(i)], int(i))
+            if picked is not None:
+                mask = decode_rle(picked["mask"])
+                if mask.shape == (h, w):
+                    out[k] = mask
+        return out
+
+    def embeddings(self, feats, audio):
+        (_, idx) = feats
+        return np.ones((len(idx), 4)), np.ones((len(idx), 4))
+
+
+#: evaluate's object-rule baselines -> the rule of simulator.shortcuts.RULES (None: a random object).
+OBJECT_RULES = {"largest": "largest", "nearest": "nearest", "most_visible": "most_visible",
+                "central_object": "centre", "random_object": None}
 
 
 def _fill_defaults(cfg: dict) -> dict:
@@ -345,6 +399,8 @@ def evaluate_batch(pred: Predictor, samples: list[Sample], res: ModelResult, n_d
     in degrees of visual angle; ``angles``: its viewing geometry (:func:`visual_angle_fn`)."""
     size = pred.image_size
     images = np.stack([s.image if size is None else resize_image(s.image, size) for s in samples])
+    if getattr(pred, "uses_records", False):  # a no-audio rule reads the objects of the records
+        pred.records = {s.index: s.record for s in samples}
     feats = pred.image_features(images, [s.index for s in samples])
     audio = np.stack([s.audio for s in samples])
     audio = pred.audio_features(audio)  # encoded once for the maps and the embeddings
@@ -842,8 +898,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", required=True, help="dataset folder or shards")
     ap.add_argument("--model", nargs="*", default=[], help="run folders, model.safetensors files or checkpoints")
     ap.add_argument("--names", nargs="*", default=None, help="display names of the models (default: config name)")
-    ap.add_argument("--baselines", nargs="*", default=["random", "center"], choices=["random", "center", "vision_prior"],
-                    help="baselines to add (vision_prior needs --vision-prior)")
+    ap.add_argument("--baselines", nargs="*", default=["random", "center"],
+                    choices=["random", "center", "vision_prior", *OBJECT_RULES],
+                    help="baselines to add (vision_prior needs --vision-prior); no-audio object rules: "
+                         "largest, nearest, most_visible, central_object, random_object (chance)")
     ap.add_argument("--vision-prior", help="run folder of a model.variant: vision model (the vision-only prior)")
     ap.add_argument("--compare", nargs="*", default=[], metavar="A:B", help="paired margins A - B per size bin")
     ap.add_argument("--n-deg", type=float, default=6.0, help="precision radius in degrees of visual angle (seeds/000: 6)")
@@ -897,6 +955,9 @@ def run(args) -> int:
         preds.append(vp)
     if "random" in args.baselines:
         preds.append(RandomPredictor(args.seed))
+    for rule in OBJECT_RULES:
+        if rule in args.baselines:
+            preds.append(ObjectRulePredictor(rule, args.seed))
     if "center" in args.baselines:
         preds.append(CenterPredictor())
     if not preds:
