@@ -39,7 +39,7 @@ STUDY = {
              {"name": "stereo", "config": str(REPO / "configs" / "stereo_ipd.yaml")}],
     "seeds": [0, 1, 2],
     "train": {"set": TINY_MODEL},
-    "evaluate": {"metrics": ["a_acc", "h_prec", "ciou_uth_mean", "pia@silence"], "compare": ["stereo:mono"],
+    "evaluate": {"metrics": ["a_acc", "a_acc@size1", "h_prec", "ciou_uth_mean", "pia@silence"], "compare": ["stereo:mono"],
                  "baselines": ["center"]},
     "parallel": 2,
 }
@@ -97,6 +97,9 @@ def test_a_study_runs_end_to_end_and_its_table_matches_the_evaluations(study_run
     assert diff["metrics"]["a_acc"]["values"] == pytest.approx(
         [s - m for s, m in zip(results["arms"]["stereo"]["a_acc"]["values"], results["arms"]["mono"]["a_acc"]["values"])])
     assert "center" in results["baselines"]
+    # a per-size-bin metric over all conditions is read from the evaluations (not left empty)
+    per_bin = results["arms"]["mono"]["a_acc@size1"]["values"]
+    assert len(per_bin) == 3 and all(math.isfinite(v) for v in per_bin), per_bin
     table = (out / "table.md").read_text()
     assert "| mono |" in table and "| stereo - mono |" in table and "pia@silence" in table
     rows = list(csv.DictReader((out / "table.csv").open()))

@@ -518,6 +518,8 @@ def finalize(res: ModelResult, samples_by_index: dict[int, dict], ks=(1, 5, 10))
     for r in res.rows:
         groups[(r["condition"], r["size_bin"] or "-")].append(r)
         groups[(r["condition"], "all")].append(r)
+        if r["size_bin"]:
+            groups[("all", r["size_bin"])].append(r)
         groups[("all", "all")].append(r)
     for (cond, sb), rows in sorted(groups.items()):
         g = {"n": len(rows)}
