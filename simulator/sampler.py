@@ -68,6 +68,13 @@ OBJECT_GAP_M = 0.02
 MAX_VISIBILITY_ROUNDS = 4
 #: Seeds the placing order (Sampler.place) from the Scene's render seed.
 PLACE_ORDER_SALT = 0x9A0E
+#: With ``objects.unplaceable: redraw``, how often a layout whose objects do not all fit is placed
+#: again (Sampler.layout: fresh pixels and placing order, the same objects, sizes and meshes)
+#: before the whole sample is redrawn. Redrawing the objects themselves would favour the small
+#: ones that fit easily among the others, while the target's size bin is planned.
+LAYOUT_RETRIES = 6
+#: Seeds a retry's pixels and render seed (Sampler.layout) from the first render seed.
+LAYOUT_RETRY_SALT = 0x7E7
 
 
 class PlacementError(RuntimeError):
@@ -373,6 +380,38 @@ class Sampler:
         raise PlacementError(f"no off-screen point found in region {region!r}")
 
 
+    def layout(self, draft: Draft, measure_areas: Callable[[Scene, list[int]], dict[int, float]],
+               instance_ids: Callable[[Scene], np.ndarray],
+               amodal: Callable[[Scene, list[int]], dict[int, np.ndarray]]) -> Scene:
+        """:meth:`place` then :meth:`settle_visibility`. With ``objects.unplaceable: redraw`` a
+        layout that fails (PlacementError) is placed again up to LAYOUT_RETRIES times, each object
+        at a fresh pixel (uniform inside ``target.margin``) and first-guess depth, with a fresh
+        render seed (so a fresh placing order); the objects, their size bins, areas, meshes and
+        yaws stay. The last failure is raised (the sample is redrawn)."""
+        retries = LAYOUT_RETRIES if self.spec.resolved["objects"]["unplaceable"] == "redraw" else 0
+        first_seed = draft.scene.render_seed
+        for retry in range(retries + 1):
+            if retry:
+                self._fresh_pixels(draft, np.random.Generator(np.random.PCG64([first_seed, LAYOUT_RETRY_SALT, retry])))
+            try:
+                scene = self.place(draft, measure_areas)
+                return self.settle_visibility(draft, scene, instance_ids, amodal, measure_areas)
+            except PlacementError:
+                if retry == retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _fresh_pixels(self, draft: Draft, rng: np.random.Generator) -> None:
+        """Every object of the draft at a fresh pixel and its first-guess depth; a fresh render seed."""
+        scene = draft.scene
+        scene.render_seed = int(rng.integers(2**31))
+        pin = cam.pinhole(scene.camera)
+        for obj in scene.objects:
+            intent = draft.intents[obj.id]
+            intent.u, intent.v = self._target_pixel(rng)
+            depth = initial_depth(self.library.silhouette(intent.mesh), obj.yaw_deg, intent.area, pin)
+            obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
+
     def place(self, draft: Draft, measure_areas: Callable[[Scene, list[int]], dict[int, float]]) -> Scene:
         """Fit every object's depth to its intended area, keeping objects apart.
 
@@ -382,9 +421,10 @@ class Sampler:
         one (up to MAX_RELOCATIONS) where it would intersect an object placed before it or leave
         the room or the distance range; then all are fitted together, and one that the fit moves
         into an earlier one is moved again (:meth:`_place_others`). So no role is placed first
-        and pushes the others aside. An object that cannot be placed is left out unless the
-        condition needs it (the sized object, a semantic target or a source's object):
-        PlacementError, the sample is redrawn."""
+        and pushes the others aside. An object that cannot be placed raises PlacementError (the
+        sample is redrawn) when the condition needs it (the sized object, a semantic target or a
+        source's object) or ``objects.unplaceable`` is ``redraw``; otherwise (``leave_out``, the
+        default) it is left out."""
         scene = draft.scene
         order = np.random.Generator(np.random.PCG64([scene.render_seed, PLACE_ORDER_SALT])).permutation(
             sorted(draft.intents))
@@ -423,8 +463,8 @@ class Sampler:
         unoccluded silhouette (``amodal``) hidden. When an object breaks it, the objects in front of
         it (or, with none, the object itself) are moved to other pixels and refitted, whatever
         their role, so that a hidden object ends up as visible whether it sounds or not.
-        After MAX_VISIBILITY_ROUNDS rounds, objects still breaking it are left out unless the
-        condition needs them (then PlacementError)."""
+        After MAX_VISIBILITY_ROUNDS rounds, objects still breaking it are left out or raise
+        PlacementError, as in :meth:`place`."""
         max_occlusion = float(self.spec.resolved["objects"]["max_occlusion"])
         for round_ in range(MAX_VISIBILITY_ROUNDS + 1):
             ids = instance_ids(scene)
@@ -498,11 +538,14 @@ class Sampler:
 
     def _keep(self, scene: Scene, draft: Draft, kept: set[int]) -> None:
         """Leave out the objects not in ``kept`` (PlacementError if the condition needs one: the
-        sized object, a semantic target, a source's object), put object sources on their objects
-        and the backdrop behind every object."""
+        sized object, a semantic target, a source's object; with ``objects.unplaceable: redraw``
+        every object is needed), put object sources on their objects and the backdrop
+        behind every object."""
         needed = set(scene.targets.semantic) | {s.object_id for s in scene.sources if s.object_id is not None}
         if draft.sized_object is not None:
             needed.add(draft.sized_object)
+        if self.spec.resolved["objects"]["unplaceable"] == "redraw":
+            needed |= {o.id for o in scene.objects}
         if needed - kept:
             raise PlacementError(f"objects {sorted(needed - kept)} could not be placed")
         scene.objects = [o for o in scene.objects if o.id in kept]

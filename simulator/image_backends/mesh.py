@@ -47,9 +47,7 @@ class LayoutSampler(SceneSampler):
 
     def scene(self, entry, attempt: int) -> tuple[Scene, int | None]:
         draft = self.sampler.draft(entry, attempt)
-        scene = self.sampler.place(draft, self._areas)
-        scene = self.sampler.settle_visibility(draft, scene, self.renderer.instance_ids, self.renderer.amodal,
-                                               self._areas)
+        scene = self.sampler.layout(draft, self._areas, self.renderer.instance_ids, self.renderer.amodal)
         return scene, draft.sized_object
 
 

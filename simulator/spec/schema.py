@@ -196,7 +196,8 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         "objects": Section("The objects in view.", {
             "categories": ListField(Kind("str"), None, "Categories that may appear (default: all in the library)."),
             "count": Field(integer(1, 50), {"int": [1, 4]},
-                           "Objects in the image, the target included.", random=True),
+                           "Objects in the image, the target included (one that cannot be placed is left "
+                           "out or the layout redrawn: `unplaceable`).", random=True),
             "yaw_deg": Field(num(-360.0, 360.0), {"uniform": [-180.0, 180.0]},
                              "Object yaw about +z, degrees (0: the object's front faces +x, away from the camera).",
                              random=True),
@@ -205,6 +206,12 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "max_occlusion": Field(num(0.0, 0.9), 0.25,
                                    "Largest fraction of any object's silhouette other objects may hide "
                                    "(the same rule for targets and distractors)."),
+            "unplaceable": Field(enum("leave_out", "redraw"), "leave_out",
+                                 "An object that cannot be placed (no free pixel for its size bin, or still hidden "
+                                 "after the moves): `leave_out` drops it, so `count` is an upper bound and crowded counts "
+                                 "come out rarer; `redraw` places the same objects again at fresh pixels (up to 6 "
+                                 "times) and then redraws the sample, so the image holds `count` objects more often "
+                                 "(about 40 % slower on the main job; docs/conditions.md)."),
         }),
         "target": Section("The audio target (the object the sound comes from).", {
             "category": Field(Kind("str"), None, "Target category (default: uniform over objects.categories).",
