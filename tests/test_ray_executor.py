@@ -256,21 +256,26 @@ def test_a_two_node_cluster_survives_a_killed_actor_with_the_same_bytes(two_node
                              "--address", two_nodes.address], cwd=work, env=two_nodes.env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     manifest = work / "out" / "manifest.jsonl"
-    killed = None
+    killed, actors, done = None, [], 0
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and proc.poll() is None:
             actors = actor_pids(two_nodes.marks)
-            if len(actors) == 2 and manifest.exists() and manifest.read_bytes().count(b"\n") >= 15:
+            done = manifest.read_bytes().count(b"\n") if manifest.exists() else 0
+            # kill one of the two actors once some samples are written; on a loaded machine the
+            # second actor may never be seen alive at the same time, then kill the one there is
+            if actors and (done >= 15 and len(actors) == 2 or done >= 40):
                 killed = actors[0]
                 os.kill(killed, signal.SIGKILL)
                 break
             time.sleep(0.05)
+        why = "the 240 s deadline passed" if proc.poll() is None else f"the run exited ({proc.returncode})"
         out, err = proc.communicate(timeout=400)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert killed is not None, f"the run ended before an actor could be killed:\n{err}"
+    assert killed is not None, (f"no actor was killed: {why} with {done} of {n} samples written and "
+                                f"{len(actors)} actor(s) last seen alive:\n{err}")
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     lines = manifest.read_text().splitlines()
