@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The small experiment of docs/experiment.md, end to end on a 2-core CPU (about 15 minutes):
+# A single-seed version of the small experiment, end to end on a 2-core CPU (about 15 minutes);
+# docs/experiment.md now reports `train ablate configs/studies/stereo_vs_mono.yaml` (three
+# training seeds, held-out assets, intervals over seeds). This script:
 #   1. generate a congruent training set (free field, spaced ears; 3000 samples, 112x112, 1 s of stereo audio, with
 #      silence and noise negatives) and a held-out test set (900 samples, another seed, with
 #      silence, noise and off-screen negatives);
