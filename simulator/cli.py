@@ -10,6 +10,7 @@
     simulate audit DIR [--no-checksums] [--json FILE] [--fail-on-shortcut]  check every sample, no-audio baselines
     simulate audit A --against B [--json FILE]          the clips, meshes and photos two datasets share
     simulate stats DIR [--out OUT]                      counts, target-centre heatmaps, angle histograms
+    simulate preview DIR [--out SITE] [--samples N]     a static HTML site: contact sheet, sample pages
     simulate merge PART_DIR ... --out DIR               join the parts of one plan (--part K/N)
     simulate pack DIR --out OUT [--shard-samples N] [--shard-mb M]   a dataset folder as WebDataset shards
 
@@ -68,6 +69,12 @@ def _stats(argv: list[str]) -> int:
     return stats_main(argv)
 
 
+def _preview(argv: list[str]) -> int:
+    from .preview.site import main as preview_main
+
+    return preview_main(argv)
+
+
 #: Subcommand -> (one line of help, handler); ``run`` is the default (``simulate --spec ...``).
 COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "run": ("generate (or finish) the dataset of a spec: simulate [run] --spec SPEC ...", lambda a: _run(a)),
@@ -77,6 +84,7 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "assets": ("list or verify an asset library (default or user folders)", _assets),
     "audit": ("check every sample of a dataset against its condition's invariants", _audit),
     "stats": ("counts, target-centre heatmaps and angle histograms of a dataset", _stats),
+    "preview": ("a static HTML site of a dataset: contact sheet, sample pages with overlays, audio, map", _preview),
     "merge": ("join the part folders of one plan (--part K/N) into the one-machine dataset", _merge),
     "pack": ("turn a finished dataset folder into WebDataset shards (output.format: webdataset)", _pack),
 }
