@@ -2,15 +2,17 @@
 # Install avsim and what it needs on a fresh Debian/Ubuntu machine (no GPU needed).
 #   ./install.sh            system libraries for headless rendering (Mesa EGL, OSMesa) + the
 #                           package with its test extra, editable, into the current Python.
-#   ./install.sh --dev      also the trainer, diffusion, ray and shards extras (torch, diffusers, ray,
+#   ./install.sh --dev      also the trainer, diffusion, ray, shards and video extras (torch, diffusers, ray,
 #                           webdataset, datasets ...), as CI
-#                           runs them. If torch is not installed yet, the CPU build 2.13.0 is
+#                           runs them, and chromium + chromium-driver (the headless-browser test
+#                           of `simulate preview`). If torch is not installed yet, the CPU build 2.13.0 is
 #                           taken; on a GPU machine install the torch build for your CUDA first.
 # Further pip arguments are passed on, e.g. ./install.sh --user
 set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES="libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libosmesa6"
+[ "${1:-}" = "--dev" ] && APT_PACKAGES="$APT_PACKAGES chromium chromium-driver"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -26,7 +28,7 @@ EXTRAS="test"
 TORCH=""
 if [ "${1:-}" = "--dev" ]; then
   shift
-  EXTRAS="test,trainer,diffusion,ray,shards"
+  EXTRAS="test,trainer,diffusion,ray,shards,video"
   # pinned in the same resolve, so pip never pulls a multi-GB CUDA build nor replaces an installed torch
   python3 -c "import torch" 2>/dev/null || TORCH="torch==2.13.0"
 fi

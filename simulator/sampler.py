@@ -31,6 +31,7 @@ generators seeded by the Scene), so the Scene stored after it replays exactly.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,7 +39,9 @@ import numpy as np
 
 from renderers.acoustic.room_kinds import ROOM_KINDS, build_room
 
+from .assets.clips import BrokenClip
 from .assets.library import AssetLibrary, MeshAsset
+from .assets.scan_report import UserLibraryWarning
 from .assets.silhouette import YAWS_DEG, at_yaw
 from .conditions import get_rule
 from .conditions.base import Cast, CastContext
@@ -343,9 +346,17 @@ class Sampler:
 
     def _source(self, source_id: int, category: str, rng: np.random.Generator) -> Source:
         """A source of ``category``: clip, offset into it and gain drawn; position set later."""
-        clips = self.library.sounds[category]
-        clip = clips[int(rng.integers(len(clips)))]
-        clip_len_s = self.library.clip(clip, self.library.sample_rate).size / self.library.sample_rate
+        clips = list(self.library.sounds[category])
+        while True:   # an imported clip found broken on first use is left out and another drawn
+            clip = clips[int(rng.integers(len(clips)))]
+            try:
+                clip_len_s = self.library.clip(clip, self.library.sample_rate).size / self.library.sample_rate
+                break
+            except BrokenClip as exc:
+                warnings.warn(f"skipped {exc}", UserLibraryWarning, stacklevel=2)
+                clips.remove(clip)
+                if not clips:
+                    raise PlacementError(f"every clip of category {category!r} is broken ({exc})") from None
         offset = float(rng.uniform(0.0, clip_len_s))
         gain = float(self.spec.sample("source.gain_db", rng))
         return Source(id=source_id, category=category, clip=clip, position_m=(1.0, 0.0, 0.0), gain_db=gain,

@@ -139,6 +139,10 @@ class SceneRenderer:
             masks = image.amodal(scene, [o.id for o in scene.objects])  # silhouettes, or box masks (diffusion)
         record = annotate(scene, vis.instance_ids, masks)
         record.update(vis.extras)
+        for src in record["sources"]:   # an imported clip names its collection, file, segment, licence
+            info = library.clip_info(src["clip"])
+            if info is not None:
+                src["clip_source"] = info
         audio = render_audio(scene, self.acoustic(scene.audio.sample_rate), library.clip,
                              lambda s: self._occluders(s, image, library))
         record["audio"] = audio.record

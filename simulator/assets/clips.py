@@ -36,15 +36,58 @@ def normalize_loudness(x: np.ndarray, sr: int) -> np.ndarray:
     return y * (ceiling / peak) if peak > ceiling else y
 
 
+#: Files read for their audio track with PyAV (the ``video`` extra) rather than libsndfile.
+VIDEO_EXTENSIONS = frozenset({".mp4", ".m4a", ".mkv", ".webm", ".mov", ".avi", ".aac"})
+
+
+def _read_frames(path: Path, start_s: float, end_s: float | None) -> tuple[np.ndarray, int]:
+    """(frames x channels float64, rate) of ``path`` from ``start_s`` to ``end_s`` seconds (None:
+    the end). Sound files through libsndfile (only the segment is read); video and AAC files
+    through PyAV, their first audio stream."""
+    path = Path(path)
+    if path.suffix.lower() not in VIDEO_EXTENSIONS:
+        import soundfile as sf
+
+        sr = sf.info(str(path)).samplerate
+        stop = None if end_s is None else int(round(end_s * sr))
+        data, sr = sf.read(str(path), dtype="float64", always_2d=True, start=int(round(start_s * sr)), stop=stop)
+        return data, int(sr)
+    try:
+        import av
+    except ImportError:
+        raise RuntimeError(f"{path}: reading audio from {path.suffix} files needs PyAV "
+                           "(pip install 'avsim[video]')") from None
+    chunks, sr = [], None
+    with av.open(str(path)) as container:
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            raise ValueError(f"{path}: no audio stream")
+        for frame in container.decode(stream):
+            sr = frame.sample_rate
+            x = frame.to_ndarray()
+            if np.issubdtype(x.dtype, np.integer):   # s16, s32 ...: full scale to +-1
+                x = x.astype(np.float64) / float(np.iinfo(x.dtype).max + 1)
+            x = x.astype(np.float64)
+            if frame.format.is_planar:             # (channels, n)
+                chunks.append(x.T)
+            else:                                  # packed: (1, n * channels)
+                chunks.append(x.reshape(-1, len(frame.layout.channels)))
+    if sr is None:
+        raise ValueError(f"{path}: the audio stream has no samples")
+    data = np.concatenate(chunks, axis=0)
+    a = int(round(start_s * sr))
+    b = None if end_s is None else int(round(end_s * sr))
+    return data[a:b], int(sr)
+
+
 def read_clip(path: Path, sample_rate: int, normalize: bool = False,
-              max_seconds: float | None = None) -> np.ndarray:
-    """A sound file as mono float32 at ``sample_rate``: channels averaged, polyphase
-    resampling, optionally cut to ``max_seconds`` and loudness-normalised. Raises on
-    unreadable files (soundfile's errors)."""
-    import soundfile as sf
+              max_seconds: float | None = None, start_s: float = 0.0, end_s: float | None = None) -> np.ndarray:
+    """A sound file (or the segment ``start_s``-``end_s`` seconds of it; video files: their audio
+    track) as mono float32 at ``sample_rate``: channels averaged, polyphase resampling,
+    optionally cut to ``max_seconds`` and loudness-normalised. Raises on unreadable files."""
     from scipy.signal import resample_poly
 
-    data, sr = sf.read(str(path), dtype="float64", always_2d=True)
+    data, sr = _read_frames(path, start_s, end_s)
     if max_seconds is not None:
         data = data[: int(round(max_seconds * sr))]
     mono = data.mean(axis=1)
@@ -54,6 +97,22 @@ def read_clip(path: Path, sample_rate: int, normalize: bool = False,
     if normalize and mono.size:
         mono = normalize_loudness(mono, sample_rate)
     return mono.astype(np.float32)
+
+
+class BrokenClip(ValueError):
+    """A clip of an imported collection that turns out unusable when first read (the message
+    names the key and why); the sampler draws another clip of the category instead."""
+
+
+def clip_problem(clip: np.ndarray, sample_rate: int) -> str | None:
+    """Why a decoded clip cannot be used (too short, silent, not finite), or None."""
+    if clip.size < MIN_CLIP_SECONDS * sample_rate:
+        return f"shorter than {MIN_CLIP_SECONDS} s"
+    if not np.all(np.isfinite(clip)):
+        return "not finite"
+    if float(np.abs(clip).max()) < SILENCE_PEAK:
+        return "silent"
+    return None
 
 
 def check_clip(path: Path, sample_rate: int) -> tuple[float | None, str | None]:

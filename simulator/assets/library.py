@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .clips import read_clip
+from .clips import BrokenClip, clip_problem, normalize_loudness, read_clip, short_reason
 from .cutouts import is_cutout, load_cutout_mesh
 from .scan_report import LibraryReport
 from .silhouette import silhouette_table
@@ -73,6 +73,9 @@ class SourceLibrary:
     mesh_transforms: dict | None = None
     normalize: bool = False
     max_clip_s: float | None = None
+    #: An imported collection's clips (:mod:`simulator.assets.sound_library`): key path -> the
+    #: file (relative to ``root``), segment (``start_s``, ``end_s``), ``licence``, ``collection``.
+    clips: dict | None = None
 
 
 class AssetLibrary:
@@ -111,6 +114,7 @@ class AssetLibrary:
         self._mesh_cache: dict[str, object] = {}
         self._clip_cache: dict[tuple[str, int], np.ndarray] = {}
         self._silhouette_cache: dict[str, dict[str, list[float]]] = {}
+        self._broken: dict[str, str] = {}   # imported clips found unusable on first use: key -> why
 
     @classmethod
     def from_index(cls, index: dict, sources: list[SourceLibrary], report=None) -> "AssetLibrary":
@@ -157,7 +161,7 @@ class AssetLibrary:
 
     def __getstate__(self):  # pickled to worker processes without the caches
         state = self.__dict__.copy()
-        for k in ("_mesh_cache", "_clip_cache", "_silhouette_cache"):
+        for k in ("_mesh_cache", "_clip_cache", "_silhouette_cache", "_broken"):
             state[k] = {}
         return state
 
@@ -183,6 +187,10 @@ class AssetLibrary:
         source = self._sources.get(lib)
         if not sep or source is None:
             raise AssetKeyError(f"asset {key!r} is not in library {' or '.join(map(repr, self._sources))}")
+        if source.clips is not None:   # an imported collection: its keys are the index's
+            if rel not in source.clips:
+                raise AssetKeyError(f"asset {key!r} is not a clip of collection {lib!r}")
+            return source, rel
         parts = PurePosixPath(rel).parts
         if not rel or rel.startswith("/") or "\\" in rel or any(p in ("..", ".") for p in parts) or "\x00" in rel:
             raise AssetKeyError(f"asset {key!r}: the path must be relative and stay inside the library")
@@ -193,7 +201,16 @@ class AssetLibrary:
 
     def path(self, key: str) -> Path:
         source, rel = self._source(key)
-        return source.root / rel
+        return source.root / (source.clips[rel]["file"] if source.clips is not None else rel)
+
+    def clip_info(self, key: str) -> dict | None:
+        """Collection, file, segment and licence of an imported clip (None for other keys)."""
+        source, rel = self._source(key)
+        if source.clips is None:
+            return None
+        c = source.clips[rel]
+        return {"collection": c["collection"], "file": c["file"], "start_s": c["start_s"], "end_s": c["end_s"],
+                "licence": c["licence"]}
 
     def mesh_asset(self, key: str) -> MeshAsset:
         for assets in self.meshes.values():
@@ -232,11 +249,34 @@ class AssetLibrary:
         cached = self._clip_cache.get((key, sample_rate))
         if cached is None:
             source, rel = self._source(key)
-            cached = read_clip(source.root / rel, sample_rate, normalize=source.normalize,
-                               max_seconds=source.max_clip_s)
+            if source.clips is not None:
+                cached = self._read_imported(key, source, rel, sample_rate)
+            else:
+                cached = read_clip(source.root / rel, sample_rate, normalize=source.normalize,
+                                   max_seconds=source.max_clip_s)
             cached.setflags(write=False)
             self._clip_cache[(key, sample_rate)] = cached
         return cached
+
+
+    def _read_imported(self, key: str, source: SourceLibrary, rel: str, sample_rate: int) -> np.ndarray:
+        """An imported collection's clip, checked on first use (never at import): BrokenClip, and
+        remembered as broken, when it cannot be decoded, is too short, silent or not finite."""
+        reason = self._broken.get(key)
+        if reason is None:
+            c = source.clips[rel]
+            path = source.root / c["file"]
+            try:
+                raw = read_clip(path, sample_rate, max_seconds=source.max_clip_s, start_s=c["start_s"],
+                                end_s=c["end_s"])
+                reason = clip_problem(raw, sample_rate)
+            except Exception as exc:  # noqa: BLE001 - any reader failure means "broken"
+                reason = f"unreadable: {short_reason(exc)}"
+            if reason is None:
+                return normalize_loudness(raw.astype(np.float64), sample_rate).astype(np.float32) \
+                    if source.normalize else raw
+            self._broken[key] = reason = f"clip {key} ({path}): {reason}"
+        raise BrokenClip(reason)
 
 
 @lru_cache(maxsize=1)

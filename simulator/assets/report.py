@@ -4,6 +4,8 @@ licences, and verify user folders (what would be skipped, and why).
     simulate assets                                   # the embedded default library
     simulate assets --sounds my_sounds/               # user sounds + default meshes
     simulate assets --sounds S/ --meshes M/ --json    # machine-readable
+    simulate assets --sounds esc50.index.json         # an imported collection (not decoded)
+    simulate assets import sounds --format esc50 --metadata meta/esc50.csv --out esc50.index.json
 
 Exit status: 0 (skipped files are reported, not fatal), 1 with ``--strict`` when a file would be
 skipped, 2 when a given folder does not exist.
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from ..cli_parser import ArgumentParser
 from .library import AssetLibrary, default_library_root
+from .sound_library import SoundIndexError
 from .user import open_library
 
 
@@ -42,9 +45,12 @@ def summary(library: AssetLibrary) -> dict:
         seconds = 0.0
         for key in clips:
             lib, _, rel = key.partition(":")
+            info = None if lib == "default" else library.clip_info(key)
             if lib == "default":
                 lic.add(licences.get(rel, "?"))
                 seconds += _clip_seconds(library, key)
+            elif info is not None:          # an imported collection: its licences, not decoded here
+                lic.add(info["licence"] or "unknown")
             else:
                 lic.add("user-supplied")
         if any(not k.startswith("default:") for k in clips):
@@ -87,9 +93,15 @@ def format_summary(s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["import", "sounds"]:   # simulate assets import sounds ... (a collection's index)
+        from .importers.sound_index import main as import_sounds
+
+        return import_sounds(argv[2:])
     ap = ArgumentParser(prog="simulate assets", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sounds", default="default", metavar="DIR",
-                    help="a sound folder of category subfolders (default: the embedded library)")
+                    help="a sound folder of category subfolders, or an index file of `simulate assets import "
+                         "sounds` (default: the embedded library)")
     ap.add_argument("--meshes", default="default", metavar="DIR",
                     help="a mesh folder of category subfolders with sizes.yaml (default: embedded)")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -97,12 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     for key in ("sounds", "meshes"):
         value = getattr(args, key)
-        if value != "default" and not Path(value).is_dir():
+        if value != "default" and not Path(value).is_dir() and not (key == "sounds" and Path(value).is_file()):
             print(f"simulate assets: --{key}: folder not found: {value}", file=sys.stderr)
             return 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report lists every skipped file
-        library = open_library(args.sounds, args.meshes)
+        try:
+            library = open_library(args.sounds, args.meshes)
+        except SoundIndexError as exc:
+            print(f"simulate assets: --sounds: {exc}", file=sys.stderr)
+            return 2
     s = summary(library)
     print(json.dumps(s, indent=2) if args.json else format_summary(s))
     skipped = s.get("user", {}).get("skipped", [])

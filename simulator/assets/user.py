@@ -50,6 +50,7 @@ from .cutouts import is_cutout, load_cutout_mesh
 from .library import AssetLibrary, SourceLibrary
 from .scan_report import LibraryReport, Skipped, UserLibraryWarning
 from .silhouette import silhouette_table
+from .sound_library import is_sound_index, load_sound_index
 
 #: Most triangles a user mesh may have (a 1.3 M-triangle mesh costs minutes per run).
 MAX_MESH_FACES = 200_000
@@ -320,6 +321,8 @@ def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
         p = Path(value).expanduser()
         if not p.is_absolute() and base_dir is not None:
             p = Path(base_dir) / p
+        if is_sound_index(p) and p.is_file():
+            return p
         if not p.is_dir():
             raise FileNotFoundError(f"library folder not found: {p}")
         return p
@@ -327,6 +330,9 @@ def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
     sound_dir, mesh_dir = resolve(sounds), resolve(meshes)
     if sound_dir is None and mesh_dir is None:
         return default
-    sound_lib = scan_sounds(sound_dir, sample_rate=rate) if sound_dir is not None else default
+    if sound_dir is not None and sound_dir.is_file():   # an imported collection's index
+        sound_lib = load_sound_index(sound_dir, sample_rate=rate)
+    else:
+        sound_lib = scan_sounds(sound_dir, sample_rate=rate) if sound_dir is not None else default
     mesh_lib = scan_meshes(mesh_dir) if mesh_dir is not None else default
     return AssetLibrary.combine(sound_lib, mesh_lib)

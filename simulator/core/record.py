@@ -53,7 +53,16 @@ class ObjectRecord(_ObjectBase, total=False):
     photo_annotation: int      # the COCO annotation id of a photo's object
 
 
-class SourceRecord(TypedDict):
+class ClipSourceRecord(TypedDict):
+    """Where an imported clip comes from (a library built from ``simulate assets import sounds``)."""
+    collection: str
+    file: str                  # relative to the collection's root
+    start_s: float             # the segment of the file, seconds
+    end_s: float | None
+    licence: str | None
+
+
+class _SourceBase(TypedDict):
     id: int
     category: str
     clip: str
@@ -68,6 +77,10 @@ class SourceRecord(TypedDict):
     distance_m: float
     pixel: list[float] | None
     on_screen: bool
+
+
+class SourceRecord(_SourceBase, total=False):
+    clip_source: ClipSourceRecord   # only for clips of an imported collection
 
 
 class DiskRecord(TypedDict):

@@ -29,6 +29,7 @@ from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
 from .schema import build_schema
 from .spec import Spec
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
+from ..assets.sound_library import SoundIndexError, is_sound_index
 from ..assets.split import SplitError, check_split, split_library
 from ..assets.user import open_library
 from ..scene_settings import asset_split
@@ -250,7 +251,12 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     for key in ("sounds", "meshes"):
         value = r["library"][key]
         if value != "default":
-            if not Path(value).is_dir():
+            if key == "sounds" and is_sound_index(value):
+                if not Path(value).is_file():
+                    ctx.error(("library", key), f"index file not found: {value}")
+                else:
+                    r["library"][key] = str(Path(value).resolve())
+            elif not Path(value).is_dir():
                 ctx.error(("library", key), f"folder not found: {value}")
             else:
                 r["library"][key] = str(Path(value).resolve())  # replay finds it from anywhere
@@ -279,7 +285,11 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     if library is None and split is not None:
         library = open_library  # a split is dealt from the library's assets
     if callable(library) and not hasattr(library, "categories"):
-        library = library(r["library"]["sounds"], r["library"]["meshes"])
+        try:
+            library = library(r["library"]["sounds"], r["library"]["meshes"])
+        except SoundIndexError as exc:
+            ctx.error(("library", "sounds"), str(exc))
+            return None
         if _check_library_usable(r, library, ctx):
             return library
     categories = r["objects"]["categories"]

@@ -260,7 +260,8 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "ambient": Field(num(0.0, 1.0), {"uniform": [0.25, 0.45]}, "Ambient light level.", random=True),
         }),
         "library": Section("Asset libraries.", {
-            "sounds": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
+            "sounds": Field(Kind("str"), "default", "`default` (the embedded library), a folder, or an index file "
+                            "(`.json`) written by `simulate assets import sounds` (docs/assets.md)."),
             "meshes": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
             "split": Section("Held-out assets (docs/assets.md, held-out splits): each clip, mesh and photo is dealt to "
                              "train, val or test by a stable hash, per category, and the dataset draws only from "
