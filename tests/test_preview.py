@@ -253,3 +253,126 @@ def test_pages_in_a_headless_browser(site):
         assert areas == [o["visible_pixels"] for o in record["objects"]]
     finally:
         driver.quit()
+
+
+# -- evaluation overlays (simulate preview DIR --eval OUT) -------------------------------------
+
+@pytest.fixture(scope="module")
+def eval_site(site) -> tuple[Path, Path, Path]:
+    """(dataset, evaluate output with saved maps of the random and centre baselines, site)."""
+    ds, _ = site
+    cwd = ds.parent
+    proc = subprocess.run(["evaluate", "--data", str(ds), "--baselines", "random", "center", "--save-maps",
+                           "--out", str(cwd / "ev"), "--no-plots", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    simulate("preview", "ds", "--out", "site_eval", "--eval", "ev", cwd=cwd)
+    return ds, cwd / "ev", cwd / "site_eval"
+
+
+def test_sample_pages_show_each_models_outcomes_peak_and_map(eval_site):
+    import csv
+
+    import numpy as np
+
+    ds, ev, out = eval_site
+    rows = list(csv.DictReader((ev / "per_sample.csv").open()))
+    by = {(r["model"], r["id"]): r for r in rows}
+    for entry in manifest(ds):
+        page = out / "samples" / f"{entry['id']}.html"
+        data = embedded(page, "overlay-data")["eval"]
+        text = page.read_text()
+        assert [m for m in ("random", "center") if (m, entry["id"]) in by] == \
+            re.findall(r'<tr><td>(random|center)</td>', text)
+        for e, model in zip(data, ("random", "center")):
+            r = by[(model, entry["id"])]
+            assert e["peak"] == [float(r["peak_u"]), float(r["peak_v"])]
+            saved = np.load(ev / "maps" / f"{model}.npz")
+            k = list(saved["id"]).index(entry["id"])
+            m = saved["maps"][k].astype(np.float32)
+            vals = np.array(e["map"]["values"]).reshape(e["map"]["h"], e["map"]["w"])
+            assert vals.shape == m.shape
+            # the page's map peaks where the saved map peaks (0-255 after min-max scaling)
+            assert vals.flat[np.argmax(m)] == 255 and vals.min() == 0
+        cells = re.findall(r'<td class="(hit|miss|na)">', text)
+        expected = []
+        for model in ("random", "center"):
+            r = by[(model, entry["id"])]
+            for k in ("a_acc", "v_acc", "h_prec", "v_prec"):
+                x = float(r[k]) if r[k] not in ("", "nan") else None
+                expected.append("na" if x is None or x != x else ("hit" if x >= 0.5 else "miss"))
+        assert cells == expected
+        centre = data[1]["peak"]
+        record = json.loads((ds / entry["files"]["record"]).read_text())
+        # the centre baseline peaks at a pixel touching the image centre (peaks are pixel centres)
+        assert abs(centre[0] - record["camera"]["width"] / 2) <= 0.5
+        assert abs(centre[1] - record["camera"]["height"] / 2) <= 0.5
+
+
+def test_eval_folder_that_is_missing_bad_or_of_another_dataset_is_refused(eval_site, tmp_path):
+    ds, ev, _ = eval_site
+    other = tmp_path / "other_ev"
+    shutil.copytree(ev, other)
+    lines = (other / "per_sample.csv").read_text().splitlines()
+    (other / "per_sample.csv").write_text("\n".join([lines[0]] + [re.sub(r",0000\d+,", ",9999999,", x)
+                                                                   for x in lines[1:]]) + "\n")
+    broken = tmp_path / "broken_ev"
+    shutil.copytree(ev, broken)
+    (broken / "per_sample.csv").write_text("name,value\nx,1\n")
+    for folder, needle in ((tmp_path / "nope", "per_sample.csv: missing"), (other, "evaluates no sample"),
+                           (broken, "needs the columns")):
+        proc = simulate("preview", str(ds), "--out", str(tmp_path / "site"), "--eval", str(folder),
+                        cwd=tmp_path, check=False)
+        assert proc.returncode == 2 and needle in proc.stderr, proc.stderr
+        assert not (tmp_path / "site").exists()
+
+
+def _driver():
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BROWSER, reason="chromium and chromedriver are not installed (./install.sh --dev installs them)")
+def test_heatmap_overlay_in_a_headless_browser(eval_site):
+    from selenium.webdriver.common.by import By
+
+    ds, _, out = eval_site
+    driver = _driver()
+    try:
+        entry = manifest(ds)[0]
+        driver.get((out / "samples" / f"{entry['id']}.html").as_uri())
+        assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        canvas = driver.find_element(By.ID, "overlay")
+        plain = canvas.screenshot_as_png
+        radios = driver.find_elements(By.CSS_SELECTOR, 'input[name="heat"]')
+        assert len(radios) == 3
+        radios[2].click()                      # the centre baseline's map
+        centre = canvas.screenshot_as_png
+        radios[1].click()                      # the random baseline's map
+        random_map = canvas.screenshot_as_png
+        assert len({plain, centre, random_map}) == 3, "choosing a model's map did not change the overlay"
+        radios[0].click()
+        assert canvas.screenshot_as_png == plain
+        # with every other overlay off, the centre baseline's map alone covers the canvas: blue
+        # (its minimum) at the corners, red (its maximum) at the image centre
+        for key in ("masks", "boxes", "targets", "sources", "labels"):
+            driver.find_element(By.ID, f"show-{key}").click()
+        probe = """const c = document.getElementById('overlay'), g = c.getContext('2d');
+            const at = (x, y) => Array.from(g.getImageData(x, y, 1, 1).data);
+            return [at(1, 1), at(c.width - 2, c.height - 2), at(Math.floor(c.width / 2) - 3, Math.floor(c.height / 2) - 3)];"""
+        assert all(px[3] == 0 for px in driver.execute_script(probe))
+        radios[2].click()
+        corner, other_corner, middle = driver.execute_script(probe)
+        assert corner[3] > 0 and other_corner[3] > 0 and middle[3] > 0
+        assert corner[2] > corner[0] and middle[0] > middle[2], (corner, middle)
+        assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        driver.quit()

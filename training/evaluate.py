@@ -32,7 +32,9 @@ sounding objects usually are, without audio).
 Writes ``tables.md`` (Table S1-style: rows = models, columns = condition x size bin, one table per
 metric), ``metrics.csv`` (long format), ``metrics.json``, ``per_sample.csv``, ``margins.csv`` and
 PNG plots (``hv_precision.png`` as seeds/000 Fig. 6, ``a_acc_by_size.png``, ``max_similarity.png``
-as seeds/003 Fig. 1). The viewing geometry of the precision metrics is in each of them.
+as seeds/003 Fig. 1). The viewing geometry of the precision metrics is in each of them. With
+``--save-maps`` also ``maps/<model>.npz``, each sample's map (:mod:`training.saved_maps`), which
+``simulate preview DIR --eval OUT`` draws over the images.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ from .ddp import pick_device
 from .data import (DataError, decode_audio, decode_file, decode_image, decode_rle, fit_length, is_negative,
                    object_masks, open_source, resize_image, target_masks, to_stereo)
 from .models import build_model, normalise_image
+from .saved_maps import maps_file, save_maps
 
 SIZE_BINS = ("size1", "size2", "size3")
 
@@ -918,6 +921,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
     ap.add_argument("--out", default="out/eval", help="output folder")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--save-maps", action="store_true",
+                    help="also write each model's maps (OUT/maps/<model>.npz, for simulate preview --eval)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
@@ -975,6 +980,8 @@ def run(args) -> int:
     if len(rates) > 1:
         raise ConfigError(f"the models were trained at different sample rates {sorted(rates)}")
     rate = rates.pop() if rates else None
+    if args.save_maps and len({maps_file(Path(args.out), p.name) for p in preds}) < len(preds):
+        raise ConfigError("--save-maps: two model names give the same maps file name; set --names")
     results_rows = {p.name: ModelResult(p.name) for p in preds}
     sample_info: dict[int, dict] = {}
     t0 = time.perf_counter()
@@ -988,7 +995,7 @@ def run(args) -> int:
     for start in it:
         batch = [load_sample(source, e, length, rate) for e in entries[start:start + args.batch_size]]
         for s in batch:
-            sample_info[s.index] = {"hw": s.image.shape[:2], "target": s.target_mask}
+            sample_info[s.index] = {"hw": s.image.shape[:2], "target": s.target_mask, "id": s.id}
         for p in preds:
             sub = batch
             if p.length and length and p.length != length:
@@ -1006,6 +1013,10 @@ def run(args) -> int:
             "angles_text": ANGLES_TEXT[args.angles],
             "models": {p.name: getattr(p, "variant", p.name) for p in preds}, "eval_time_s": time.perf_counter() - t0}
     write_outputs(out, results, results_rows, args.n_deg, margins, meta)
+    if args.save_maps:
+        ids = {i: info["id"] for i, info in sample_info.items()}
+        for p in preds:
+            save_maps(out, p.name, {i: m for (i, key), m in results_rows[p.name].lowres.items() if key == "main"}, ids)
     if not args.no_plots:
         try:
             import matplotlib  # noqa: F401

@@ -1,4 +1,4 @@
-"""``simulate preview DIR [--out SITE] [--samples N] [--page-size K]``: a static HTML site of a dataset.
+"""``simulate preview DIR [--out SITE] [--samples N] [--page-size K] [--eval OUT]``: a static HTML site of a dataset.
 
 The site opens from file:// with no network (CSS and JS are inlined, :mod:`.templates`) and never
 writes inside DIR: images and audio are referenced by relative path from the site to the dataset
@@ -12,7 +12,10 @@ writes inside DIR: images and audio are referenced by relative path from the sit
 * ``SITE/samples/ID.html``: the image with toggleable canvas overlays (masks decoded from COCO RLE
   in the browser, boxes, target and source pixels; pixel coordinates as docs/conventions.md), one
   ``<audio controls>`` per audio file the manifest lists (mixture, negatives, stems), the
-  top-down map (:mod:`.topdown`, head frame, metres) and the pretty-printed record.
+  top-down map (:mod:`.topdown`, head frame, metres) and the pretty-printed record; with
+  ``--eval OUT`` (an ``evaluate`` output folder of this dataset, :mod:`.evaluation`) also each
+  model's hit or miss per metric, its peak, and its map over the image where ``evaluate`` ran
+  with ``--save-maps``.
 
 Time: the manifest is read line by line (one index page of entries and one record in memory at a
 time); a sample page costs one record read and one HTML write. Sample pages are written for the
@@ -49,6 +52,7 @@ from ..cli_parser import ArgumentParser
 from ..record_files import BadFile, inside, parse_json, read_record
 from ..sinks.folder import check_output_place
 from ..spec.errors import SpecError
+from .evaluation import OUTCOMES, Evaluation, EvaluationError, load_evaluation
 from .templates import CSS, INDEX_JS, RLE_JS, SAMPLE_JS
 from .topdown import legend, topdown_svg
 
@@ -236,9 +240,30 @@ def overlay_data(record: dict[str, Any], zoom: int) -> dict[str, Any]:
     return {"zoom": zoom, "objects": objects, "targets": targets, "sources": sources}
 
 
+def _evaluation_html(results: list[dict[str, Any]]) -> str:
+    """The evaluation block of a sample page: a heatmap choice and each model's outcomes."""
+    if not results:
+        return ""
+    radios = ['<label><input type="radio" name="heat" value="" checked> none</label>']
+    radios += [f'<label><input type="radio" name="heat" value="{k}"{"" if r["map"] else " disabled"}> '
+               f'{escape(r["model"])}{"" if r["map"] else " (no map saved)"}</label>' for k, r in enumerate(results)]
+    head = "".join(f"<th>{escape(label)}</th>" for _, label in OUTCOMES)
+
+    def cell(x: float | None) -> str:
+        return '<td class="na">-</td>' if x is None else ('<td class="hit">hit</td>' if x >= 0.5
+                                                            else '<td class="miss">miss</td>')
+    def peak(p: list[float] | None) -> str:
+        return "-" if not p else f"({p[0]:.1f}, {p[1]:.1f})"
+    rows = "".join(f"<tr><td>{escape(r['model'])}</td>" + "".join(cell(r["outcomes"][k]) for k, _ in OUTCOMES)
+                   + f"<td>{peak(r['peak'])}</td></tr>" for r in results)
+    return (f'<h2>evaluation</h2><div class="controls heat">heatmap: {"".join(radios)}</div>'
+            f'<table class="eval"><tr><th>model</th>{head}<th>peak (u, v)</th></tr>{rows}</table>')
+
+
 def sample_page(entry: dict[str, Any], record: dict[str, Any], data_rel: str, index_href: str,
-                prev_id: str | None, next_id: str | None) -> str:
-    """The page of one sample; ``data_rel``: the dataset folder relative to the page (URL form)."""
+                prev_id: str | None, next_id: str | None, evaluation: list[dict[str, Any]] | None = None) -> str:
+    """The page of one sample; ``data_rel``: the dataset folder relative to the page (URL form);
+    ``evaluation``: :meth:`Evaluation.page_data` of the sample (None: no evaluation shown)."""
     sid = str(entry["id"])
     files = entry["files"]
     camera = record.get("camera") if isinstance(record.get("camera"), dict) else {}
@@ -246,6 +271,7 @@ def sample_page(entry: dict[str, Any], record: dict[str, Any], data_rel: str, in
     height = camera.get("height") if isinstance(camera.get("height"), int) and camera.get("height") > 0 else 256
     zoom = max(1, min(16, SHOW_WIDTH_PX // width))
     data = overlay_data(record, zoom)
+    data["eval"] = [{"peak": r["peak"], "map": r["map"]} for r in evaluation or []]
     src = f"{data_rel}/{_url(files['image'])}" if isinstance(files.get("image"), str) else ""
     nav = [f'<a href="{escape(index_href)}">contact sheet</a>']
     nav += [f'<a href="{escape(quote(prev_id))}.html">previous ({escape(prev_id)})</a>'] if prev_id else []
@@ -267,7 +293,7 @@ def sample_page(entry: dict[str, Any], record: dict[str, Any], data_rel: str, in
             f'<div class="row"><div><div class="stage"><img id="image" alt="sample {escape(sid)}" src="{escape(src)}" '
             f'width="{width * zoom}" height="{height * zoom}"><canvas id="overlay" width="{width * zoom}" '
             f'height="{height * zoom}"></canvas></div><div class="controls">{toggles}</div>'
-            f'<div class="objects">{per_object}</div></div>'
+            f'<div class="objects">{per_object}</div>{_evaluation_html(evaluation or [])}</div>'
             f'<div><h2>audio</h2>{audio or "<p>no audio file listed</p>"}</div>'
             f'<div><h2>top-down map</h2>{topdown_svg(record)}<ul class="legend">'
             + "".join(f"<li>{escape(line)}</li>" for line in legend()) + "</ul></div></div>"
@@ -282,8 +308,10 @@ def _write(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def build_site(root: Path, out: Path, max_samples: int | None = None, page_size: int = PAGE_SIZE) -> Summary:
-    """Write the site of dataset ``root`` to ``out`` (checked by :func:`check_places` first)."""
+def build_site(root: Path, out: Path, max_samples: int | None = None, page_size: int = PAGE_SIZE,
+               evaluation: Evaluation | None = None) -> Summary:
+    """Write the site of dataset ``root`` to ``out`` (checked by :func:`check_places` first);
+    with ``evaluation`` each sample page also shows the models' maps and outcomes."""
     start = time.perf_counter()
     name = str((read_dataset_info(root) or {}).get("name") or root.name)
     total = count_entries(root)
@@ -312,7 +340,8 @@ def build_site(root: Path, out: Path, max_samples: int | None = None, page_size:
             except BadFile as exc:
                 raise PreviewError(f"{root / rel}: not a sample record ({exc})") from None
             _write(tmp / "samples" / f"{entry['id']}.html",
-                   sample_page(entry, record, f"../{data_rel}", href, before, next_id))
+                   sample_page(entry, record, f"../{data_rel}", href, before, next_id,
+                               evaluation.page_data(str(entry["id"])) if evaluation is not None else None))
             written += 1
             sample_s += time.perf_counter() - t0
 
@@ -353,13 +382,21 @@ def build_site(root: Path, out: Path, max_samples: int | None = None, page_size:
     return Summary(n, pages, written, time.perf_counter() - start, sample_s, out_abs)
 
 
+def check_evaluation_matches(root: Path, evaluation: Evaluation) -> None:
+    """PreviewError unless ``evaluation`` scored samples of the dataset ``root`` (some id in common)."""
+    for entry in stream_manifest(root):
+        if evaluation.has(str(entry["id"])):
+            return
+    raise PreviewError(f"{evaluation.folder}: evaluates no sample of {root} (another dataset?)")
+
+
 def default_out(root: Path) -> Path:
     """``DIR.preview`` beside the dataset."""
     return Path(os.path.abspath(root) + ".preview")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``simulate preview DIR [--out SITE] [--samples N] [--page-size K]``: 0 written, 2 bad input."""
+    """``simulate preview DIR [--out SITE] [--samples N] [--page-size K] [--eval OUT]``: 0 written, 2 bad input."""
     ap = ArgumentParser(prog="simulate preview",
                         description="A static HTML preview site of a dataset (opens from file://, no network).")
     ap.add_argument("dataset", help="dataset folder (folder format)")
@@ -368,6 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="write sample pages for the first N samples only (default all)")
     ap.add_argument("--page-size", type=int, default=PAGE_SIZE, metavar="K",
                     help=f"thumbnails per contact-sheet page (default {PAGE_SIZE})")
+    ap.add_argument("--eval", metavar="OUT", help="an evaluate output folder of this dataset: each sample page "
+                    "shows the models' outcomes and peaks, and their maps where evaluate ran with --save-maps")
     ap.add_argument("--quiet", action="store_true", help="no summary line")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.page_size < 1 or (args.samples is not None and args.samples < 0):
@@ -377,8 +416,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out) if args.out is not None else default_out(root)
     try:
         check_places(root, out)
-        summary = build_site(root, out, args.samples, args.page_size)
-    except PreviewError as exc:
+        evaluation = load_evaluation(Path(args.eval)) if args.eval is not None else None
+        if evaluation is not None:
+            check_evaluation_matches(root, evaluation)
+        summary = build_site(root, out, args.samples, args.page_size, evaluation)
+    except (PreviewError, EvaluationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

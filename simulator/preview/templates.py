@@ -7,7 +7,9 @@ so the pages open from file://). Vanilla JS, no libraries.
 * :data:`SAMPLE_JS`: draws a sample's overlays on the ``<canvas id="overlay">`` laid over its image,
   in image pixels times the page's zoom: masks, boxes (COCO ``[x, y, w, h]``), the audio
   targets' pixels (and disks), the sources' pixels, labels; each kind and each object toggled by
-  a checkbox.
+  a checkbox; with an evaluation, the chosen model's map (min-max scaled to 0-255, a blue-to-red
+  ramp at 55 % opacity, smoothed bilinearly from the model's resolution to the image) under
+  them and its peak pixel.
 * :data:`INDEX_JS`: filters the contact sheet by condition, size bin and category (query string
   ``?condition=..&size_bin=..&category=..``, carried over to the other index pages).
 """
@@ -36,6 +38,11 @@ figcaption{font-size:13px}
 pre{background:#fff;border:1px solid #ddd;padding:.5em;max-height:40em;overflow:auto;font-size:12px}
 table.meta td{padding:0 1em 0 0}
 .legend{font-size:12px;color:#555}
+table.eval{border-collapse:collapse;font-size:13px;margin-top:.3em}
+table.eval td,table.eval th{border:1px solid #ddd;padding:1px 6px}
+td.hit{background:#c8f0c8}
+td.miss{background:#f6c9c9}
+td.na{color:#999}
 """
 
 RLE_JS = r"""
@@ -83,8 +90,21 @@ SAMPLE_JS = r"""
     ctx.beginPath(); ctx.arc(x*z,y*z,5,0,2*Math.PI); ctx.stroke();
     if(label&&box('show-labels')){ ctx.fillStyle=colour; ctx.fillText(label,x*z+9,y*z-6); }
   }
+  function heatCanvas(e){
+    if(e._hc) return e._hc;
+    var m=e.map, c=document.createElement('canvas'); c.width=m.w; c.height=m.h;
+    var g=c.getContext('2d'), img=g.createImageData(m.w,m.h);
+    for(var i=0;i<m.values.length;i++){ var t=m.values[i]/255;
+      img.data[4*i]=Math.round(255*Math.min(1,2*t)); img.data[4*i+1]=Math.round(255*(1-Math.abs(2*t-1)));
+      img.data[4*i+2]=Math.round(255*Math.min(1,2-2*t)); img.data[4*i+3]=140; }
+    g.putImageData(img,0,0); e._hc=c; return c;
+  }
+  function heatChoice(){ var r=document.querySelector('input[name="heat"]:checked'); return r&&r.value!==''?d.eval[+r.value]:null; }
   function draw(){
-    ctx.clearRect(0,0,cv.width,cv.height); ctx.imageSmoothingEnabled=false; ctx.font='12px sans-serif';
+    ctx.clearRect(0,0,cv.width,cv.height); ctx.font='12px sans-serif';
+    var e=heatChoice();
+    if(e&&e.map){ ctx.imageSmoothingEnabled=true; ctx.drawImage(heatCanvas(e),0,0,cv.width,cv.height); }
+    ctx.imageSmoothingEnabled=false;
     d.objects.forEach(function(o){
       if(!box('obj-'+o.id)) return;
       var col='rgb('+o.rgb.join(',')+')';
@@ -99,6 +119,7 @@ SAMPLE_JS = r"""
       if(t.pixel) cross(t.pixel[0],t.pixel[1],'#ff00ff',t.label);
     });
     if(box('show-sources')) d.sources.forEach(function(s){ if(s.pixel) cross(s.pixel[0],s.pixel[1],'#00e5ff',s.label); });
+    if(e&&e.peak) cross(e.peak[0],e.peak[1],'#ffffff','peak');
   }
   var inputs=document.querySelectorAll('.controls input, .objects input');
   for(var i=0;i<inputs.length;i++) inputs[i].addEventListener('change',draw);
