@@ -177,7 +177,9 @@ def test_cli_writes_the_index_and_refuses_bad_input_with_nothing_written(tmp_pat
     assert assets_main(["import", "sounds", "--format", "esc50", "--metadata", str(meta), "--out", str(out)]) == 2
     assert "exists" in capsys.readouterr().err and out.read_bytes() == before     # never overwritten
     other = tmp_path / "other.json"
-    for args, needle in ((["--metadata", str(tmp_path / "nope.csv")], "--metadata"),
+    for args, needle in ((["--metadata", str(meta), "--collection", "user_sounds"], "--collection"),
+                         (["--metadata", str(meta), "--collection", "my-clips"], "not a name"),
+                         (["--metadata", str(tmp_path / "nope.csv")], "--metadata"),
                          (["--metadata", str(meta), "--root", str(tmp_path / "nope")], "--root"),
                          (["--metadata", str(meta), "--map", str(tmp_path / "nomap.yaml")], "nomap.yaml")):
         assert assets_main(["import", "sounds", "--format", "esc50", *args, "--out", str(other)]) == 2

@@ -72,7 +72,7 @@ def collection(tmp_path):
                     "dogs/broken.wav,Dog,,,CC0\n"
                     "cats/quiet.wav,Meow,,,CC0\n"
                     'cats/video.mp4,"Cat, Meow",1,2.5,\n')
-    index = build_index("csv", meta, licence="CC BY-NC 4.0")
+    index = build_index("csv", meta, licence="CC BY-NC 4.0", collection="mine")
     assert index["report"]["clips"] == 5 and index["report"]["per_category"] == {"cat": 2, "dog": 3}
     out = tmp_path / "mine.index.json"
     write_index(index, out)
@@ -91,10 +91,10 @@ def test_generation_from_an_index_names_collection_file_segment_and_licence(coll
     for record in read_records(tmp_path / "out"):
         for src in record["sources"]:
             cs = src["clip_source"]
-            assert cs["collection"] == "csv" and cs["file"] in expected, cs
+            assert cs["collection"] == "mine" and cs["file"] in expected, cs
             start, end, licence = expected[cs["file"]]
             assert (cs["start_s"], cs["end_s"], cs["licence"]) == (start, end, licence)
-            assert src["clip"].startswith("csv:" + cs["file"])
+            assert src["clip"].startswith("mine:" + cs["file"])
             files.add(cs["file"])
     assert "dogs/broken.wav" not in files and "cats/quiet.wav" not in files
     assert "cats/video.mp4" in files                    # the only usable cat clip
@@ -106,10 +106,11 @@ def test_index_load_decodes_nothing_and_bad_indexes_name_the_problem(collection,
     lib = load_sound_index(collection, 32000)
     assert sorted(lib.sounds) == ["cat", "dog"] and lib.meshes == {"cat": [], "dog": []}
     keys = {k for clips in lib.sounds.values() for k in clips}
-    assert "csv:dogs/long.flac#2-4" in keys and "csv:cats/video.mp4#1-2.5" in keys
+    assert "mine:dogs/long.flac#2-4" in keys and "mine:cats/video.mp4#1-2.5" in keys
     data = json.loads(collection.read_text())
     cases = {
         "format": ({**data, "format": "something-else"}, "not an index"),
+        "name": ({**data, "collection": "default"}, "reserved"),
         "root": ({**data, "root": str(tmp_path / "gone")}, "key root"),
         "escape": ({**data, "categories": {"dog": [{"file": "../x.wav"}]}}, "categories.dog[0]"),
         "segment": ({**data, "categories": {"dog": [{"file": "a.wav", "start_s": 3, "end_s": 1}]}}, "start_s/end_s"),

@@ -30,6 +30,7 @@ import numpy as np
 
 from .clips import BrokenClip, clip_problem, normalize_loudness, read_clip, short_reason
 from .cutouts import is_cutout, load_cutout_mesh
+from .library_names import DEFAULT_LIBRARY
 from .scan_report import LibraryReport
 from .silhouette import silhouette_table
 
@@ -87,7 +88,7 @@ class AssetLibrary:
 
     split = None
 
-    def __init__(self, root: Path, name: str = "default"):
+    def __init__(self, root: Path, name: str = DEFAULT_LIBRARY):
         root = Path(root)
         index = json.loads((root / "library.json").read_text())
         if index.get("format") != 1:
@@ -281,7 +282,7 @@ class AssetLibrary:
 
 @lru_cache(maxsize=1)
 def _default_library() -> AssetLibrary:
-    return AssetLibrary(default_library_root(), "default")
+    return AssetLibrary(default_library_root(), DEFAULT_LIBRARY)
 
 
 def loop_excerpt(clip: np.ndarray, offset: int, n: int) -> np.ndarray:

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 
 from .clips import MAX_CLIP_SECONDS
-from .importers.index_format import INDEX_FORMAT, relative_inside
+from .importers.index_format import INDEX_FORMAT, check_collection_name, relative_inside
 from .library import AssetLibrary, SourceLibrary
 from .scan_report import LibraryReport
 
@@ -47,8 +47,9 @@ def load_sound_index(path: str | Path, sample_rate: int = 32000) -> AssetLibrary
         raise SoundIndexError(f"{path}: not an index written by `simulate assets import sounds` "
                               f"(format {index.get('format') if isinstance(index, dict) else None!r})")
     collection, root = index.get("collection"), Path(str(index.get("root", "")))
-    if not isinstance(collection, str) or not collection.isidentifier():
-        raise SoundIndexError(f"{path}: key collection: expected a name, got {collection!r}")
+    why = check_collection_name(collection) if isinstance(collection, str) else "not a string"
+    if why is not None:
+        raise SoundIndexError(f"{path}: key collection: {why}")
     if not root.is_dir():
         raise SoundIndexError(f"{path}: key root: the collection's folder {root} does not exist")
     clips: dict[str, dict] = {}

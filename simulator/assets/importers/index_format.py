@@ -1,5 +1,7 @@
-"""What an imported collection's index file is: its format tag and the rule for its file paths."""
+"""What an imported collection's index file is: its format tag and the rules for its name and file paths."""
 from __future__ import annotations
+
+from ..library_names import RESERVED_NAMES
 
 INDEX_FORMAT = "avsim-sound-index/1"
 
@@ -13,3 +15,12 @@ def relative_inside(rel: str) -> bool:
 
 
 _BAD_PARTS = frozenset({"", ".", ".."})
+
+
+def check_collection_name(name: str) -> str | None:
+    """Why ``name`` cannot name a collection (it prefixes the asset keys: ``name:file``), or None."""
+    if not name.isidentifier() or not name.isascii():
+        return f"{name!r} is not a name (letters, digits and _, not starting with a digit)"
+    if name in RESERVED_NAMES:
+        return f"{name!r} is reserved (one of {sorted(RESERVED_NAMES)})"
+    return None

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ...cli_parser import ArgumentParser
 from .category_map import BUNDLED_MAP, CategoryMap, CategoryMapError
-from .index_format import INDEX_FORMAT, relative_inside
+from .index_format import INDEX_FORMAT, check_collection_name, relative_inside
 from .sound_formats import SOUND_FORMATS, ClipRow, MetadataError, ReadOptions
 
 #: How many examples of each problem the report keeps.
@@ -37,9 +37,14 @@ EXAMPLES = 20
 
 def build_index(fmt: str, metadata: Path, root: Path | None = None, category_map: CategoryMap | None = None,
                 options: ReadOptions | None = None, licence: str | None = None,
-                check_files: bool = True) -> dict:
-    """The index of one collection (see the module docstring). Raises MetadataError or
-    CategoryMapError for a metadata or map file that cannot be used."""
+                check_files: bool = True, collection: str | None = None) -> dict:
+    """The index of one collection (see the module docstring); ``collection`` names it in keys
+    and records (default: the format's name). Raises MetadataError or CategoryMapError for a
+    metadata or map file that cannot be used, ValueError for a bad collection name."""
+    collection = fmt if collection is None else collection
+    why = check_collection_name(collection)
+    if why is not None:
+        raise ValueError(f"collection name {why}")
     spec = SOUND_FORMATS[fmt]
     metadata = Path(metadata)
     root = Path(root) if root is not None else spec.default_root(metadata)
@@ -77,7 +82,7 @@ def build_index(fmt: str, metadata: Path, root: Path | None = None, category_map
                  "licence": row.licence or collection_licence, "labels": list(row.labels), "line": row.line}
         categories.setdefault(next(iter(cats)), []).append(entry)
     clips = sum(len(v) for v in categories.values())
-    return {"format": INDEX_FORMAT, "collection": fmt, "metadata": str(metadata.resolve()),
+    return {"format": INDEX_FORMAT, "collection": collection, "source_format": fmt, "metadata": str(metadata.resolve()),
             "root": str(root.resolve()), "map": cmap.source, "licence": collection_licence,
             "categories": {k: categories[k] for k in sorted(categories)},
             "report": {"rows": rows, "clips": clips, "per_category": {k: len(categories[k]) for k in sorted(categories)},
@@ -127,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="the index file to write (JSON)")
     ap.add_argument("--overwrite", action="store_true", help="replace an existing index file")
     ap.add_argument("--licence", help="the collection's licence, for clips whose metadata names none")
+    ap.add_argument("--collection", help="the collection's name in asset keys and records (default: the format)")
     ap.add_argument("--file-pattern", help="vggsound/audioset: file name from {ytid}, {start}, {end}")
     ap.add_argument("--segment", choices=("file", "window"),
                     help="vggsound/audioset: each file is the clip (file) or the whole recording (window)")
@@ -139,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     metadata, out = Path(args.metadata), Path(args.out)
+    if args.collection is not None and check_collection_name(args.collection) is not None:
+        return fail(f"--collection: {check_collection_name(args.collection)}")
     if not metadata.is_file():
         return fail(f"--metadata: no such file: {metadata}")
     for flag in ("labels", "clips_info"):
@@ -157,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                           clips_info=Path(args.clips_info) if args.clips_info else None)
     started = time.perf_counter()
     try:
-        index = build_index(args.format, metadata, root, CategoryMap.load(args.map), options, args.licence)
+        index = build_index(args.format, metadata, root, CategoryMap.load(args.map), options, args.licence,
+                            collection=args.collection)
     except (MetadataError, CategoryMapError) as exc:
         return fail(str(exc))
     write_index(index, out)
