@@ -2,7 +2,7 @@
 # Install avsim and what it needs on a fresh Debian/Ubuntu machine (no GPU needed).
 #   ./install.sh            system libraries for headless rendering (Mesa EGL, OSMesa) + the
 #                           package with its test extra, editable, into the current Python.
-#   ./install.sh --dev      also the trainer, diffusion, ray, shards and video extras (torch, diffusers, ray,
+#   ./install.sh --dev      also the trainer, diffusion, ray, shards, video and meshes extras (torch, diffusers, ray,
 #                           webdataset, datasets ...), as CI
 #                           runs them, and chromium + chromium-driver (the headless-browser test
 #                           of `simulate preview`). If torch is not installed yet, the CPU build 2.13.0 is
@@ -28,7 +28,7 @@ EXTRAS="test"
 TORCH=""
 if [ "${1:-}" = "--dev" ]; then
   shift
-  EXTRAS="test,trainer,diffusion,ray,shards,video"
+  EXTRAS="test,trainer,diffusion,ray,shards,video,meshes"
   # pinned in the same resolve, so pip never pulls a multi-GB CUDA build nor replaces an installed torch
   python3 -c "import torch" 2>/dev/null || TORCH="torch==2.13.0"
 fi

@@ -55,7 +55,7 @@ def feasible(library, category: str, size_bin: str, min_distance_m: float, hfov_
                and (max_distance_m is None
                     or reachable(library.silhouette(m), float(y), need, 0.0, hfov_min_deg, width, height,
                                  max_distance_m, m.radius_m))
-               for m in library.meshes.get(category, []) for y in YAWS_DEG)
+               for m in library.probe_meshes(category) for y in YAWS_DEG)
 
 
 def planned_category_pool(library, rule, size_bin: str, categories, min_distance_m: float, hfov_min_deg: float,

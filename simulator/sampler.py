@@ -41,6 +41,7 @@ from renderers.acoustic.room_kinds import ROOM_KINDS, build_room
 
 from .assets.clips import BrokenClip
 from .assets.library import AssetLibrary, MeshAsset
+from .assets.mesh_library import BrokenMesh
 from .assets.scan_report import UserLibraryWarning
 from .assets.silhouette import YAWS_DEG, at_yaw
 from .conditions import get_rule
@@ -61,6 +62,9 @@ from .spec.spec import Spec
 BACKDROP_MIN_DISTANCE_M = 3.0
 #: How many other pixels an object that does not fit at its drawn pixel may try.
 MAX_RELOCATIONS = 16
+#: How many usable meshes of an imported collection an object draws, at most, looking for one that
+#: can cover its area (each is loaded on first use: a category may hold thousands).
+MAX_MESH_DRAWS = 32
 #: How often a yaw is redrawn when the drawn one cannot reach the intended area.
 MAX_YAW_DRAWS = 24
 #: Rounds of placing and fitting objects that the fit moves into another (Sampler._place_others).
@@ -336,13 +340,35 @@ class Sampler:
                              max_dist, m.radius_m)
 
         assets = self.library.meshes[category]
-        candidates = [m for m in assets if any(fits(m, float(y)) for y in YAWS_DEG)] or assets
-        mesh = candidates[int(rng.integers(len(candidates)))]
+        if all(m.silhouette is not None for m in assets):
+            candidates = [m for m in assets if any(fits(m, float(y)) for y in YAWS_DEG)] or assets
+            mesh = candidates[int(rng.integers(len(candidates)))]
+        else:
+            mesh = self._imported_mesh(category, fits, rng)
         for _ in range(MAX_YAW_DRAWS):
             yaw = float(self.spec.sample("objects.yaw_deg", rng))
             if fits(mesh, yaw):
                 break
         return mesh, yaw
+
+    def _imported_mesh(self, category: str, fits: Callable, rng: np.random.Generator) -> MeshAsset:
+        """A mesh of an imported collection (prepared on first use, so not all are loaded): drawn
+        without replacement until one fits at some yaw, which is uniform over the meshes that fit,
+        like the draw above; a mesh found broken is skipped (the library warns) and another drawn.
+        None of MAX_MESH_DRAWS usable meshes fits: the first of them."""
+        pool = list(self.library.meshes[category])
+        first, tried = None, 0
+        while pool and tried < MAX_MESH_DRAWS:
+            try:
+                mesh = self.library.resolve_mesh(pool.pop(int(rng.integers(len(pool)))))
+            except BrokenMesh:
+                continue
+            if any(fits(mesh, float(y)) for y in YAWS_DEG):
+                return mesh
+            first, tried = first or mesh, tried + 1
+        if first is None:
+            raise PlacementError(f"every mesh of category {category!r} is broken (see the warnings)")
+        return first
 
     def _source(self, source_id: int, category: str, rng: np.random.Generator) -> Source:
         """A source of ``category``: clip, offset into it and gain drawn; position set later."""

@@ -11,6 +11,7 @@ one acoustic renderer per sample rate. :meth:`SceneRenderer.render` runs the ren
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,9 @@ class SceneRenderer:
         self._images: dict[str, tuple[ImageOptions, ImageRenderer]] = {}
         self._acoustic: dict[int, Any] = {}
         self._hull_points: dict[str, np.ndarray] = {}
+        #: Seconds spent so far in :meth:`render`'s steps: ``image`` (the image and its
+        #: manipulation), ``annotation`` (masks and the record), ``acoustics`` (the audio).
+        self.stage_s: dict[str, float] = {"image": 0.0, "annotation": 0.0, "acoustics": 0.0}
 
     # -- what the Scenes name ------------------------------------------------------------------
     def add_library(self, ref: LibraryRef, library: AssetLibrary) -> None:
@@ -130,10 +134,12 @@ class SceneRenderer:
 
     # -- rendering -----------------------------------------------------------------------------
     def render(self, scene: Scene, preview: VisualRender | None = None) -> Sample:
+        t0 = time.perf_counter()
         check_scene_names(scene)
         library = self.library(scene.library)
         image = self.image(scene.image, library)
         vis = manipulate_image(scene, image.render(scene, preview))
+        t1 = time.perf_counter()
         masks = vis.annotation_masks
         if masks is None:
             masks = image.amodal(scene, [o.id for o in scene.objects])  # silhouettes, or box masks (diffusion)
@@ -143,8 +149,16 @@ class SceneRenderer:
             info = library.clip_info(src["clip"])
             if info is not None:
                 src["clip_source"] = info
+        for obj in record["objects"]:   # an imported mesh names its collection, file, licence, label
+            info = library.mesh_info(obj["mesh"]) if obj.get("mesh") is not None else None
+            if info is not None:
+                obj["mesh_source"] = info
+        t2 = time.perf_counter()
         audio = render_audio(scene, self.acoustic(scene.audio.sample_rate), library.clip,
                              lambda s: self._occluders(s, image, library))
+        t3 = time.perf_counter()
+        for stage, seconds in (("image", t1 - t0), ("annotation", t2 - t1), ("acoustics", t3 - t2)):
+            self.stage_s[stage] += seconds
         record["audio"] = audio.record
         if audio.negatives_record is not None:
             record["negatives"] = audio.negatives_record

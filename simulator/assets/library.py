@@ -77,6 +77,9 @@ class SourceLibrary:
     #: An imported collection's clips (:mod:`simulator.assets.sound_library`): key path -> the
     #: file (relative to ``root``), segment (``start_s``, ``end_s``), ``licence``, ``collection``.
     clips: dict | None = None
+    #: An imported collection's meshes (:class:`simulator.assets.mesh_library.ImportedMeshes`):
+    #: the index's entries, each mesh prepared (loaded, checked, sized) on first use.
+    meshes: object | None = None
 
 
 class AssetLibrary:
@@ -105,7 +108,8 @@ class AssetLibrary:
         self.meshes: dict[str, list[MeshAsset]] = {}
         for category, entry in sorted(index["categories"].items()):
             self.sounds[category] = [f"{self.name}:{p}" for p in entry.get("sounds", [])]
-            self.meshes[category] = [MeshAsset(f"{self.name}:{m['file']}", tuple(float(x) for x in m["size_m"]),
+            self.meshes[category] = [m if isinstance(m, MeshAsset) else  # an imported mesh, not loaded yet
+                                     MeshAsset(f"{self.name}:{m['file']}", tuple(float(x) for x in m["size_m"]),
                                                m.get("silhouette"))
                                      for m in entry.get("meshes", [])]
         self.report = report
@@ -192,6 +196,10 @@ class AssetLibrary:
             if rel not in source.clips:
                 raise AssetKeyError(f"asset {key!r} is not a clip of collection {lib!r}")
             return source, rel
+        if source.meshes is not None:   # an imported mesh collection: its keys are the index's
+            if rel not in source.meshes.entries:
+                raise AssetKeyError(f"asset {key!r} is not a mesh of collection {lib!r}")
+            return source, rel
         parts = PurePosixPath(rel).parts
         if not rel or rel.startswith("/") or "\\" in rel or any(p in ("..", ".") for p in parts) or "\x00" in rel:
             raise AssetKeyError(f"asset {key!r}: the path must be relative and stay inside the library")
@@ -213,6 +221,26 @@ class AssetLibrary:
         return {"collection": c["collection"], "file": c["file"], "start_s": c["start_s"], "end_s": c["end_s"],
                 "licence": c["licence"]}
 
+    def mesh_info(self, key: str) -> dict | None:
+        """Collection, file, licence and label of an imported mesh (None for other keys)."""
+        source, rel = self._source(key)
+        return source.meshes.info(rel) if source.meshes is not None else None
+
+    def resolve_mesh(self, asset: MeshAsset) -> MeshAsset:
+        """``asset`` with its real extents and silhouette table: an imported mesh is prepared
+        (loaded, checked, sized; once per process) and BrokenMesh raised when it cannot be used;
+        other meshes are returned as they are."""
+        source, rel = self._source(asset.key)
+        return source.meshes.asset(rel) if source.meshes is not None else asset
+
+    def probe_meshes(self, category: str) -> list[MeshAsset]:
+        """The meshes of ``category`` whose silhouettes answer the plan's feasibility questions:
+        all of them, except that of an imported collection only its first
+        :data:`simulator.assets.mesh_library.FEASIBILITY_PROBE` (the others are not loaded to
+        plan; the answer never depends on which meshes earlier samples happened to load)."""
+        return [m for m in self.meshes.get(category, [])
+                if getattr(m, "store", None) is None or m.rank < m.store.probe]
+
     def mesh_asset(self, key: str) -> MeshAsset:
         for assets in self.meshes.values():
             for a in assets:
@@ -221,9 +249,15 @@ class AssetLibrary:
         raise KeyError(f"no mesh {key!r} in library {self.name!r}")
 
     def silhouette(self, asset: MeshAsset) -> dict[str, list[float]]:
-        """The mesh's silhouette table: from the index, else computed once and cached."""
+        """The mesh's silhouette table: from the index, else computed once and cached. An imported
+        mesh not prepared yet is prepared only among its category's first
+        :data:`simulator.assets.mesh_library.FEASIBILITY_PROBE` (else, and when broken, the table
+        covers nothing: :meth:`resolve_mesh` prepares any mesh)."""
         if asset.silhouette is not None:
             return asset.silhouette
+        store = getattr(asset, "store", None)
+        if store is not None:   # an imported mesh (called per mesh and yaw by feasibility: kept short)
+            return store.silhouette(asset.rel, prepare=asset.rank < store.probe)
         table = self._silhouette_cache.get(asset.key)
         if table is None:
             mesh = self.load_mesh(asset.key)
@@ -237,6 +271,8 @@ class AssetLibrary:
             import trimesh
 
             source, rel = self._source(key)
+            if source.meshes is not None:   # an imported mesh: prepared on first use (BrokenMesh)
+                return source.meshes.mesh(rel)
             path = source.root / rel
             mesh = load_cutout_mesh(path) if is_cutout(path) else trimesh.load(path, force="mesh")
             transform = (source.mesh_transforms or {}).get(rel)

@@ -6,12 +6,15 @@ licences, and verify user folders (what would be skipped, and why).
     simulate assets --sounds S/ --meshes M/ --json    # machine-readable
     simulate assets --sounds esc50.index.json         # an imported collection (not decoded)
     simulate assets import sounds --format esc50 --metadata meta/esc50.csv --out esc50.index.json
+    simulate assets --meshes objaverse.index.json     # an imported mesh collection (not loaded)
+    simulate assets import meshes --format objaverse --metadata lvis-annotations.json.gz --out objaverse.index.json
 
 Exit status: 0 (skipped files are reported, not fatal), 1 with ``--strict`` when a file would be
 skipped, 2 when a given folder does not exist.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import warnings
@@ -19,8 +22,13 @@ from pathlib import Path
 
 from ..cli_parser import ArgumentParser
 from .library import AssetLibrary, default_library_root
+from .mesh_library import MeshIndexError
 from .sound_library import SoundIndexError
 from .user import open_library
+
+
+#: ``simulate assets import KIND``: the module whose ``main`` writes that kind's index.
+IMPORTERS = {"sounds": ".importers.sound_index", "meshes": ".importers.mesh_index"}
 
 
 def _default_licences() -> dict[str, str]:
@@ -57,7 +65,11 @@ def summary(library: AssetLibrary) -> dict:
             seconds += user_seconds.get(cat, 0.0)
         for m in meshes:
             lib, _, rel = m.key.partition(":")
-            lic.add(licences.get(rel, "?") if lib == "default" else "user-supplied")
+            info = None if lib == "default" else library.mesh_info(m.key)
+            if info is not None:            # an imported collection: its licences, not loaded here
+                lic.add(info["licence"] or "unknown")
+            else:
+                lic.add(licences.get(rel, "?") if lib == "default" else "user-supplied")
         rows.append({"category": cat, "clips": len(clips), "seconds": round(seconds, 2),
                      "meshes": len(meshes), "licences": sorted(lic),
                      "usable": bool(clips and meshes)})
@@ -94,22 +106,22 @@ def format_summary(s: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] == ["import", "sounds"]:   # simulate assets import sounds ... (a collection's index)
-        from .importers.sound_index import main as import_sounds
-
-        return import_sounds(argv[2:])
+    if argv[:1] == ["import"] and len(argv) > 1 and argv[1] in IMPORTERS:   # a collection's index
+        return importlib.import_module(IMPORTERS[argv[1]], __package__).main(argv[2:])
     ap = ArgumentParser(prog="simulate assets", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sounds", default="default", metavar="DIR",
                     help="a sound folder of category subfolders, or an index file of `simulate assets import "
                          "sounds` (default: the embedded library)")
     ap.add_argument("--meshes", default="default", metavar="DIR",
-                    help="a mesh folder of category subfolders with sizes.yaml (default: embedded)")
+                    help="a mesh folder of category subfolders with sizes.yaml, or an index file of `simulate "
+                         "assets import meshes` (default: embedded)")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any file would be skipped")
     args = ap.parse_args(argv)
     for key in ("sounds", "meshes"):
         value = getattr(args, key)
-        if value != "default" and not Path(value).is_dir() and not (key == "sounds" and Path(value).is_file()):
+        if value != "default" and not Path(value).is_dir() and not (Path(value).is_file()
+                                                                    and Path(value).suffix.lower() == ".json"):
             print(f"simulate assets: --{key}: folder not found: {value}", file=sys.stderr)
             return 2
     with warnings.catch_warnings():
@@ -118,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             library = open_library(args.sounds, args.meshes)
         except SoundIndexError as exc:
             print(f"simulate assets: --sounds: {exc}", file=sys.stderr)
+            return 2
+        except MeshIndexError as exc:
+            print(f"simulate assets: --meshes: {exc}", file=sys.stderr)
             return 2
     s = summary(library)
     print(json.dumps(s, indent=2) if args.json else format_summary(s))

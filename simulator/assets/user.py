@@ -47,19 +47,15 @@ from ..spec.reading import read_spec_file
 from ..spec.yaml_lines import load_yaml_with_lines
 from .clips import MAX_CLIP_SECONDS, check_clip, short_reason
 from .cutouts import is_cutout, load_cutout_mesh
+from .importers.mesh_frame import SIZE_KEYS, mesh_transform, size_problem  # noqa: F401 - also used from here
+from .importers.mesh_limits import MAX_MESH_BYTES, MAX_MESH_FACES, MESH_EXTENSIONS  # noqa: F401
 from .library import AssetLibrary, SourceLibrary
+from .library_names import MESHES_LIBRARY, SOUNDS_LIBRARY
 from .scan_report import LibraryReport, Skipped, UserLibraryWarning
 from .silhouette import silhouette_table
+from .mesh_library import load_mesh_index
 from .sound_library import is_sound_index, load_sound_index
 
-#: Most triangles a user mesh may have (a 1.3 M-triangle mesh costs minutes per run).
-MAX_MESH_FACES = 200_000
-#: Largest user mesh file read, bytes (larger files are skipped before they are parsed).
-MAX_MESH_BYTES = 64_000_000
-SOUNDS_LIBRARY = "user_sounds"
-MESHES_LIBRARY = "user_meshes"
-MESH_EXTENSIONS = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
-SIZE_KEYS = {"height_m": 2, "length_m": 0, "width_m": 1, "size_m": None}
 # files that sit in asset folders without being assets (documentation, licences, companions)
 IGNORED_SUFFIXES = {".txt", ".md", ".json", ".yaml", ".yml", ".csv", ".pdf", ".html", ".mtl",
                     ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".bin"}
@@ -168,66 +164,13 @@ def _read_sizes(root: Path, report: LibraryReport, warn: bool) -> tuple[dict, st
         return {}, f"{path.name} is not a mapping"
     entries = {}
     for key, value in data.items():
-        problem = _size_problem(value)
+        problem = size_problem(value)
         if problem:
             _skip(report, "sizes", path, f"entry {key!r}: {problem}", warn)
             entries[str(key)] = None
         else:
             entries[str(key)] = value
     return entries, None
-
-
-def _size_problem(value) -> str | None:
-    if not isinstance(value, dict):
-        return "must be a mapping like {height_m: 0.6}"
-    unknown = set(value) - set(SIZE_KEYS) - {"up", "yaw_deg"}
-    if unknown:
-        return f"unknown keys {sorted(unknown)} (use one of {sorted(SIZE_KEYS)}, up, yaw_deg)"
-    sizes = [k for k in SIZE_KEYS if k in value]
-    if len(sizes) != 1:
-        return f"give exactly one of {sorted(SIZE_KEYS)}"
-    v = value[sizes[0]]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or not 0 < v <= 1000:
-        return f"{sizes[0]} must be a number of metres in (0, 1000]"
-    if value.get("up", "z") not in ("z", "y"):
-        return "up must be z or y"
-    yaw = value.get("yaw_deg", 0.0)
-    if isinstance(yaw, bool) or not isinstance(yaw, (int, float)) or not np.isfinite(yaw):
-        return "yaw_deg must be a number"
-    return None
-
-
-_Y_UP_TO_PROJECT = np.array([[0.0, 0.0, 1.0, 0.0],   # +z (front) -> +x
-                             [1.0, 0.0, 0.0, 0.0],   # +x (the object's left) -> +y
-                             [0.0, 1.0, 0.0, 0.0],   # +y (up) -> +z
-                             [0.0, 0.0, 0.0, 1.0]])
-
-
-def mesh_transform(vertices: np.ndarray, size: dict) -> np.ndarray:
-    """4x4 transform into the project frame: rotate (``up``, ``yaw_deg``), scale uniformly to
-    the size entry, move the bounding-box centre to the origin."""
-    rot = np.eye(4)
-    if size.get("up", "z") == "y":
-        rot = _Y_UP_TO_PROJECT.copy()
-    yaw = np.radians(float(size.get("yaw_deg", 0.0)))
-    if yaw:
-        c, s = np.cos(yaw), np.sin(yaw)
-        rz = np.eye(4)
-        rz[:2, :2] = [[c, -s], [s, c]]
-        rot = rz @ rot
-    v = np.asarray(vertices, float) @ rot[:3, :3].T
-    extents = v.max(axis=0) - v.min(axis=0)
-    key = next(k for k in SIZE_KEYS if k in size)
-    axis = SIZE_KEYS[key]
-    current = float(extents.max() if axis is None else extents[axis])
-    if not current > 0:
-        raise ValueError(f"the mesh has no extent along {key[:-2]}")
-    scale = float(size[key]) / current
-    centre = 0.5 * (v.max(axis=0) + v.min(axis=0)) * scale
-    out = np.eye(4)
-    out[:3, :3] = scale * rot[:3, :3]
-    out[:3, 3] = -centre
-    return out
 
 
 def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True) -> AssetLibrary:
@@ -304,12 +247,15 @@ def scan_meshes(root: str | Path, name: str = MESHES_LIBRARY, warn: bool = True)
 def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
                  base_dir: str | Path | None = None, sample_rate: int | None = None) -> AssetLibrary:
     """The library for a spec's ``library.sounds`` and ``library.meshes``: ``"default"`` (the
-    embedded library) or a user folder (relative paths are taken from ``base_dir``).
+    embedded library), a user folder, or an imported collection's index file (``.json``; see
+    :mod:`simulator.assets.sound_library` and :mod:`simulator.assets.mesh_library`; relative
+    paths are taken from ``base_dir``).
 
     User folders are scanned once here (every file decoded or loaded, see
     :mod:`simulator.assets.user`); broken files are skipped with a warning, never fatal, and
-    listed in ``library.report`` (``report.counts()`` is what dataset.json records). Raises
-    ``FileNotFoundError`` only when a named folder does not exist. The result pickles without
+    listed in ``library.report`` (``report.counts()`` is what dataset.json records). Index files
+    are read, not their files (SoundIndexError or MeshIndexError for one that cannot be used).
+    Raises ``FileNotFoundError`` when a named folder does not exist. The result pickles without
     its caches, so it can be built once and handed to worker processes.
     """
     default = AssetLibrary.default()
@@ -321,7 +267,7 @@ def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
         p = Path(value).expanduser()
         if not p.is_absolute() and base_dir is not None:
             p = Path(base_dir) / p
-        if is_sound_index(p) and p.is_file():
+        if is_sound_index(p) and p.is_file():   # an index file (sounds or meshes: same suffix)
             return p
         if not p.is_dir():
             raise FileNotFoundError(f"library folder not found: {p}")
@@ -334,5 +280,8 @@ def open_library(sounds: str | Path = "default", meshes: str | Path = "default",
         sound_lib = load_sound_index(sound_dir, sample_rate=rate)
     else:
         sound_lib = scan_sounds(sound_dir, sample_rate=rate) if sound_dir is not None else default
-    mesh_lib = scan_meshes(mesh_dir) if mesh_dir is not None else default
+    if mesh_dir is not None and mesh_dir.is_file():     # an imported mesh collection's index
+        mesh_lib = load_mesh_index(mesh_dir)
+    else:
+        mesh_lib = scan_meshes(mesh_dir) if mesh_dir is not None else default
     return AssetLibrary.combine(sound_lib, mesh_lib)

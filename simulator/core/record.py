@@ -49,8 +49,17 @@ class _ObjectBase(TypedDict):
     mask: Rle
 
 
+class MeshSourceRecord(TypedDict):
+    """Where an imported mesh comes from (a library built from ``simulate assets import meshes``)."""
+    collection: str
+    file: str                  # relative to the collection's root
+    licence: str | None
+    label: str                 # the collection's label that mapped to the category
+
+
 class ObjectRecord(_ObjectBase, total=False):
     photo_annotation: int      # the COCO annotation id of a photo's object
+    mesh_source: MeshSourceRecord  # only for meshes of an imported collection
 
 
 class ClipSourceRecord(TypedDict):

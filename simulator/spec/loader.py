@@ -29,10 +29,14 @@ from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField
 from .schema import build_schema
 from .spec import Spec
 from .yaml_lines import KeyPath, dotted, load_yaml_with_lines, nearest_line
+from ..assets.mesh_library import MeshIndexError, is_mesh_index
 from ..assets.sound_library import SoundIndexError, is_sound_index
 from ..assets.split import SplitError, check_split, split_library
 from ..assets.user import open_library
 from ..scene_settings import asset_split
+
+#: library.sounds / library.meshes: does the value name an imported collection's index file?
+INDEX_FILES = {"sounds": is_sound_index, "meshes": is_mesh_index}
 
 
 #: What a dataset name may be (it becomes the default output folder ``out/<name>``).
@@ -251,7 +255,7 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     for key in ("sounds", "meshes"):
         value = r["library"][key]
         if value != "default":
-            if key == "sounds" and is_sound_index(value):
+            if INDEX_FILES[key](value):
                 if not Path(value).is_file():
                     ctx.error(("library", key), f"index file not found: {value}")
                 else:
@@ -289,6 +293,9 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             library = library(r["library"]["sounds"], r["library"]["meshes"])
         except SoundIndexError as exc:
             ctx.error(("library", "sounds"), str(exc))
+            return None
+        except MeshIndexError as exc:
+            ctx.error(("library", "meshes"), str(exc))
             return None
         if _check_library_usable(r, library, ctx):
             return library

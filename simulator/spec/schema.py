@@ -262,7 +262,8 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         "library": Section("Asset libraries.", {
             "sounds": Field(Kind("str"), "default", "`default` (the embedded library), a folder, or an index file "
                             "(`.json`) written by `simulate assets import sounds` (docs/assets.md)."),
-            "meshes": Field(Kind("str"), "default", "`default` (the embedded library) or a folder."),
+            "meshes": Field(Kind("str"), "default", "`default` (the embedded library), a folder, or an index file "
+                            "(`.json`) written by `simulate assets import meshes` (docs/assets.md)."),
             "split": Section("Held-out assets (docs/assets.md, held-out splits): each clip, mesh and photo is dealt to "
                              "train, val or test by a stable hash, per category, and the dataset draws only from "
                              "the share `use` names, so datasets of different shares have no asset in common.", {
