@@ -127,7 +127,7 @@ class FreeFieldRenderer:
             raise ValueError(f"room.type must be an unbounded room (free_field) for FreeFieldRenderer, got "
                              f"{scene.room.type!r}")
         _omni_head(scene.listener)
-        xs = dry_signals(scene, clips, self.sample_rate)
+        xs = dry_clips(scene, clips, self.sample_rate)
         n = int(round(float(scene.audio.duration_s) * self.sample_rate))
         n_ch = self.ear_positions(scene.listener).shape[0]
         lead = self.design.half_width - 1  # keep the interpolator's taps before t = 0
@@ -138,17 +138,15 @@ class FreeFieldRenderer:
         mix = np.zeros((n_ch, n))
         stems: list[np.ndarray] = []
         irs: list[np.ndarray] = []
-        for k, (src, x) in enumerate(zip(scene.sources, xs)):
+        for k, (src, (x, gain)) in enumerate(zip(scene.sources, xs)):
             try:
                 ir = self._responses(scene.listener, src.position_m, c, lead=lead)
             except ValueError as err:
                 raise ValueError(f"scene.sources[{k}].position_m: {err}") from None
             if n > 0:
-                stem = convolve_clip(x, ir, lead, n)
+                stems.append(convolve_clip_into(x, gain, ir, lead, n, mix))
             else:
-                stem = np.zeros((n_ch, 0))
-            mix += stem
-            stems.append(stem.astype(np.float32))
+                stems.append(np.zeros((n_ch, 0), np.float32))
             irs.append(ir[:, lead:].astype(np.float32))
         return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs)
 
@@ -163,10 +161,10 @@ def _omni_head(listener: Listener):
     return model
 
 
-def dry_signals(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> list[np.ndarray]:
-    """Each source's clip times its gain (float64, 1-D, ``round(duration_s * fs)`` samples),
-    after checking the Scene's rate and duration, one clip per source, clip shapes, finite
-    samples and gains (ValueError naming the field otherwise)."""
+def dry_clips(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> list[tuple[np.ndarray, float]]:
+    """Each source's clip (float64, 1-D, ``round(duration_s * fs)`` samples) and its linear gain
+    ``10 ** (gain_db / 20)``, after checking the Scene's rate and duration, one clip per source,
+    clip shapes, finite samples and gains (ValueError naming the field otherwise)."""
     if int(scene.audio.sample_rate) != sample_rate:
         raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
                          f"built for {sample_rate} Hz")
@@ -181,39 +179,76 @@ def dry_signals(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> 
         if x.ndim != 1 or x.shape[0] != n:
             raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) must be 1-D with {n} samples "
                              f"(duration_s * sample_rate), got shape {x.shape}")
-        if not np.all(np.isfinite(x)):
+        if not np.isfinite(np.sum(x)) and not np.all(np.isfinite(x)):  # a finite sum: every sample is finite
             raise ValueError(f"clip for scene.sources[{k}] (id {src.id}) has non-finite samples")
         g = src.gain_db
         if not (isinstance(g, (int, float, np.integer, np.floating)) and np.isfinite(g)):
             raise ValueError(f"scene.sources[{k}].gain_db must be finite, got {g!r}")
-        out.append(x * 10.0 ** (float(g) / 20.0))
+        out.append((x, 10.0 ** (float(g) / 20.0)))
     return out
+
+
+def dry_signals(scene: Scene, clips: Sequence[np.ndarray], sample_rate: int) -> list[np.ndarray]:
+    """Each source's clip times its gain (float64, 1-D, ``round(duration_s * fs)`` samples),
+    checked as in :func:`dry_clips`."""
+    return [x * g for x, g in dry_clips(scene, clips, sample_rate)]
 
 
 def convolve_clip(x: np.ndarray, ir: np.ndarray, lead: int, n: int) -> np.ndarray:
     """Samples ``lead .. lead + n`` of the linear convolution ``x (*) ir`` per channel (x (N,),
-    ir (C, L)) as float64, computed in single precision (relative error ~3e-7, below a 24-bit
-    output's step) by FFT overlap-add: blocks of ``B = F - L + 1`` samples with an FFT of
+    ir (C, L)) as float64 (C, n), computed in single precision (relative error ~3e-7, below a
+    24-bit output's step) by FFT overlap-add (:func:`convolve_clip_into`, whose numbers these are)."""
+    mix = np.zeros((ir.shape[0], n))
+    convolve_clip_into(x, 1.0, ir, lead, n, mix)
+    return mix
+
+
+def convolve_clip_into(x: np.ndarray, gain: float, ir: np.ndarray, lead: int, n: int,
+                       mix: np.ndarray | None) -> np.ndarray:
+    """The stem ``gain x (*) ir``, samples ``lead .. lead + n`` per channel (x (N,) float64, ir
+    (C, L)), added to ``mix`` ((C, n) float64, in place; None: not added anywhere) and returned
+    as float32 (C, n). How both acoustic renderers apply a response to a clip.
+
+    Computed in single precision (relative error ~3e-7, below a 24-bit output's step) by FFT
+    overlap-add: blocks of ``B = F - L + 1`` samples of ``float32(gain x)`` with an FFT of
     ``F = max(1024, next power of two >= 4 L)`` (one FFT of the whole clip when that is shorter).
-    How both acoustic renderers apply a response to a clip."""
+    The blocks' spectra are taken in one batched real FFT, the C responses' in another; their
+    products fill one preallocated (C, blocks, F/2 + 1) array, inverted in one batched call; only
+    the ``n`` requested samples are assembled, each block's head plus the previous block's tail
+    in float64 (:func:`.kernels.overlap_add`), straight into ``mix`` and the float32 stem."""
     c, length = ir.shape
-    full = x.shape[0] + length - 1
+    n_x = x.shape[0]
+    full = n_x + length - 1
     f = max(1024, 1 << int(np.ceil(np.log2(4 * length))))
     if f >= full:
         f = sfft.next_fast_len(full, real=True)
-        y = sfft.irfft(sfft.rfft(x.astype(np.float32), f)[None, :] * sfft.rfft(ir.astype(np.float32), f, axis=-1),
-                       f, axis=-1)
-        return y[:, lead:lead + n].astype(np.float64)
+        y = sfft.irfft(sfft.rfft((x * gain).astype(np.float32), f)[None, :]
+                       * sfft.rfft(ir.astype(np.float32), f, axis=-1), f, axis=-1)
+        stem = y[:, lead:lead + n].astype(np.float64)
+        if mix is not None:
+            mix += stem
+        return stem.astype(np.float32)
+    from .kernels import overlap_add  # Numba loads when sound is rendered, not when a spec is read
+
     b = f - length + 1
-    nb = -(-x.shape[0] // b)
-    blocks = np.zeros(nb * b, np.float32)
-    blocks[:x.shape[0]] = x
-    spec = sfft.rfft(blocks.reshape(nb, b), f, axis=-1)[None, :, :] \
-        * sfft.rfft(ir.astype(np.float32), f, axis=-1)[:, None, :]
+    nb = -(-n_x // b)
+    # block j: float32(gain x[j B:(j + 1) B]) (the product, then rounded), zero-padded to F samples
+    blocks = np.empty((nb, f), np.float32)
+    full_rows = n_x // b
+    np.multiply(x[:full_rows * b].reshape(full_rows, b), gain, out=blocks[:full_rows, :b], casting="unsafe")
+    blocks[:full_rows, b:] = 0.0
+    if full_rows < nb:
+        rest = n_x - full_rows * b
+        np.multiply(x[full_rows * b:], gain, out=blocks[full_rows, :rest], casting="unsafe")
+        blocks[full_rows, rest:] = 0.0
+    padded_ir = np.empty((c, f), np.float32)
+    padded_ir[:, :length] = ir
+    padded_ir[:, length:] = 0.0
+    spec_x = sfft.rfft(blocks, axis=-1)  # (nb, F/2 + 1)
+    spec_h = sfft.rfft(padded_ir, axis=-1)  # (C, F/2 + 1)
+    spec = np.empty((c, nb, spec_x.shape[-1]), np.complex64)
+    np.multiply(spec_x[None, :, :], spec_h[:, None, :], out=spec)
     y = sfft.irfft(spec, f, axis=-1)  # (C, nb, F): block j's output starts at j B
-    out = np.zeros((c, (nb + 1) * b), np.float64)
-    out[:, :nb * b] += y[:, :, :b].reshape(c, -1)
-    tails = np.zeros((c, nb, b), np.float32)
-    tails[:, :, :f - b] = y[:, :, b:]  # F - B = L - 1 <= B: a block's tail only reaches the next block
-    out[:, b:] += tails.reshape(c, -1)
-    return out[:, lead:lead + n]
+    stem = np.empty((c, n), np.float32)
+    overlap_add(y, b, lead, n, np.empty((c, 0)) if mix is None else mix, stem, mix is not None)
+    return stem

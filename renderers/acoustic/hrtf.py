@@ -321,9 +321,14 @@ class HRTF:
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"HRTF interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
         u = np.ascontiguousarray(np.asarray(directions, dtype=np.float64).reshape(-1, 3))
-        return hrtf_lookup(u, self.directions, self.triangles, self._tri_inv, self._vt_ptr, self._vt_idx,
-                           self._nb_ptr, self._nb_idx, self._cell_vertex, interpolation == "nearest",
-                           self.n_measured)
+        return hrtf_lookup(u, *self.lookup_tables(), interpolation == "nearest", self.n_measured)
+
+    def lookup_tables(self) -> tuple:
+        """The arrays :func:`renderers.acoustic.kernels.hrtf_lookup` takes after the directions,
+        in its order (directions, triangles, inverse triangle matrices, vertex-to-triangle and
+        vertex-neighbour lists, the 2-degree cell grid); read-only use."""
+        return (self.directions, self.triangles, self._tri_inv, self._vt_ptr, self._vt_idx, self._nb_ptr,
+                self._nb_idx, self._cell_vertex)
 
     def ear_delays(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Interpolated ear delays (A, 2) in seconds for :meth:`lookup` results."""

@@ -2,6 +2,9 @@
 
 * :func:`accumulate_omni`: arrivals at omnidirectional ears, per band, into impulse responses.
 * :func:`accumulate_hrir`: arrivals through interpolated HRIRs, per band, into binaural responses.
+* :func:`accumulate_hrtf_points`: HRTF lookup, ear delays and :func:`accumulate_hrir` in one call
+  (the ``hrtf`` head's image sources and ray-traced arrivals).
+* :func:`overlap_add`: the assembly of the clip's FFT block convolution into stems and mixture.
 * :func:`hrtf_lookup`: barycentric HRTF interpolation weights (convex-hull triangles).
 * :func:`shoebox_images`: image sources of a shoebox up to an order, with per-band wall gains.
 * :func:`trace_rays`: a directional ray tracer over a triangle mesh with a receiver sphere.
@@ -17,8 +20,8 @@ from numba import njit
 
 from .fractional_delay import sinc_taps as _sinc_taps
 
-__all__ = ["accumulate_omni", "accumulate_hrir", "hrtf_lookup", "shoebox_images", "shoebox_image_count",
-           "trace_rays"]
+__all__ = ["accumulate_omni", "accumulate_hrir", "accumulate_hrtf_points", "overlap_add", "hrtf_lookup",
+           "shoebox_images", "shoebox_image_count", "trace_rays"]
 
 
 @njit(cache=True, nogil=True)
@@ -48,18 +51,41 @@ def accumulate_omni(out, delays, amps, half_width, table, oversampling):  # prag
     return out
 
 
+#: Interpolator taps per sweep of :func:`accumulate_hrir`'s convolution (its loop is written for
+#: exactly 4), which is also the alignment, in samples, of its writes into the response.
+_PASS = 4
+
+
 @njit(cache=True, nogil=True)
 def accumulate_hrir(out, delays, amps, idx, wts, hrirs, half_width, table, oversampling):  # pragma: no cover
     """out (B, C, L) += arrivals through blended HRIRs.
 
     ``delays`` (A, C): where tap 0 of the (aligned) HRIR lands, in samples; ``amps`` (A, C, B);
     ``idx``/``wts`` (A, 3): measured directions and barycentric weights; ``hrirs`` (M, C, K).
+
+    Arrival after arrival, ear after ear: the blended HRIR ``h = w0 h[i0] + w1 h[i1] + w2 h[i2]``
+    (K taps), its convolution with the interpolator's 2H taps for the delay,
+    ``conv[m] = sum_i taps[i] h[m - i]`` summed in increasing ``i``, and
+    ``out[b, e, start + m] += amps[a, e, b] * conv[m]``. Every output sample sees the same
+    floating-point operations in the same order as the direct triple loop (``for i: for j:
+    conv[i + j] += taps[i] h[j]``; tests/test_acoustic_fast_paths.py compares the two bit for bit).
+    The speed comes from the loop order: the convolution runs ``_PASS`` taps per sweep over a
+    zero-padded copy of ``h`` (a vectorised loop of independent outputs, without store-to-load
+    chains from one tap to the next), and the convolution buffer and the writes into ``out`` sit
+    on a grid aligned to ``_PASS`` samples of ``out``. The zeros added at the padded edges
+    (``t * 0``) leave every sum as it was: the sums start at +0.0, so never hold -0.0, and
+    ``x + (+-0.0) = x`` for every other ``x``. (The work arrays are allocated here, in one
+    function, so that the compiler knows they do not overlap and vectorises these loops.)
     """
     n_b, n_c, n_out = out.shape
     k_taps = hrirs.shape[2]
-    h = np.empty(k_taps)
-    taps = np.empty(2 * half_width)
-    conv = np.empty(k_taps + 2 * half_width - 1)
+    nt = 2 * half_width
+    ntp = (nt + _PASS - 1) // _PASS * _PASS  # the interpolator's taps in whole passes (zeros beyond nt)
+    hp = np.zeros(k_taps + 2 * _PASS)  # hp[_PASS + j] = h[j], zeros around
+    taps = np.zeros(ntp)
+    n_buf = _PASS + ntp + k_taps + _PASS
+    conv = np.zeros(n_buf)  # conv[sh + m] = output m, sh = start mod _PASS
+    full = k_taps + nt - 1
     for a in range(delays.shape[0]):
         i0_, i1_, i2_ = idx[a, 0], idx[a, 1], idx[a, 2]
         w0, w1, w2 = wts[a, 0], wts[a, 1], wts[a, 2]
@@ -68,29 +94,200 @@ def accumulate_hrir(out, delays, amps, idx, wts, hrirs, half_width, table, overs
             if not np.isfinite(d):
                 raise ValueError("arrival delays must be finite")
             for j in range(k_taps):
-                h[j] = w0 * hrirs[i0_, e, j] + w1 * hrirs[i1_, e, j] + w2 * hrirs[i2_, e, j]
+                hp[_PASS + j] = w0 * hrirs[i0_, e, j] + w1 * hrirs[i1_, e, j] + w2 * hrirs[i2_, e, j]
             start, single = _sinc_taps(d, half_width, table, oversampling, taps)
+            sh = start % _PASS
+            for j in range(n_buf):
+                conv[j] = 0.0
             if single:
                 n_conv = k_taps
+                cv = conv[sh:]
+                hs = hp[_PASS:]
                 for j in range(k_taps):
-                    conv[j] = h[j]
+                    cv[j] = hs[j]
             else:
-                n_conv = k_taps + 2 * half_width - 1
-                for j in range(n_conv):
-                    conv[j] = 0.0
-                for i in range(2 * half_width):
-                    t = taps[i]
-                    for j in range(k_taps):
-                        conv[i + j] += t * h[j]
-            j0 = max(0, -start)
-            j1 = min(n_conv, n_out - start)
+                n_conv = full
+                for ib in range(0, ntp, _PASS):
+                    # conv[m] += t0 h[m - ib] + t1 h[m - ib - 1] + t2 h[.. - 2] + t3 h[.. - 3], in this order
+                    t0, t1, t2, t3 = taps[ib], taps[ib + 1], taps[ib + 2], taps[ib + 3]
+                    cv = conv[sh + ib:]
+                    h0 = hp[_PASS:]
+                    h1 = hp[_PASS - 1:]
+                    h2 = hp[_PASS - 2:]
+                    h3 = hp[_PASS - 3:]
+                    for q in range(k_taps + _PASS - 1):
+                        cv[q] = (((cv[q] + t0 * h0[q]) + t1 * h1[q]) + t2 * h2[q]) + t3 * h3[q]
+            base = start - sh  # a multiple of _PASS
+            span = (sh + n_conv + _PASS - 1) // _PASS * _PASS
+            j0 = max(0, -base)
+            j1 = min(span, n_out - base)
             for b in range(n_b):
                 g = amps[a, e, b]
                 if g == 0.0:
                     continue
-                for j in range(j0, j1):
-                    out[b, e, start + j] += g * conv[j]
+                ob = out[b, e, base + j0:base + j1]
+                cb = conv[j0:j1]
+                for j in range(j1 - j0):
+                    ob[j] += g * cb[j]
     return out
+
+
+@njit(cache=True, nogil=True)
+def accumulate_hrtf_points(out, u, t_centre, amp, fs, align, verts, tris, tri_inv, vt_ptr, vt_idx, nb_ptr,
+                           nb_idx, cell_vertex, nearest, n_measured, ear_delay_s, hrirs, half_width, table,
+                           oversampling):  # pragma: no cover - compiled
+    """out (B, C, L) += point sources heard through an HRTF: lookup, ear delays and
+    :func:`accumulate_hrir` in one call.
+
+    ``u`` (A, 3): unit directions of arrival in the head frame; ``t_centre`` (A,): when each
+    arrival reaches the head centre, in samples of ``out`` (lead included); ``amp`` (A, B):
+    amplitudes per band (the same for every ear); ``fs`` (Hz); ``align``: the HRIRs' onset
+    (samples); the HRTF's tables (:meth:`renderers.acoustic.hrtf.HRTF.lookup_tables`),
+    ``ear_delay_s`` (M, C) and ``hrirs`` (M, C, K). Arrival a reaches ear e at
+    ``t_centre + delta_e fs - align`` samples (``delta_e`` the barycentric blend of the ear
+    delays, seconds): the same operations, in the same order, as :meth:`HRTF.lookup`,
+    :meth:`HRTF.ear_delays` and the numpy expression of the ``hrtf`` head compute.
+    """
+    n_c = out.shape[1]
+    n_a = u.shape[0]
+    n_b = amp.shape[1]
+    idx = np.empty((n_a, 3), dtype=np.int64)
+    wts = np.empty((n_a, 3))
+    delays = np.empty((n_a, n_c))
+    amps = np.empty((n_a, n_c, n_b))
+    for a in range(n_a):
+        _lookup_direction(u[a, 0], u[a, 1], u[a, 2], verts, tris, tri_inv, vt_ptr, vt_idx, nb_ptr, nb_idx,
+                          cell_vertex, nearest, n_measured, idx, wts, a)
+        i0_, i1_, i2_ = idx[a, 0], idx[a, 1], idx[a, 2]
+        w0, w1, w2 = wts[a, 0], wts[a, 1], wts[a, 2]
+        for e in range(n_c):
+            delta = (w0 * ear_delay_s[i0_, e] + w1 * ear_delay_s[i1_, e]) + w2 * ear_delay_s[i2_, e]
+            delays[a, e] = (t_centre[a] + delta * fs) - align
+            for b in range(n_b):
+                amps[a, e, b] = amp[a, b]
+    return accumulate_hrir(out, delays, amps, idx, wts, hrirs, half_width, table, oversampling)
+
+
+@njit(cache=True, nogil=True)
+def overlap_add(y, b, lead, n, mix, stem, add):  # pragma: no cover - compiled
+    """Samples ``lead .. lead + n`` of an FFT overlap-add, written to ``stem`` ((C, n) float32,
+    rounded) and, with ``add``, added to ``mix`` ((C, n) float64, in place; otherwise unused).
+
+    ``y`` (C, J, F) float32 holds block j's convolution output, which starts at sample ``j b``
+    (``F - b < b``: a block's tail only reaches the next block). Sample ``t = j b + i`` is
+    ``0.0 + y[j, i]``, plus ``y[j - 1, b + i]`` for ``j >= 1`` (plus 0.0 where ``b + i >= F``);
+    in the block after the last only ``0.0`` plus the tail, and 0.0 after that. The additions are
+    done in float64, in that order (the sums of the zero-initialised float64 overlap-add they
+    replace)."""
+    n_c, n_blk, f = y.shape
+    tail = f - b
+    for ch in range(n_c):
+        for j in range(lead // b, (lead + n - 1) // b + 1):
+            t0 = max(j * b, lead)  # this block's part of the output: samples t0 .. t1 - 1
+            t1 = min((j + 1) * b, lead + n)
+            if t1 <= t0:
+                break
+            s = stem[ch, t0 - lead:t1 - lead]
+            i0 = t0 - j * b
+            m = t1 - t0
+            k = min(m, max(0, tail - i0)) if j >= 1 else 0  # samples that get the previous block's tail
+            v = np.empty(m)
+            if j < n_blk:
+                head = y[ch, j, i0:i0 + m]
+                if j == 0:
+                    for i in range(m):
+                        v[i] = 0.0 + np.float64(head[i])
+                else:
+                    prev = y[ch, j - 1, b + i0:]
+                    for i in range(k):
+                        v[i] = (0.0 + np.float64(head[i])) + np.float64(prev[i])
+                    for i in range(k, m):
+                        v[i] = (0.0 + np.float64(head[i])) + 0.0
+            elif j == n_blk:
+                prev = y[ch, j - 1, b + i0:]
+                for i in range(k):
+                    v[i] = 0.0 + np.float64(prev[i])
+                for i in range(k, m):
+                    v[i] = 0.0 + 0.0
+            else:  # past the convolution's end
+                for i in range(m):
+                    v[i] = 0.0
+            for i in range(m):
+                s[i] = np.float32(v[i])
+            if add:
+                o = mix[ch, t0 - lead:t1 - lead]
+                for i in range(m):
+                    o[i] += v[i]
+
+
+@njit(cache=True, nogil=True)
+def _lookup_direction(x, y, z, verts, tris, tri_inv, vt_ptr, vt_idx, nb_ptr, nb_idx, cell_vertex, nearest,
+                      n_measured, idx, wts, a):  # pragma: no cover - compiled
+    """:func:`hrtf_lookup` for the one unit direction (x, y, z): writes ``idx[a]`` and ``wts[a]``."""
+    n_el, n_az = cell_vertex.shape
+    el = np.arcsin(min(1.0, max(-1.0, z)))
+    az = np.arctan2(y, x)
+    i_el = min(n_el - 1, max(0, int((el + 0.5 * np.pi) / np.pi * (n_el - 1) + 0.5)))
+    i_az = int((az + np.pi) / (2.0 * np.pi) * n_az) % n_az
+    bi = cell_vertex[i_el, i_az]
+    best = verts[bi, 0] * x + verts[bi, 1] * y + verts[bi, 2] * z
+    moved = True
+    while moved:
+        moved = False
+        for p in range(nb_ptr[bi], nb_ptr[bi + 1]):
+            m = nb_idx[p]
+            dot = verts[m, 0] * x + verts[m, 1] * y + verts[m, 2] * z
+            if dot > best + 1e-15:
+                best = dot
+                bi = m
+                moved = True
+    if nearest:
+        if bi >= n_measured:  # a virtual pole is nearest: take the nearest measured direction
+            best = -1e300
+            for m in range(n_measured):
+                dot = verts[m, 0] * x + verts[m, 1] * y + verts[m, 2] * z
+                if dot > best:
+                    best = dot
+                    bi = m
+        idx[a, 0] = bi
+        idx[a, 1] = bi
+        idx[a, 2] = bi
+        wts[a, 0] = 1.0
+        wts[a, 1] = 0.0
+        wts[a, 2] = 0.0
+        return
+    found = -1
+    for p in range(vt_ptr[bi], vt_ptr[bi + 1]):
+        t = vt_idx[p]
+        mn = 1e300
+        for r in range(3):
+            v = tri_inv[t, r, 0] * x + tri_inv[t, r, 1] * y + tri_inv[t, r, 2] * z
+            mn = min(mn, v)
+        if mn >= -1e-12:
+            found = t
+            break
+    if found < 0:  # not in a triangle of the nearest vertex: search all, keep the best
+        best_mn = -1e300
+        for t in range(tris.shape[0]):
+            mn = 1e300
+            for r in range(3):
+                v = tri_inv[t, r, 0] * x + tri_inv[t, r, 1] * y + tri_inv[t, r, 2] * z
+                mn = min(mn, v)
+            if mn > best_mn:
+                best_mn = mn
+                found = t
+                if mn >= -1e-12:
+                    break
+    c0 = max(tri_inv[found, 0, 0] * x + tri_inv[found, 0, 1] * y + tri_inv[found, 0, 2] * z, 0.0)
+    c1 = max(tri_inv[found, 1, 0] * x + tri_inv[found, 1, 1] * y + tri_inv[found, 1, 2] * z, 0.0)
+    c2 = max(tri_inv[found, 2, 0] * x + tri_inv[found, 2, 1] * y + tri_inv[found, 2, 2] * z, 0.0)
+    s = ((0.0 + c0) + c1) + c2
+    idx[a, 0] = tris[found, 0]
+    idx[a, 1] = tris[found, 1]
+    idx[a, 2] = tris[found, 2]
+    wts[a, 0] = c0 / s if s > 0 else 1.0 / 3.0
+    wts[a, 1] = c1 / s if s > 0 else 1.0 / 3.0
+    wts[a, 2] = c2 / s if s > 0 else 1.0 / 3.0
 
 
 @njit(cache=True, nogil=True)
@@ -107,73 +304,11 @@ def hrtf_lookup(u, verts, tris, tri_inv, vt_ptr, vt_idx, nb_ptr, nb_idx, cell_ve
     around that vertex, then among all triangles.
     """
     n_a = u.shape[0]
-    n_el, n_az = cell_vertex.shape
     idx = np.empty((n_a, 3), dtype=np.int64)
     wts = np.empty((n_a, 3))
-    c = np.empty(3)
     for a in range(n_a):
-        x, y, z = u[a, 0], u[a, 1], u[a, 2]
-        el = np.arcsin(min(1.0, max(-1.0, z)))
-        az = np.arctan2(y, x)
-        i_el = min(n_el - 1, max(0, int((el + 0.5 * np.pi) / np.pi * (n_el - 1) + 0.5)))
-        i_az = int((az + np.pi) / (2.0 * np.pi) * n_az) % n_az
-        bi = cell_vertex[i_el, i_az]
-        best = verts[bi, 0] * x + verts[bi, 1] * y + verts[bi, 2] * z
-        moved = True
-        while moved:
-            moved = False
-            for p in range(nb_ptr[bi], nb_ptr[bi + 1]):
-                m = nb_idx[p]
-                dot = verts[m, 0] * x + verts[m, 1] * y + verts[m, 2] * z
-                if dot > best + 1e-15:
-                    best = dot
-                    bi = m
-                    moved = True
-        if nearest:
-            if bi >= n_measured:  # a virtual pole is nearest: take the nearest measured direction
-                best = -1e300
-                for m in range(n_measured):
-                    dot = verts[m, 0] * x + verts[m, 1] * y + verts[m, 2] * z
-                    if dot > best:
-                        best = dot
-                        bi = m
-            idx[a, 0] = bi
-            idx[a, 1] = bi
-            idx[a, 2] = bi
-            wts[a, 0] = 1.0
-            wts[a, 1] = 0.0
-            wts[a, 2] = 0.0
-            continue
-        found = -1
-        for p in range(vt_ptr[bi], vt_ptr[bi + 1]):
-            t = vt_idx[p]
-            mn = 1e300
-            for r in range(3):
-                v = tri_inv[t, r, 0] * x + tri_inv[t, r, 1] * y + tri_inv[t, r, 2] * z
-                mn = min(mn, v)
-            if mn >= -1e-12:
-                found = t
-                break
-        if found < 0:  # not in a triangle of the nearest vertex: search all, keep the best
-            best_mn = -1e300
-            for t in range(tris.shape[0]):
-                mn = 1e300
-                for r in range(3):
-                    v = tri_inv[t, r, 0] * x + tri_inv[t, r, 1] * y + tri_inv[t, r, 2] * z
-                    mn = min(mn, v)
-                if mn > best_mn:
-                    best_mn = mn
-                    found = t
-                    if mn >= -1e-12:
-                        break
-        s = 0.0
-        for r in range(3):
-            v = tri_inv[found, r, 0] * x + tri_inv[found, r, 1] * y + tri_inv[found, r, 2] * z
-            c[r] = max(v, 0.0)
-            s += c[r]
-        for r in range(3):
-            idx[a, r] = tris[found, r]
-            wts[a, r] = c[r] / s if s > 0 else 1.0 / 3.0
+        _lookup_direction(u[a, 0], u[a, 1], u[a, 2], verts, tris, tri_inv, vt_ptr, vt_idx, nb_ptr, nb_idx,
+                          cell_vertex, nearest, n_measured, idx, wts, a)
     return idx, wts
 
 

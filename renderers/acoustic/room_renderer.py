@@ -50,7 +50,7 @@ from simulator.core.render import AudioRender
 from simulator.core.scene import Listener, Scene, to_plain
 
 from .fractional_delay import DEFAULT_DESIGN, FractionalDelayDesign
-from .free_field import convolve_clip, dry_signals
+from .free_field import convolve_clip_into, dry_clips
 from .heads import HEADS, PreparedHead
 from .hrtf import HRTF, INTERPOLATIONS, load_hrtf
 from .ism import ImageSources
@@ -94,14 +94,18 @@ class RoomRenderer:
             raise ValueError(f"hrtf_interpolation must be one of {INTERPOLATIONS}, got {hrtf_interpolation!r}")
         self.hrtf_interpolation = hrtf_interpolation
         self._cache_size = int(cache_size)
-        self._rooms: OrderedDict[str, RoomModel] = OrderedDict()
+        self._rooms: OrderedDict[tuple, RoomModel] = OrderedDict()
+        self._heads: OrderedDict[tuple, PreparedHead] = OrderedDict()
+        self._checked: OrderedDict[tuple, bool] = OrderedDict()
         self._masks: dict = {}
         self._mixing: OrderedDict = OrderedDict()
 
     # -- caches ---------------------------------------------------------------------------------
     def room_model(self, room) -> RoomModel:
         """The validated :class:`~renderers.acoustic.rooms.RoomModel` of ``scene.room`` (cached)."""
-        key = json.dumps(to_plain(room), sort_keys=True, default=str)
+        return self._room_model(_fields_key(room), room)
+
+    def _room_model(self, key: tuple, room) -> RoomModel:
         model = self._rooms.get(key)
         if model is None:
             model = build_room(room, self.sample_rate)
@@ -111,6 +115,25 @@ class RoomRenderer:
         else:
             self._rooms.move_to_end(key)
         return model
+
+    def _setup(self, scene: Scene) -> tuple[RoomModel, PreparedHead]:
+        """The room model and the prepared head of ``scene``, the head checked to be inside the
+        room. The prepared head (rotation, HRTF) and the check are kept per (room, listener), as
+        the room model is per room: a dataset with a fixed room or head pose prepares them once."""
+        room_key, head_key = _fields_key(scene.room), _fields_key(scene.listener)
+        model = self._room_model(room_key, scene.room)
+        head = self._heads.get(head_key)
+        if head is None:
+            head = self._head(scene.listener)
+            self._heads[head_key] = head
+            if len(self._heads) > self._cache_size:
+                self._heads.popitem(last=False)
+        if (room_key, head_key) not in self._checked:
+            self._check_listener(model, head)
+            self._checked[(room_key, head_key)] = True
+            if len(self._checked) > self._cache_size:
+                self._checked.popitem(last=False)
+        return model, head
 
     def hrtf(self, listener: Listener) -> HRTF:
         """The prepared HRTF of ``listener.sofa`` at this renderer's rate (cached per process)."""
@@ -335,9 +358,7 @@ class RoomRenderer:
         if int(scene.audio.sample_rate) != self.sample_rate:
             raise ValueError(f"audio.sample_rate is {scene.audio.sample_rate} Hz but this renderer was "
                              f"built for {self.sample_rate} Hz")
-        model = self.room_model(scene.room)
-        head = self._head(scene.listener)
-        self._check_listener(model, head)
+        model, head = self._setup(scene)
         _check_seed(scene)
         if n is None:
             n = int(round(float(scene.audio.duration_s) * self.sample_rate))
@@ -349,27 +370,26 @@ class RoomRenderer:
         samples at ``audio.sample_rate``); see the module docstring. ``occluders``: object hulls
         (:func:`renderers.acoustic.occlusion.scene_occluders`) that may block direct paths; each
         blocked one is described in ``AudioRender.occlusion``."""
-        xs = dry_signals(scene, clips, self.sample_rate)
+        xs = dry_clips(scene, clips, self.sample_rate)
         n = int(round(float(scene.audio.duration_s) * self.sample_rate))
         snr = scene.room.noise_snr_db
         if snr is not None and not (isinstance(snr, (int, float, np.integer, np.floating)) and np.isfinite(snr)):
             raise ValueError(f"room.noise_snr_db must be a finite number of dB or null, got {snr!r}")
-        model = self.room_model(scene.room)
-        head = self._head(scene.listener)
-        self._check_listener(model, head)
+        model, head = self._setup(scene)
         _check_seed(scene)
         lead = head.lead
-        mix = np.zeros((head.n_channels, n))
+        # one source and no noise: the mixture is the stem (0.0 + v = v for every sample v, which
+        # is never -0.0), so no float64 mixture is kept
+        alone = len(xs) == 1 and snr is None
+        mix = None if alone else np.zeros((head.n_channels, n))
         stems, irs = [], []
         occlusion: list[tuple[int, OccludedPath]] = []
-        for k, x in enumerate(xs):
+        for k, (x, gain) in enumerate(xs):
             ir = self._source_response(scene, model, head, k, n, occluders, occlusion)
             if n > 0:
-                stem = convolve_clip(x, ir, lead, n)
+                stems.append(convolve_clip_into(x, gain, ir, lead, n, mix))  # and mix += the stem
             else:
-                stem = np.zeros((head.n_channels, 0))
-            mix += stem
-            stems.append(stem.astype(np.float32))
+                stems.append(np.zeros((head.n_channels, 0), np.float32))
             irs.append(ir[:, lead:].astype(np.float32))
         if snr is not None and n > 0:
             power = float(np.mean(mix ** 2))
@@ -378,7 +398,8 @@ class RoomRenderer:
                 noise = diffuse_noise(n, head.n_channels, self.sample_rate,
                                       self._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
                 mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
-        return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=irs,
+        mixture = stems[0].copy() if alone else mix.astype(np.float32)
+        return AudioRender(mixture=mixture, stems=stems, impulse_responses=irs,
                            occlusion=[path.record(scene.sources[k].id) for k, path in occlusion])
 
 
@@ -398,6 +419,30 @@ def _reroute_direct(ims: ImageSources, position: np.ndarray, band_gains: np.ndar
         positions[j] = position
         gains[j] = gains[j] * band_gains
     return dataclasses.replace(ims, positions=positions, gains=gains), separate
+
+
+def _fields_key(obj) -> tuple:
+    """A hashable key that tells dataclass instances (a Room, a Listener) apart by every field's
+    type and value (floats by their repr, arrays by dtype, shape and bytes; anything else by its
+    plain JSON): equal keys, equal room models and prepared heads. Much faster than the JSON of
+    the whole object, and taken on every call."""
+    return tuple(_value_key(getattr(obj, f.name)) for f in dataclasses.fields(obj))
+
+
+def _value_key(v: object) -> tuple:
+    if v is None or isinstance(v, (bool, int, str)):
+        return (type(v), v)
+    if isinstance(v, float):
+        return (float, repr(v))
+    if isinstance(v, (list, tuple)):
+        return (type(v), tuple(_value_key(x) for x in v))
+    if isinstance(v, dict):
+        return (dict, tuple((str(k), _value_key(x)) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))))
+    if isinstance(v, np.ndarray):
+        return (np.ndarray, v.dtype.str, v.shape, v.tobytes())
+    if isinstance(v, np.generic):
+        return (type(v), repr(v))
+    return (object, json.dumps(to_plain(v), sort_keys=True, default=str))
 
 
 def _check_seed(scene: Scene) -> None:

@@ -50,18 +50,12 @@ class HrtfHead(HeadModel):
         rel = positions - listener_room
         r = np.linalg.norm(rel, axis=1)
         u = (rel @ head.rotation) / r[:, None]
-        idx, w = head.hrtf.lookup(u, interpolation)
-        delays = lead + (r * (fs / c))[:, None] + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
         amp = gains / r[:, None]
         if np.any(air):
             amp = amp * np.exp(-0.5 * air[None, :] * r[:, None])
         if visible is not None:
             amp = amp * visible[0][:, None]
-        amps = np.ascontiguousarray(np.broadcast_to(amp[:, None, :], (amp.shape[0], 2, amp.shape[1])))
-        from ..kernels import accumulate_hrir  # Numba loads when sound is rendered, not when a spec is read
-
-        accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
-                        design.half_width, design.window_table, design.oversampling)
+        _accumulate_points(out, head, fs, u, lead + r * (fs / c), amp, design, interpolation)
 
     def accumulate_directional(self, out, head, sample_rate, c, times, dirs_world, amps_band, lead, design,
                                interpolation) -> None:
@@ -70,13 +64,7 @@ class HrtfHead(HeadModel):
         fs = sample_rate
         u = dirs_world @ head.rotation
         u /= np.linalg.norm(u, axis=1, keepdims=True)
-        idx, w = head.hrtf.lookup(u, interpolation)
-        delays = lead + times[:, None] * fs + head.hrtf.ear_delays(idx, w) * fs - head.hrtf.align_samples
-        amps = np.ascontiguousarray(np.broadcast_to(amps_band[:, None, :], (times.shape[0], 2, amps_band.shape[1])))
-        from ..kernels import accumulate_hrir  # Numba loads when sound is rendered, not when a spec is read
-
-        accumulate_hrir(out, np.ascontiguousarray(delays), amps, idx, w, head.hrtf.aligned,
-                        design.half_width, design.window_table, design.oversampling)
+        _accumulate_points(out, head, fs, u, lead + times * fs, amps_band, design, interpolation)
 
     def diffuse_mixing(self, head, freqs_hz, c):
         return hrtf_mixing(freqs_hz, head.hrtf)
@@ -84,3 +72,21 @@ class HrtfHead(HeadModel):
     def diffuse_power(self, head: PreparedHead, sample_rate: int) -> float:
         p_l, p_r, _ = head.hrtf.diffuse_field(np.fft.rfftfreq(1024, 1.0 / sample_rate))
         return float(np.mean(0.5 * (p_l + p_r)))
+
+
+def _accumulate_points(out: np.ndarray, head: PreparedHead, fs: int, u: np.ndarray, t_centre: np.ndarray,
+                       amp: np.ndarray, design, interpolation: str) -> None:
+    """``out`` (B, 2, L) += arrivals from head-frame unit directions ``u`` (A, 3) that reach the
+    head centre at ``t_centre`` (A,) samples of ``out`` with amplitudes ``amp`` (A, B), through
+    the interpolated HRIRs and ear delays (one compiled call: lookup, delays, accumulation)."""
+    from ..hrtf import INTERPOLATIONS
+    from ..kernels import accumulate_hrtf_points  # Numba loads when sound is rendered, not when a spec is read
+
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(f"HRTF interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
+    hrtf = head.hrtf
+    f64 = np.float64
+    accumulate_hrtf_points(out, np.ascontiguousarray(u, dtype=f64), np.ascontiguousarray(t_centre, dtype=f64),
+                           np.ascontiguousarray(amp, dtype=f64), float(fs), float(hrtf.align_samples),
+                           *hrtf.lookup_tables(), interpolation == "nearest", hrtf.n_measured, hrtf.ear_delay_s,
+                           hrtf.aligned, design.half_width, design.window_table, design.oversampling)
