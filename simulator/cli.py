@@ -11,6 +11,8 @@
     simulate audit A --against B [--json FILE]          the clips, meshes and photos two datasets share
     simulate stats DIR [--out OUT]                      counts, target-centre heatmaps, angle histograms
     simulate preview DIR [--out SITE] [--samples N]     a static HTML site: contact sheet, sample pages
+    simulate study DIR --out RESULTS [--port P] [--participant ID] [--trials N] [--seed S]
+                                                        the human localization study as a local web page
     simulate merge PART_DIR ... --out DIR               join the parts of one plan (--part K/N)
     simulate pack DIR --out OUT [--shard-samples N] [--shard-mb M]   a dataset folder as WebDataset shards
 
@@ -75,6 +77,12 @@ def _preview(argv: list[str]) -> int:
     return preview_main(argv)
 
 
+def _study(argv: list[str]) -> int:
+    from .study.server import main as study_main
+
+    return study_main(argv)
+
+
 #: Subcommand -> (one line of help, handler); ``run`` is the default (``simulate --spec ...``).
 COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "run": ("generate (or finish) the dataset of a spec: simulate [run] --spec SPEC ...", lambda a: _run(a)),
@@ -85,6 +93,7 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "audit": ("check every sample of a dataset against its condition's invariants", _audit),
     "stats": ("counts, target-centre heatmaps and angle histograms of a dataset", _stats),
     "preview": ("a static HTML site of a dataset: contact sheet, sample pages with overlays, audio, map", _preview),
+    "study": ("the human localization study of seeds/000 as a local web page; clicks saved as JSON lines", _study),
     "merge": ("join the part folders of one plan (--part K/N) into the one-machine dataset", _merge),
     "pack": ("turn a finished dataset folder into WebDataset shards (output.format: webdataset)", _pack),
 }

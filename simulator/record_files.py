@@ -85,6 +85,17 @@ def manifest_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str
         yield n, entry, None
 
 
+def within(path: Path, folder: Path) -> bool:
+    """True if ``path`` is ``folder`` or lies below it, as written or with links resolved (a
+    command that must never write into a dataset checks its output place with this)."""
+    a_path, a_folder = Path(os.path.abspath(path)), Path(os.path.abspath(folder))
+    try:
+        r_path, r_folder = a_path.resolve(), a_folder.resolve()
+    except (OSError, RuntimeError):
+        r_path, r_folder = a_path, a_folder
+    return a_path.is_relative_to(a_folder) or r_path.is_relative_to(r_folder)
+
+
 def inside(root: Path, rel: str) -> bool:
     """True if the dataset-relative name ``rel`` stays inside ``root`` (manifests and records come
     from anyone: no absolute path, no ``..``, no link out)."""

@@ -22,6 +22,9 @@ source):
 * retrieval P@k and A@k (image -> audio, audio -> image; labels: the sound's category), alignment
   and modality-gap magnitude.
 
+``--human RESULTS``: the clicks of ``simulate study`` scored as a "Human" row with the same metrics
+(training/human.py; docs/study.md), every row then on the samples the participants saw.
+
 A map with a NaN or an infinite value stops the evaluation with a message naming the model and the
 sample (exit status 2).
 
@@ -909,6 +912,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "largest, nearest, most_visible, central_object, random_object (chance)")
     ap.add_argument("--vision-prior", help="run folder of a model.variant: vision model (the vision-only prior)")
     ap.add_argument("--compare", nargs="*", default=[], metavar="A:B", help="paired margins A - B per size bin")
+    ap.add_argument("--human", nargs="+", metavar="RESULTS", help="results files of simulate study: the clicks as "
+                    "a Human row (training/human.py), everything scored on the samples the participants saw")
+    ap.add_argument("--human-name", default="Human", help="the row name of --human (default Human)")
     ap.add_argument("--n-deg", type=float, default=6.0, help="precision radius in degrees of visual angle (seeds/000: 6)")
     ap.add_argument("--angles", choices=ANGLES, default="screen",
                     help="viewing geometry of the horizontal/vertical precision: screen (seeds/000's screen at "
@@ -967,13 +973,21 @@ def run(args) -> int:
             preds.append(ObjectRulePredictor(rule, args.seed))
     if "center" in args.baselines:
         preds.append(CenterPredictor())
-    if not preds:
-        raise ConfigError("nothing to evaluate: give --model and/or --baselines")
+    if not preds and not args.human:
+        raise ConfigError("nothing to evaluate: give --model, --baselines and/or --human")
     seen = set()
     for p in preds:
         if p.name in seen:
             raise ConfigError(f"two models are named {p.name!r}: use --names")
         seen.add(p.name)
+    human = None
+    if args.human:   # the clicks of simulate study (training/human.py); the same samples for every row
+        from .human import HumanScorer
+
+        if args.human_name in seen:
+            raise ConfigError(f"--human-name {args.human_name!r} is also a model's name")
+        human = HumanScorer(args.human, args.human_name, args.n_deg, args.angles, sys.modules[__name__])
+        entries = human.restrict(entries)
     lengths = {p.length for p in preds if p.length}
     length = max(lengths) if lengths else None
     rates = {p.sample_rate for p in preds if isinstance(p, ModelPredictor)}
@@ -1001,7 +1015,12 @@ def run(args) -> int:
             if p.length and length and p.length != length:
                 sub = [_with_length(s, p.length) for s in batch]
             evaluate_batch(p, sub, results_rows[p.name], args.n_deg, args.angles)
+        if human is not None:
+            human.score(batch)
     results = {name: finalize(r, sample_info) for name, r in results_rows.items()}
+    if human is not None:
+        results[human.name] = human.finalize(args.seed)
+        results_rows[human.name] = ModelResult(human.name, rows=human.result.rows)
     comparisons = []
     for c in args.compare:
         if ":" not in c:
@@ -1012,7 +1031,12 @@ def run(args) -> int:
     meta = {"data": str(args.data), "samples": len(entries), "n_deg": args.n_deg, "angles": args.angles,
             "angles_text": ANGLES_TEXT[args.angles],
             "models": {p.name: getattr(p, "variant", p.name) for p in preds}, "eval_time_s": time.perf_counter() - t0}
+    if human is not None:
+        meta["models"][human.name] = "human"
+        meta["human"] = {"results": list(args.human), **results[human.name]["global"]}
     write_outputs(out, results, results_rows, args.n_deg, margins, meta)
+    if human is not None:
+        human.write(out, group_columns(results))
     if args.save_maps:
         ids = {i: info["id"] for i, info in sample_info.items()}
         for p in preds:

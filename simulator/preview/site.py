@@ -49,7 +49,7 @@ from urllib.parse import quote
 
 from ..audit import DatasetNotFound, find_datasets, read_dataset_info
 from ..cli_parser import ArgumentParser
-from ..record_files import BadFile, inside, parse_json, read_record
+from ..record_files import BadFile, inside, parse_json, read_record, within
 from ..sinks.folder import check_output_place
 from ..spec.errors import SpecError
 from .evaluation import OUTCOMES, Evaluation, EvaluationError, load_evaluation
@@ -129,12 +129,7 @@ def check_places(root: Path, out: Path) -> None:
         read_dataset_info(root)
     except DatasetNotFound as exc:
         raise PreviewError(str(exc)) from None
-    a_root, a_out = Path(os.path.abspath(root)), Path(os.path.abspath(out))
-    try:
-        r_root, r_out = a_root.resolve(), a_out.resolve()
-    except (OSError, RuntimeError):
-        r_root, r_out = a_root, a_out
-    if a_out.is_relative_to(a_root) or r_out.is_relative_to(r_root):
+    if within(out, root):
         raise PreviewError(f"{out}: is inside the dataset {root}; the preview never writes into a dataset")
     if os.path.lexists(out):
         if not out.is_dir():
