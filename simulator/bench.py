@@ -2,23 +2,30 @@
 
     simulate bench visual      frames/s of the mesh raster (rgb + depth + ids) at 224 and 512
     simulate bench pipeline    samples/s of a spec end to end (sampling, rendering, writing)
-                               for 1 and 2 worker processes; ``--executor ray`` adds the ray
-                               executor beside the local one (same spec, samples and workers)
+                               for 1 and 2 worker processes, start-up included and in steady
+                               state; then one fresh worker process profiled apart: its start-up,
+                               raster passes per sample, milliseconds per stage, the
+                               encode-and-write floor, peak memory and what it rendered on.
+                               ``--executor ray`` adds the ray executor beside the local one
 
 Numbers depend on the machine and its load; compare only numbers printed by the same run.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from renderers.visual.mesh_raster import MeshRasterRenderer
 
 from .assets.library import AssetLibrary
 from .cli_parser import ArgumentParser
-from .pipeline import SampleMaker
+from .pipeline import SampleFailed, SampleMaker
 from .run import run_spec
 from .spec.loader import load_spec
 
@@ -129,6 +136,120 @@ def bench_pipeline(spec_path: str, samples: int, workers=(1, 2), overrides=(), e
     return out
 
 
+#: Stages of a sample, in the order they happen (see :func:`profile_worker`).
+STAGES = ("sampling", "raster", "annotation", "acoustics", "encoding", "writing")
+
+
+def _profile_child(conn, spec_path: str, overrides: list[str], samples: int, launched: float) -> None:
+    """Body of :func:`profile_worker`'s process: send back its measurements (or the error)."""
+    try:
+        conn.send(_profile_here(spec_path, overrides, samples, launched))
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent
+        conn.send({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        conn.close()
+
+
+def _profile_here(spec_path: str, overrides: list[str], samples: int, launched: float) -> dict[str, Any]:
+    from .encode import encode_sample
+    from .sinks.folder import write_blobs
+
+    ready_start = time.monotonic()
+    spec = load_spec(spec_path, [*overrides, f"samples={samples + 1}"], library=AssetLibrary.default())[0]
+    maker = SampleMaker(spec)
+    ready = time.monotonic()
+    raster = getattr(maker.image, "raster", None)  # the mesh raster (other backends: no passes)
+    tmp = Path(tempfile.mkdtemp(prefix="avsim-bench-profile-"))
+    try:
+        encode_sample(maker.make(0))  # first sample: JIT compilation, uploads, caches
+        first = time.monotonic()
+        stage = dict.fromkeys(STAGES, 0.0)
+        passes0 = dict(raster.passes) if raster is not None else {}
+        render0 = dict(maker.renderer.stage_s)
+        made, raster_in_render = 0, 0.0
+        for index in range(1, samples + 1):
+            r0 = raster.raster_s if raster is not None else 0.0
+            t0 = time.perf_counter()
+            try:
+                scene, preview = maker.layout(index)
+            except SampleFailed:  # its attempts count; the sample itself is not made
+                stage["raster"] += (raster.raster_s if raster is not None else 0.0) - r0
+                stage["sampling"] += time.perf_counter() - t0 - ((raster.raster_s if raster is not None else 0.0) - r0)
+                continue
+            t1 = time.perf_counter()
+            r1 = raster.raster_s if raster is not None else 0.0
+            sample = maker.renderer.render(scene, preview)
+            t2 = time.perf_counter()
+            r2 = raster.raster_s if raster is not None else 0.0
+            encoded = encode_sample(sample)
+            t3 = time.perf_counter()
+            write_blobs(tmp, encoded)
+            t4 = time.perf_counter()
+            stage["sampling"] += (t1 - t0) - (r1 - r0)
+            stage["raster"] += r2 - r0
+            stage["encoding"] += t3 - t2
+            stage["writing"] += t4 - t3
+            raster_in_render += r2 - r1
+            made += 1
+        render = {k: maker.renderer.stage_s[k] - render0[k] for k in render0}
+        stage["acoustics"] = render["acoustics"]
+        # the rest of the rendering step (image manipulation, masks, record), without its raster passes
+        stage["annotation"] = render["image"] + render["annotation"] - raster_in_render
+        passes = {k: v - passes0.get(k, 0) for k, v in (raster.passes.items() if raster is not None else ())}
+        info = raster.gl_info() if raster is not None else {}
+        maker.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"samples": made, "stage_s": stage, "render_s": render, "passes": passes,
+            "import_s": ready_start - launched, "ready_s": ready - launched, "first_sample_s": first - ready,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, "gl": info}
+
+
+def profile_worker(spec_path: str, samples: int, overrides=()) -> dict[str, Any]:
+    """Make ``samples`` samples of the spec (after one warm-up sample) in one fresh worker process
+    started as the local executor starts its workers (``spawn``, ``LP_NUM_THREADS=1``), timing
+    each stage; the samples are encoded and written atomically into a temporary folder.
+
+    Returns: ``samples`` (made; the attempts of failed ones count), ``stage_ms`` (milliseconds per sample
+    per stage of :data:`STAGES`: sampling = drawing and settling the layout without its raster
+    passes; raster = every raster pass with its read-back; annotation = image manipulation, masks
+    and the record without raster passes; acoustics; encoding = PNG, FLAC and JSON bytes; writing
+    = the atomic writes), ``floor_ms`` (encoding + writing: what writing the sample costs at least),
+    ``passes_per_sample`` (all raster passes, counted by the raster renderer) and ``passes`` (per
+    sample, by kind), ``ready_s`` (seconds from starting the process to a ready worker: interpreter,
+    imports, library, renderers), ``import_s`` (the part before the worker's own set-up),
+    ``first_sample_s`` (the first sample, with its one-off costs), ``peak_mb`` (the process's peak
+    resident memory, MB = 1e6 bytes) and ``gl`` (:meth:`MeshRasterRenderer.gl_info`; empty for
+    backends without the raster)."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    saved = os.environ.get("LP_NUM_THREADS")
+    os.environ["LP_NUM_THREADS"] = "1"  # as in the local executor's workers
+    try:
+        launched = time.monotonic()
+        proc = ctx.Process(target=_profile_child, args=(child, str(spec_path), list(overrides), samples, launched))
+        proc.start()
+    finally:
+        if saved is None:
+            os.environ.pop("LP_NUM_THREADS", None)
+        else:
+            os.environ["LP_NUM_THREADS"] = saved
+    child.close()
+    try:
+        result = parent.recv()
+    except EOFError:
+        result = {"error": "the profiling process died"}
+    proc.join()
+    if "error" in result:
+        raise RuntimeError(f"bench profile: {result['error']}")
+    n = max(result["samples"], 1)
+    result["stage_ms"] = {k: 1000.0 * v / n for k, v in result.pop("stage_s").items()}
+    result["floor_ms"] = result["stage_ms"]["encoding"] + result["stage_ms"]["writing"]
+    result["passes"] = {k: v / n for k, v in result["passes"].items()}
+    result["passes_per_sample"] = sum(result["passes"].values())
+    return result
+
+
 def _names(values: list[str], default: str) -> list[str]:
     """Repeated and comma-separated option values, in order, without repeats."""
     out: list[str] = []
@@ -152,6 +273,8 @@ def main(argv: list[str]) -> int:
                     help="pipeline: worker counts (repeatable or comma list; default 1,2)")
     ap.add_argument("--executor", action="append", default=[], metavar="NAME[,NAME...]",
                     help="pipeline: executors measured beside local (repeatable or comma list), e.g. ray")
+    ap.add_argument("--no-profile", dest="profile", action="store_false",
+                    help="pipeline: skip the profiled worker (start-up, passes, stages, floor, memory, GL renderer)")
     args = ap.parse_args(argv)
     if args.what == "visual":
         for row in bench_visual(frames=args.frames):
@@ -186,8 +309,41 @@ def main(argv: list[str]) -> int:
               f"{_overhead(base['samples_per_s'], row['samples_per_s'])} start-up included (time per sample, "
               "against local)")
     if 1 in local and 2 in local:
-        print(f"speed-up with 2 workers: {local[2]['samples_per_s'] / local[1]['samples_per_s']:.2f}x")
+        steady = (f"{local[2]['steady_per_s'] / local[1]['steady_per_s']:.2f}x steady, "
+                  if local[1]["steady_per_s"] > 0 else "")
+        print(f"speed-up with 2 workers: {steady}"
+              f"{local[2]['samples_per_s'] / local[1]['samples_per_s']:.2f}x start-up included")
+    if args.profile:
+        prof = profile_worker(args.spec, args.samples, overrides=args.overrides)
+        for line in profile_lines(prof, local):
+            print(line)
     return 0
+
+
+def profile_lines(prof: dict[str, Any], local: dict[int, dict]) -> list[str]:
+    """The lines ``simulate bench pipeline`` prints for :func:`profile_worker`'s result, with
+    the floor ratios of the local rows (``workers -> row``)."""
+    ms = prof["stage_ms"]
+    kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(prof["passes"].items()))
+    lines = [
+        f"worker start-up (a fresh worker process, apart from the rates' steady state): {prof['ready_s']:.2f} s to "
+        f"ready ({prof['import_s']:.2f} s interpreter and imports, the rest library and renderers), then "
+        f"{prof['first_sample_s']:.2f} s for its first sample",
+        f"raster passes per sample: {prof['passes_per_sample']:.2f}" + (f" ({kinds})" if kinds else ""),
+        f"ms per sample in one worker ({prof['samples']} samples): "
+        + ", ".join(f"{k} {ms[k]:.1f}" for k in STAGES) + f"; sum {sum(ms.values()):.1f}",
+    ]
+    ratios = [f"{1000.0 * w / row['steady_per_s'] / prof['floor_ms']:.1f}x with {w} worker(s) "
+              f"({1000.0 * w / row['steady_per_s']:.1f} ms of a worker per sample, steady)"
+              for w, row in sorted(local.items()) if row["steady_per_s"] > 0 and prof["floor_ms"] > 0]
+    lines.append(f"encode-and-write floor (PNG, FLAC, JSON encoded and written atomically): "
+                 f"{prof['floor_ms']:.1f} ms a sample" + (f"; a whole sample takes {', '.join(ratios)}" if ratios else ""))
+    lines.append(f"profiled worker peak memory: {prof['peak_mb']:.0f} MB")
+    gl = prof.get("gl") or {}
+    if gl:
+        lines.append(f"rendered on: {gl['renderer']} ({gl['vendor']}; {gl['version']}; "
+                     f"PYOPENGL_PLATFORM={gl['platform']}, EGL_DEVICE_ID={gl['device']})")
+    return lines
 
 
 def _actor_note(row: dict) -> str:

@@ -10,6 +10,11 @@ Policy: an existing ``PYOPENGL_PLATFORM`` is respected (a user or a cluster job 
 the GPU driver where there is one) is used when an EGL library is installed, and ``osmesa``
 (Mesa's off-screen software renderer, Debian package ``libosmesa6``) when only that is.
 
+Device: on EGL, pyrender opens the EGL device whose index (among ``eglQueryDevicesEXT``'s) is the
+environment variable ``EGL_DEVICE_ID`` (0 when unset): a GPU with its EGL driver, or Mesa's
+``llvmpipe`` on a CPU-only machine. ``MeshRasterRenderer.gl_info()`` says which renderer a
+context got (docs/scale.md, "Rendering on a GPU").
+
 Pitfall: pyrender's ``OffscreenRenderer.delete()`` calls ``eglTerminate`` on the process-wide EGL
 display, which invalidates every *other* EGL context in the process. Free renderers with
 :func:`release_offscreen` instead.

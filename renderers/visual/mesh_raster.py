@@ -22,12 +22,18 @@ pyrender conventions that matter here (checked against pyrender 1.0.1, pyrender-
   gets a node whose +z axis is d.
 * The mesh shader writes ``pow(linear, 1/2.2)``; the background clear colour is written as is.
   ``Background.color`` is linear RGB, so it is encoded with the same power here to match.
-* The colour pass is 4x multisampled (antialiased rgb) unless ``antialias=False``; the SEG pass
-  is not (one coverage sample at the pixel centre). Depth is taken from the SEG pass so that
+* The colour pass is 4x multisampled (antialiased rgb) unless ``antialias=False``; the id pass
+  is not (one coverage sample at the pixel centre). Depth is taken from the id pass so that
   depth > 0 exactly where instance_ids > 0 (the colour pass's resolved depth picks a sample off
   the pixel centre and disagrees on silhouette pixels).
-* The SEG pass always culls back faces (pyrender ignores ``doubleSided`` there): meshes need
-  consistent outward winding or their ids have holes.
+* Instance ids, depth and unoccluded silhouettes come from flat passes
+  (:mod:`renderers.visual.flat_passes`) drawn with pyrender's segmentation program: the pixels and
+  depth of pyrender's SEG pass, bit for bit, without its unused read-backs; silhouettes of up to
+  24 objects share one pass. Like the SEG pass they cull back faces (pyrender ignores
+  ``doubleSided`` there): meshes need consistent outward winding or their ids have holes.
+* Every pass is counted (:attr:`MeshRasterRenderer.passes`): per sample, one colour pass, one id
+  pass (reused by :meth:`MeshRasterRenderer.render` when the layout check just made it) and the
+  silhouette passes the sampler asks for while sizing objects.
 * pyrender's ``OffscreenRenderer.delete()`` terminates the process-wide EGL display under every
   other renderer; :meth:`MeshRasterRenderer.close` uses
   :func:`renderers.visual.gl_platform.release_offscreen` instead.
@@ -37,6 +43,7 @@ pyrender conventions that matter here (checked against pyrender 1.0.1, pyrender-
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -45,11 +52,13 @@ import numpy as np
 import trimesh
 
 from renderers.acoustic.room_kinds import room_kind
+from renderers.visual.flat_passes import (BITS_PER_PASS, FlatTarget, draw_ids, draw_silhouette_bits,
+                                          read_color_only, read_depth_m)
 from renderers.visual.gl_platform import import_pyrender, release_offscreen
-from renderers.visual.textures import procedural_texture
+from renderers.visual.textures import KINDS, procedural_texture
 from simulator.core.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
 from simulator.core.render import VisualRender
-from simulator.core.scene import Scene, SceneObject
+from simulator.core.scene import TEXTURE_SEEDS, Scene, SceneObject
 
 #: Largest instance id the 24-bit segmentation encoding can hold.
 MAX_INSTANCE_ID = 2 ** 24 - 1
@@ -141,94 +150,183 @@ class MeshRasterRenderer:
         # Object nodes currently in the pyrender scene, pooled by mesh key; node -> object id.
         self._nodes_by_key: dict[str, list[Any]] = {}
         self._node_ids: dict[Any, int] = {}
-        self._node_boxes: dict[Any, np.ndarray] = {}  # node -> conservative (u0, v0, u1, v1), pixels
         self._seg_colors: dict[Any, np.ndarray] = {}
-        self._seg_flags = pr.RenderFlags.SEG
         self._color_flags = pr.RenderFlags.NONE
         self._resident: dict[Any, None] = {}  # pyrender.Mesh uploaded to the context, LRU order
         self._backdrop_nodes: list[Any] = []  # backdrop or room-wall nodes of the current scene
         self._quad_meshes: dict[tuple, Any] = {}  # (texture, seed) -> textured unit quad, LRU
+        self._patterns: dict[tuple, np.ndarray] = {}  # (texture, seed) -> procedural_texture image, LRU
+        self._backdrop_key: tuple | None = None  # the surfaces now in the scene (_sync_backdrop)
+        # Own framebuffers of the flat passes (renderers/visual/flat_passes.py): the id pass's is
+        # multisampled like pyrender's main one (its depth is then pyrender's, bit for bit).
+        self._ids_target = FlatTarget(samples=4)
+        self._silhouette_target = FlatTarget()
+        # The last id pass: its camera and objects (_ids_key), ids, and depth once read back.
+        self._ids_key: tuple | None = None
+        self._ids: np.ndarray | None = None
+        self._depth: np.ndarray | None = None
+        #: Raster passes made, by kind (``colour``, ``ids``, ``silhouettes``); see :attr:`pass_count`.
+        self.passes: dict[str, int] = {}
+        #: Seconds spent in :meth:`render`, :meth:`render_ids` and :meth:`render_amodal` so far.
+        self.raster_s = 0.0
 
     # ------------------------------------------------------------------ public API
 
     def render(self, scene: Scene) -> VisualRender:
-        """Render ``scene``: rgb (uint8), depth (float32, metres along +x), instance ids (int32)."""
-        h, w = scene.camera.height, scene.camera.width
-        self._sync(scene)
-        bg = self._background_rgb(scene)
-        if not self._node_ids:
-            return VisualRender(rgb=np.broadcast_to(bg, (h, w, 3)).copy(),
-                                depth=np.zeros((h, w), np.float32),
-                                instance_ids=np.zeros((h, w), np.int32))
-        r = self._renderer(w, h)
-        self._keep_resident()
-        if self._antialias:
-            color, _ = r.render(self._scene, flags=self._color_flags)
-        else:
-            with _multisampling_off():
-                color, _ = r.render(self._scene, flags=self._color_flags)
-        seg, depth = r.render(self._scene, flags=self._seg_flags, seg_node_map=self._seg_colors)
-        return VisualRender(rgb=np.ascontiguousarray(color),
-                            depth=np.ascontiguousarray(depth, dtype=np.float32),
-                            instance_ids=rgb_to_id(seg))
+        """Render ``scene``: rgb (uint8), depth (float32, metres along +x), instance ids (int32).
+
+        Two passes at most: the shaded colour pass and the flat id pass (depth-tested); the id
+        pass is skipped when :meth:`render_ids` just made it for the same camera and objects (the
+        layout the sampler checked), its depth buffer read back then."""
+        start = time.perf_counter()
+        try:
+            h, w = scene.camera.height, scene.camera.width
+            self._sync(scene)
+            bg = self._background_rgb(scene)
+            if not self._node_ids:
+                return VisualRender(rgb=np.broadcast_to(bg, (h, w, 3)).copy(),
+                                    depth=np.zeros((h, w), np.float32),
+                                    instance_ids=np.zeros((h, w), np.int32))
+            ids, depth = self._ids_pass(scene, w, h, with_depth=True)
+            r = self._renderer(w, h)
+            self._keep_resident()
+            inner = r._renderer
+            inner._read_main_framebuffer = lambda _scene, _flags: (read_color_only(inner), None)
+            try:
+                self._count("colour")
+                if self._antialias:
+                    color, _ = r.render(self._scene, flags=self._color_flags)
+                else:
+                    with _multisampling_off():
+                        color, _ = r.render(self._scene, flags=self._color_flags)
+            finally:
+                del inner._read_main_framebuffer  # back to pyrender's own method
+            return VisualRender(rgb=np.ascontiguousarray(color), depth=depth.copy(), instance_ids=ids.copy())
+        finally:
+            self.raster_s += time.perf_counter() - start
 
     def render_ids(self, scene: Scene) -> np.ndarray:
-        """The (H, W) int32 instance-id image of ``scene`` alone (one SEG pass, no colour, no
+        """The (H, W) int32 instance-id image of ``scene`` alone (one flat pass, no colour, no
         depth read): the ids :meth:`render` would give."""
-        h, w = scene.camera.height, scene.camera.width
-        self._sync(scene)
-        if not self._node_ids:
-            return np.zeros((h, w), np.int32)
-        r = self._renderer(w, h)
-        self._keep_resident()
-        seg, _ = r.render(self._scene, flags=self._seg_flags, seg_node_map=self._seg_colors)
-        return rgb_to_id(seg)
+        start = time.perf_counter()
+        try:
+            h, w = scene.camera.height, scene.camera.width
+            self._sync(scene, backdrop=False)
+            if not self._node_ids:
+                return np.zeros((h, w), np.int32)
+            return self._ids_pass(scene, w, h, with_depth=False)[0].copy()
+        finally:
+            self.raster_s += time.perf_counter() - start
 
     def render_amodal(self, scene: Scene, object_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Boolean (H, W) silhouette of each listed object rendered alone (unoccluded).
 
-        Objects whose conservative screen boxes (the projected bounding box of their bounding
-        sphere) are disjoint cannot overlap, so they share one SEG pass; each mask is still the
-        object's silhouette as if rendered alone. An object outside the view frustum gets an
-        all-False mask; an id not in the scene raises ``KeyError``.
+        Up to :data:`~renderers.visual.flat_passes.BITS_PER_PASS` objects share one flat pass
+        (:func:`~renderers.visual.flat_passes.draw_silhouette_bits`, one colour bit each, no depth
+        test); each mask is exactly the object's silhouette as if rendered alone. An object
+        outside the view frustum gets an all-False mask; an id not in the scene raises ``KeyError``.
         """
-        h, w = scene.camera.height, scene.camera.width
-        self._sync(scene, backdrop=False)  # seg passes never show the backdrop
-        by_id = {oid: node for node, oid in self._node_ids.items()}
-        out: dict[int, np.ndarray] = {}
-        groups: list[list[tuple[int, Any]]] = []
-        group_boxes: list[list[np.ndarray]] = []
-        for oid in object_ids:
-            oid = int(oid)
-            scene.object_by_id(oid)  # KeyError for unknown ids
-            node = by_id.get(oid)
-            if node is None:
-                out[oid] = np.zeros((h, w), dtype=bool)
-                continue
-            box = self._node_boxes[node]
-            for members, boxes in zip(groups, group_boxes):
-                if all(_boxes_apart(box, b) for b in boxes):
-                    members.append((oid, node))
-                    boxes.append(box)
-                    break
-            else:
-                groups.append([(oid, node)])
-                group_boxes.append([box])
-        if groups:
+        start = time.perf_counter()
+        try:
+            h, w = scene.camera.height, scene.camera.width
+            self._sync(scene, backdrop=False)
+            by_id = {oid: node for node, oid in self._node_ids.items()}
+            out: dict[int, np.ndarray] = {}
+            drawn: list[tuple[int, Any]] = []
+            for oid in object_ids:
+                oid = int(oid)
+                scene.object_by_id(oid)  # KeyError for unknown ids
+                node = by_id.get(oid)
+                if node is None:
+                    out[oid] = np.zeros((h, w), dtype=bool)
+                else:
+                    drawn.append((oid, node))
+            if drawn:
+                r = self._renderer(w, h)
+                self._keep_resident()
+                for first in range(0, len(drawn), BITS_PER_PASS):
+                    group = drawn[first:first + BITS_PER_PASS]
+                    with self._flat_context(r):
+                        self._count("silhouettes")
+                        bits = draw_silhouette_bits(r._renderer, self._silhouette_target, self._scene,
+                                                    [node for _, node in group], w, h)
+                    for k, (oid, _node) in enumerate(group):
+                        out[oid] = (bits & (1 << k)) != 0
+            return out
+        finally:
+            self.raster_s += time.perf_counter() - start
+
+    @property
+    def pass_count(self) -> int:
+        """Raster passes made so far (every draw into a framebuffer that is read back)."""
+        return sum(self.passes.values())
+
+    def gl_info(self) -> dict[str, str]:
+        """What this renderer runs on: ``platform`` (PyOpenGL's, ``PYOPENGL_PLATFORM``),
+        ``device`` (``EGL_DEVICE_ID``, the EGL device index pyrender opens; 0 when unset) and the
+        context's ``GL_VENDOR``, ``GL_RENDERER`` and ``GL_VERSION`` strings (creates the context if
+        no render has yet)."""
+        import os
+
+        from OpenGL import GL
+
+        r = self._offscreen if self._offscreen is not None else self._renderer(64, 64)
+        r._platform.make_current()
+        try:
+            strings = {name: GL.glGetString(getattr(GL, f"GL_{name.upper()}")) for name in ("vendor", "renderer",
+                                                                                         "version")}
+        finally:
+            r._platform.make_uncurrent()
+        info = {"platform": os.environ.get("PYOPENGL_PLATFORM", ""),
+                "device": os.environ.get("EGL_DEVICE_ID", "0")}
+        info.update({k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in strings.items()})
+        return info
+
+    # ------------------------------------------------------------------ passes
+
+    def _count(self, kind: str) -> None:
+        self.passes[kind] = self.passes.get(kind, 0) + 1
+
+    @contextmanager
+    def _flat_context(self, offscreen: Any) -> Iterator[None]:
+        """The offscreen context current for a flat pass; afterwards the default framebuffer is
+        bound again (pyrender's own passes expect it on platforms without framebuffer objects)."""
+        from OpenGL.GL import GL_FRAMEBUFFER, glBindFramebuffer
+
+        offscreen._platform.make_current()
+        try:
+            yield
+        finally:
+            glBindFramebuffer(GL_FRAMEBUFFER, 0)
+            offscreen._platform.make_uncurrent()
+
+    def _ids_pass(self, scene: Scene, w: int, h: int, with_depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """(ids, depth or None) of the synced scene: the last id pass when it was of the same
+        camera and objects (its depth read from the id framebuffer if not read yet), else a new one."""
+        key = _ids_key(scene)
+        if key != self._ids_key:
             r = self._renderer(w, h)
             self._keep_resident()
-            for members in groups:
-                seg_map = {node: id_to_rgb(oid) for oid, node in members}
-                seg, _ = r.render(self._scene, flags=self._seg_flags, seg_node_map=seg_map)
-                ids = rgb_to_id(seg)
-                for oid, _node in members:
-                    out[oid] = ids == oid
-        return out
+            with self._flat_context(r):
+                self._count("ids")
+                seg = draw_ids(r._renderer, self._ids_target, self._scene, self._seg_colors, w, h)
+            self._ids_key, self._ids, self._depth = key, rgb_to_id(seg), None
+        if with_depth and self._depth is None:
+            r = self._renderer(w, h)
+            with self._flat_context(r):
+                self._depth = read_depth_m(self._ids_target, self._znear, self._zfar)
+        return self._ids, self._depth
 
     def close(self) -> None:
         """Free the GL context and all uploaded meshes. The renderer is unusable afterwards."""
         if self._offscreen is not None:
             self._release_resident()
+            if self._offscreen._platform is not None:
+                self._offscreen._platform.make_current()
+                self._ids_target.delete()
+                self._silhouette_target.delete()
+            self._ids_key = self._ids = self._depth = None
+            self._backdrop_key = None
             release_offscreen(self._offscreen)
             self._offscreen = None
             self._size = None
@@ -319,7 +417,6 @@ class MeshRasterRenderer:
 
         # Reuse pooled nodes per mesh key; add or remove only the difference.
         self._node_ids.clear()
-        self._node_boxes.clear()
         self._seg_colors.clear()
         for key in list(self._nodes_by_key):
             if key not in wanted:
@@ -337,8 +434,6 @@ class MeshRasterRenderer:
                 else:
                     pool.append(self._scene.add(mesh, pose=pose))
                 self._node_ids[pool[i]] = int(obj.id)
-                self._node_boxes[pool[i]] = frustum.screen_box(
-                    np.asarray(obj.position_m, float), self._meshes[key].radius_m * abs(float(obj.scale)))
                 self._seg_colors[pool[i]] = id_to_rgb(obj.id)
 
     def _sync_backdrop(self, scene: Scene, pin: PinholeCamera, wanted: bool) -> None:
@@ -349,13 +444,14 @@ class MeshRasterRenderer:
         are background (id 0, depth 0) and, lying behind every object, never hide one. Each surface
         is a cached unit quad textured with a tint-free pattern (``procedural_texture``), placed by
         its pose and tinted through its material's base colour, so a sample costs no texture work
-        once its (texture, seed) pairs have been seen.
+        once its (texture, seed) pairs have been seen. ``wanted`` False (flat passes, which never
+        draw them) leaves the surfaces as they are; the same surfaces as now are not re-added.
         """
-        for node in self._backdrop_nodes:
-            self._scene.remove_node(node)
-        self._backdrop_nodes = []
+        if not wanted:
+            return
         bg = scene.background
-        if not wanted or bg.kind not in ("backdrop", "room"):
+        if bg.kind not in ("backdrop", "room"):
+            self._set_backdrop(None, [])
             return
         if bg.texture is None:
             raise ValueError(f"a {bg.kind} background needs a texture")
@@ -376,10 +472,23 @@ class MeshRasterRenderer:
                                  f"size_m and listener_position_m), got room.type {room.type!r}")
             surfaces = [(int(bg.texture_seed) + k, _quad_pose(quad), tint * (0.6 if name == "floor" else 1.0))
                         for k, (name, quad) in enumerate(quads)]  # the floor a little darker
-        for seed, pose, color in surfaces:
-            mesh = self._textured_quad_mesh(bg.texture, seed)
+        key = (bg.texture, tuple((seed, pose.tobytes(), np.asarray(color, float).tobytes())
+                                 for seed, pose, color in surfaces))
+        self._set_backdrop(key, [(bg.texture, seed, pose, color) for seed, pose, color in surfaces])
+
+    def _set_backdrop(self, key: tuple | None, surfaces: list[tuple[str, int, np.ndarray, np.ndarray]]) -> None:
+        """Make the backdrop nodes show ``surfaces`` ((texture, seed, 4x4 pose, linear RGB tint)),
+        identified by ``key``; nothing to do when they already do."""
+        if key is not None and key == self._backdrop_key:
+            return
+        for node in self._backdrop_nodes:
+            self._scene.remove_node(node)
+        self._backdrop_nodes = []
+        for texture, seed, pose, color in surfaces:
+            mesh = self._textured_quad_mesh(texture, seed)
             mesh.primitives[0].material.baseColorFactor = np.append(color, 1.0)
             self._backdrop_nodes.append(self._scene.add(mesh, pose=pose))
+        self._backdrop_key = key
 
     def _textured_quad_mesh(self, texture: str, seed: int) -> Any:
         """The unit quad showing pattern (texture, seed), cached (LRU of ``_MAX_TEXTURED_QUADS``).
@@ -387,12 +496,24 @@ class MeshRasterRenderer:
         key = (texture, seed)
         mesh = self._quad_meshes.pop(key, None)
         if mesh is None:
-            mesh = self._pyrender.Mesh.from_trimesh(_textured_quad(procedural_texture(texture, seed)), smooth=False)
+            mesh = self._pyrender.Mesh.from_trimesh(_textured_quad(self._pattern(texture, seed)), smooth=False)
             mesh.primitives[0].material.doubleSided = True
         self._quad_meshes[key] = mesh  # most recent last
         while len(self._quad_meshes) > _MAX_TEXTURED_QUADS:
             self._quad_meshes.pop(next(iter(self._quad_meshes)))
         return mesh
+
+    def _pattern(self, texture: str, seed: int) -> np.ndarray:
+        """``procedural_texture(texture, seed)``, kept (LRU of ``_MAX_PATTERNS``, 48 KiB each): the
+        quads themselves (80 KiB each, and GL memory) are kept for fewer pairs than a spec draws."""
+        key = (texture, seed)
+        image = self._patterns.pop(key, None)
+        if image is None:
+            image = procedural_texture(texture, seed)
+        self._patterns[key] = image
+        while len(self._patterns) > _MAX_PATTERNS:
+            self._patterns.pop(next(iter(self._patterns)))
+        return image
 
     def _keep_resident(self) -> None:
         """Stop pyrender from deleting the GL buffers of cached meshes that left the scene.
@@ -445,6 +566,11 @@ class MeshRasterRenderer:
 
 #: How many textured background quads stay cached (a few textures per sample, 4 kinds x 256 seeds).
 _MAX_TEXTURED_QUADS = 256
+
+#: How many procedural wall patterns stay cached (48 KiB each at 128 x 128, so 24 MiB): about half
+#: of the (texture kind, seed) pairs rooms draw (4 kinds x (TEXTURE_SEEDS + 5 walls after the
+#: first) = 1044), which keeps a worker's memory within budget.
+_MAX_PATTERNS = (len(KINDS) * (TEXTURE_SEEDS + 5)) // 2
 
 
 def _quad_pose(corners: np.ndarray) -> np.ndarray:
@@ -516,11 +642,6 @@ def _multisampling_off() -> Iterator[None]:
         prr.glEnable = original
 
 
-def _boxes_apart(a: np.ndarray, b: np.ndarray) -> bool:
-    """True if two (u0, v0, u1, v1) pixel boxes are at least one pixel apart."""
-    return bool(a[2] + 1.0 <= b[0] or b[2] + 1.0 <= a[0] or a[3] + 1.0 <= b[1] or b[3] + 1.0 <= a[1])
-
-
 class _Frustum:
     """Conservative bounding-sphere test against the camera's view frustum."""
 
@@ -537,8 +658,6 @@ class _Frustum:
                             [0.0, 1.0, -cy / f],                  # top edge    v = 0
                             [0.0, -1.0, -(pin.height - cy) / f]])  # bottom edge v = H
         self.normals = normals / np.linalg.norm(normals, axis=1, keepdims=True)
-        self.f, self.cx, self.cy = f, cx, cy
-        self.full = np.array([0.0, 0.0, float(pin.width), float(pin.height)])
 
     def may_see(self, centre: np.ndarray, radius: float) -> bool:
         p = centre - self.origin
@@ -548,20 +667,11 @@ class _Frustum:
             return False
         return bool(np.all(self.normals @ cam <= r))
 
-    def screen_box(self, centre: np.ndarray, radius: float) -> np.ndarray:
-        """Pixel box (u0, v0, u1, v1) containing the projection of the sphere, or the whole image.
 
-        The sphere lies inside its axis-aligned bounding cube; when the cube is in front of the
-        camera, the box of its projected corners contains the sphere's projection.
-        """
-        r = 1.001 * radius + 1e-6
-        corners = (centre - self.origin) + r * _CUBE
-        depth = corners[:, 0]
-        if np.any(depth <= 1e-6):
-            return self.full
-        u = self.cx - self.f * corners[:, 1] / depth
-        v = self.cy - self.f * corners[:, 2] / depth
-        return np.array([u.min(), v.min(), u.max(), v.max()])
-
-
-_CUBE = np.array([[sx, sy, sz] for sx in (-1.0, 1.0) for sy in (-1.0, 1.0) for sz in (-1.0, 1.0)])
+def _ids_key(scene: Scene) -> tuple:
+    """What an id pass of ``scene`` depends on: image size, field of view, camera position and
+    every object's id, mesh and pose."""
+    cam = scene.camera
+    return (cam.width, cam.height, float(cam.hfov_deg), tuple(cam.position_m),
+            tuple((int(o.id), o.mesh, tuple(o.position_m), o.yaw_deg, o.pitch_deg, o.roll_deg, o.scale)
+                  for o in scene.objects))
