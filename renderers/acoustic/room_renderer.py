@@ -205,10 +205,13 @@ class RoomRenderer:
                              f"(centre or ears) outside the {model.type} room")
 
     def _source_response(self, scene: Scene, model: RoomModel, head: PreparedHead, k: int, n: int,
-                         occluders: Sequence[Occluder] = (), occlusion: list | None = None) -> np.ndarray:
+                         occluders: Sequence[Occluder] = (), occlusion: list | None = None,
+                         late_only: bool = False) -> np.ndarray:
         """Response (C, lead + L) of source k, index 0 = t = -lead samples. With ``occluders`` the
         direct path goes round those blocking it (:mod:`.occlusion`); an :class:`OccludedPath`
-        is then appended to ``occlusion``."""
+        is then appended to ``occlusion``. ``late_only``: the late part alone (faded in at the
+        crossover, level-matched to the image sources as usual; zeros with ``room.late: none``),
+        without the image sources (the moving-source renderer, :mod:`.moving`, adds its own)."""
         src = scene.sources[k]
         where = f"scene.sources[{k}].position_m"
         try:
@@ -264,9 +267,7 @@ class RoomRenderer:
             if path is not None:  # an occluded direct path is band-filtered: keep its filters' ringing
                 needed += int(np.ceil(OCCLUDED_RING_S * fs))
         else:
-            t_b = max(kind.complete_until_s(model, src_room, ims, int(order)), t_direct + 0.002)
-            fade = min(0.010, 0.5 * (t_b - t_direct))
-            t_a = t_b - fade
+            t_a, t_b = crossover_times(kind, model, src_room, ims, int(order), t_direct)
             dist = np.linalg.norm(ims.positions - model.listener, axis=1)
             keep = dist <= (t_b * c + head.spacing + 1e-9)
             positions, gains = ims.positions[keep], ims.gains[keep]
@@ -288,10 +289,12 @@ class RoomRenderer:
             early = early + self._combine_bands(bands, path.centres_hz)
         ir = np.zeros((head.n_channels, total))
         if late == "none":
-            ir[:, :early_len] = early
+            if not late_only:
+                ir[:, :early_len] = early
             return ir
-        t_axis = (np.arange(early_len) - lead) / fs
-        ir[:, :early_len] = early * np.sqrt(1.0 - fade_weights(t_axis, t_a, t_b))[None, :]
+        if not late_only:
+            t_axis = (np.arange(early_len) - lead) / fs
+            ir[:, :early_len] = early * np.sqrt(1.0 - fade_weights(t_axis, t_a, t_b))[None, :]
 
         seed = int(scene.render_seed)
         if late == "stochastic":
@@ -401,6 +404,17 @@ class RoomRenderer:
         mixture = stems[0].copy() if alone else mix.astype(np.float32)
         return AudioRender(mixture=mixture, stems=stems, impulse_responses=irs,
                            occlusion=[path.record(scene.sources[k].id) for k, path in occlusion])
+
+
+def crossover_times(kind, model: RoomModel, src_room: np.ndarray, ims: ImageSources, order: int,
+                    t_direct: float) -> tuple[float, float]:
+    """(t_a, t_b) in seconds after emission: the late part fades in (and the image sources out)
+    from t_a to t_b, t_b being when the images of ``order`` stop being complete (at least 2 ms
+    after the direct sound at ``t_direct``), the fade 10 ms long or half the time from the direct
+    sound to t_b."""
+    t_b = max(kind.complete_until_s(model, src_room, ims, int(order)), t_direct + 0.002)
+    fade = min(0.010, 0.5 * (t_b - t_direct))
+    return t_b - fade, t_b
 
 
 def _reroute_direct(ims: ImageSources, position: np.ndarray, band_gains: np.ndarray, flat: bool
