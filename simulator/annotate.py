@@ -15,6 +15,7 @@ from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
 from .core.masks import bbox_of, disk_mask, encode_rle
 from .core.record import Record
 from .core.scene import Scene
+from .core.scene_motion import motion_record
 from .core.size_bins import size_bin_of
 
 
@@ -91,7 +92,7 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
             entry.update(area_fraction=area, size_bin=size_bin_of(area), bbox=bbox_of(disk),
                          disk={"center": [d.u, d.v], "radius_px": d.radius_px, "mask": encode_rle(disk)})
         audio_targets.append(entry)
-    return {
+    record: Record = {
         "index": scene.index, "seed": list(scene.seed), "condition": scene.condition,
         "size_bin": scene.size_bin,
         "camera": {**scene.camera.__dict__, "position_m": list(scene.camera.position_m),
@@ -102,3 +103,7 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
         "image_content": scene.manipulations.image.kind if scene.manipulations.image is not None else "rendered",
         "scene": scene.to_dict(),
     }
+    motion = motion_record(scene)
+    if motion is not None:  # only a Scene that moves has the entry (stills keep their bytes)
+        record["motion"] = motion
+    return record

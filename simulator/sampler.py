@@ -53,6 +53,7 @@ from .core.scene import (TEXTURE_SEEDS, Background, Camera, Lighting, Listener, 
                          OffscreenNegative, Room, Scene, SceneObject, Source, TargetDisk, Targets, to_plain)
 from .core.size_bins import SIZE_BINS, size_bin_of
 from .feasibility import BIN_EDGE_MARGIN, feasibility_args, feasible, reachable
+from .motion_sampler import draw_motions
 from .plan import PlanEntry
 from .scene_settings import audio_settings, image_manipulation, library_ref, outputs
 from .spec.distributions import Choice
@@ -276,6 +277,10 @@ class Sampler:
         return bool(np.all(model.contains(np.asarray(points_head) + np.asarray(room.listener_position_m),
                                           margin=margin)))
 
+    def _inside_room_fn(self, room: Room) -> Callable[[np.ndarray, float], bool]:
+        """``(points (head frame), margin) -> inside`` for this room (trajectories, motion_sampler)."""
+        return lambda points, margin: self._inside_room(room, points, margin=margin)
+
     def _option(self, condition: str, key: str, rng: np.random.Generator):
         """A value of the spec's ``conditions.<condition>.<key>`` (drawn if it is random)."""
         path = f"conditions.{condition}.{key}"
@@ -432,7 +437,9 @@ class Sampler:
                 self._fresh_pixels(draft, np.random.Generator(np.random.PCG64([first_seed, LAYOUT_RETRY_SALT, retry])))
             try:
                 scene = self.place(draft, measure_areas)
-                return self.settle_visibility(draft, scene, instance_ids, amodal, measure_areas)
+                scene = self.settle_visibility(draft, scene, instance_ids, amodal, measure_areas)
+                return draw_motions(scene, self.spec, self._inside_room_fn(scene.room),   # trajectories (t = 0 kept)
+                                    lambda oid: self._posed_vertices(scene.object_by_id(oid)))
             except PlacementError:
                 if retry == retries:
                     raise

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from simulator.core.image import DiffusionOptions, DiffusionPrompt, MeshOptions, PhotoOptions, PhotoPick
 from simulator.core.plain import PlainError, Variant
+from simulator.core.trajectory import Linear, YawRate
 from simulator.core.scene import (
     SCENE_FORMAT,
     AssetSplit,
@@ -232,6 +233,10 @@ def test_dataclass_fields_are_all_serialised():
     scene.manipulations = Manipulations(ImageManipulation("gray"), "silence",
                                         Negatives(True, False, OffscreenNegative("left", scene.sources[0])))
     scene.library.split = AssetSplit(use="test")  # written only when set (records without a split keep their bytes)
+    # trajectories are written only when set (still Scenes keep their bytes)
+    scene.listener.motion, scene.listener.turn = Linear((0.0, 0.0, 0.0), 1.0), YawRate(0.0, 10.0)
+    scene.objects[0].motion = Linear(scene.objects[0].position_m, 1.0)
+    scene.sources[0].motion = Linear(scene.sources[0].position_m, 1.0)
     d = scene.to_dict()
     for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
                       (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),

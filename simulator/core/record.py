@@ -164,6 +164,37 @@ class _RecordBase(TypedDict):
     scene: dict[str, Any]      # the Scene (simulator/core/scene.py), plain
 
 
+class ListenerMotionRecord(TypedDict):
+    motion: dict[str, Any] | None      # its trajectory (simulator/core/trajectory.py), null: static
+    turn: dict[str, Any] | None        # its head turn, null: fixed yaw
+    positions_m: list[list[float]]     # head centre at each time, world frame
+    yaw_deg: list[float]               # head yaw at each time (unwrapped)
+
+
+class ObjectMotionRecord(TypedDict):
+    id: int
+    motion: dict[str, Any] | None
+    positions_m: list[list[float]]     # centre at each time
+
+
+class SourceMotionRecord(TypedDict):
+    id: int
+    motion: dict[str, Any] | None      # null on an object (it follows the object) or static
+    follows_object: int | None         # the object it moves with
+    positions_m: list[list[float]]
+
+
+class MotionRecord(TypedDict):
+    """Only in records of Scenes that move (docs/motion.md): positions at times k / rate_hz."""
+    rate_hz: float                     # 10 Hz (simulator/core/scene_motion.py RECORD_RATE_HZ)
+    duration_s: float
+    times_s: list[float]
+    listener: ListenerMotionRecord
+    objects: list[ObjectMotionRecord]
+    sources: list[SourceMotionRecord]
+
+
 class Record(_RecordBase, total=False):
     negatives: list[NegativeRecord]
+    motion: MotionRecord       # only when something moves
     diffusion: dict[str, Any]  # the diffusion backend's generation details

@@ -21,6 +21,7 @@ from typing import Any
 from .image import DiffusionPrompt, ImageOptions, ImageSource, MeshOptions, PhotoObjectInfo, PhotoOptions, PhotoPick
 from .plain import PlainError, bounded, from_plain, omitted_if_none, one_of, to_plain
 from .size_bins import SIZE_BINS
+from .trajectory import HeadTurn, Trajectory
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -67,6 +68,8 @@ class Listener:
     """The listener's head at the origin of the world frame.
 
     ``head``: ``spaced`` (two omni ears at y = +-ear_spacing_m / 2), ``hrtf`` or ``mono``.
+    ``motion``: how the head centre moves (:mod:`simulator.core.trajectory`, world frame = the head
+    frame at t = 0); ``turn``: how its yaw changes from ``yaw_deg``. Both absent (None) when static.
     """
 
     head: str = "spaced"
@@ -74,6 +77,8 @@ class Listener:
     sofa: str | None = None
     yaw_deg: float = bounded(-360.0, 360.0, 0.0)
     pitch_deg: float = bounded(-90.0, 90.0, 0.0)
+    motion: Trajectory | None = omitted_if_none()
+    turn: HeadTurn | None = omitted_if_none()
 
 
 @dataclass
@@ -151,7 +156,8 @@ class SceneObject:
     scaled by ``scale`` then rotated by yaw/pitch/roll (:func:`simulator.core.geometry.rotation_zyx`).
     ``id`` is the instance id written in the instance-id image (1-based; 0 is background).
     ``mesh`` is the asset key of its mesh; an object of a photo has none and names its COCO
-    annotation in ``photo_annotation`` instead.
+    annotation in ``photo_annotation`` instead. ``motion``: how its centre moves during the clip
+    (translation only, its orientation kept; None: static).
     """
 
     id: int = bounded(1, MAX_OBJECT_ID)
@@ -165,6 +171,7 @@ class SceneObject:
     sounding: bool = False
     role: str = "distractor"
     photo_annotation: int | None = bounded(0, 2**63 - 1, None)
+    motion: Trajectory | None = omitted_if_none()
 
 
 @dataclass
@@ -174,7 +181,9 @@ class Source:
     ``clip`` names a sound of the asset library; playback starts ``clip_offset_s`` into the clip
     (looped to the sample's duration). ``gain_db`` scales the clip before propagation, so its
     level at 1 m is the clip's normalised level plus ``gain_db``. ``object_id`` is the object the
-    source is attached to, or None.
+    source is attached to, or None. ``motion``: how a source not on an object moves (None: static);
+    a source on an object has none and moves with its object, keeping its offset from the object's
+    centre.
     """
 
     id: int = bounded(0, MAX_OBJECT_ID)
@@ -185,6 +194,7 @@ class Source:
     clip_offset_s: float = bounded(0.0, 1e6, 0.0)
     object_id: int | None = bounded(1, MAX_OBJECT_ID, None)
     placement: str = one_of(("object", "point", "offscreen"), "object")
+    motion: Trajectory | None = omitted_if_none()
 
 
 @dataclass
@@ -363,6 +373,39 @@ class Scene:
 
     def to_dict(self) -> dict[str, Any]:
         return to_plain(self)
+
+    # -- motion (simulator/core/scene_motion.py) ------------------------------------------------
+    @property
+    def is_static(self) -> bool:
+        """True when nothing of the Scene moves (no trajectory, no head turn)."""
+        from .scene_motion import is_static
+        return is_static(self)
+
+    def listener_positions_m(self, t_s) -> "np.ndarray":
+        """(n, 3) head-centre positions (m, world frame) at times ``t_s`` (n,) seconds."""
+        from .scene_motion import listener_positions_m
+        return listener_positions_m(self, t_s)
+
+    def head_yaw_deg(self, t_s) -> "np.ndarray":
+        """(n,) head yaw (degrees, positive left, unwrapped; ``listener.yaw_deg`` at t = 0)."""
+        from .scene_motion import head_yaw_deg
+        return head_yaw_deg(self, t_s)
+
+    def object_positions_m(self, object_id: int, t_s) -> "np.ndarray":
+        """(n, 3) positions (m, world frame) of an object's centre at times ``t_s`` (n,) seconds."""
+        from .scene_motion import object_positions_m
+        return object_positions_m(self, object_id, t_s)
+
+    def source_positions_m(self, source_id: int, t_s) -> "np.ndarray":
+        """(n, 3) positions (m, world frame) of a source at times ``t_s`` (n,) seconds."""
+        from .scene_motion import source_positions_m
+        return source_positions_m(self, source_id, t_s)
+
+    def motion_control(self, rate_hz: float, duration_s: float | None = None):
+        """Positions and head yaw at control times k / rate_hz covering [0, duration_s] (default:
+        the audio's duration): a :class:`~.scene_motion.MotionControl`."""
+        from .scene_motion import motion_control
+        return motion_control(self, rate_hz, duration_s)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Scene":

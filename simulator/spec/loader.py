@@ -321,6 +321,7 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
             dists["target.category"] = Choice(values, tuple(1.0 for _ in values))
     if not ctx.errors and split is not None:  # the checks below and the run see only the split's assets
         library = _split_library(r, split, library, ctx)
+    _check_motion(r, dists, ctx)
     if not ctx.errors:  # the image backend's own checks (real sizes, photo collection, model)
         IMAGE_BACKENDS.get(r["image"]["renderer"]).check_spec(r, dists, library, ctx.error)
     count = dists["objects.count"]
@@ -328,6 +329,21 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
     if low_count < 1:
         ctx.error(("objects", "count"), "at least one object (the target) is needed")
     return library
+
+
+def _check_motion(r: dict, dists: dict, ctx: _Context) -> None:
+    """Moving kinds need a backend whose Scenes are layouts (mesh, diffusion): photos are stills."""
+    from ..core.trajectory import HEAD_TURNS, TRAJECTORIES
+    from ..image_backends.mesh import LayoutBackend
+
+    if isinstance(IMAGE_BACKENDS.get(r["image"]["renderer"]), LayoutBackend):
+        return
+    for block, registry in (("listener.motion", TRAJECTORIES), ("listener.turn", HEAD_TURNS),
+                            ("objects.motion", TRAJECTORIES), ("source.motion", TRAJECTORIES)):
+        moving = [k for k in support(dists[f"{block}.kind"]) if registry.get(k).moves]
+        if moving:
+            ctx.error(tuple(block.split(".")) + ("kind",), f"{moving[0]} motion needs a layout image renderer "
+                      f"(mesh or diffusion), not {r['image']['renderer']}")
 
 
 def _split_library(r: dict, split, library, ctx: _Context):

@@ -12,6 +12,7 @@ from renderers.visual.textures import KINDS
 from ..conditions import RULES, condition_names
 from ..core.scene import ASSET_SPLITS
 from ..core.size_bins import SIZE_BINS
+from ..core.trajectory import HEAD_TURNS, TRAJECTORIES
 from ..image_backends import IMAGE_BACKENDS
 from ..sinks import SINKS
 from .distributions import Kind
@@ -21,6 +22,59 @@ from .fields import REQUIRED, Field, ListField, MapField, Section, StrMapField, 
 TEXTURES = KINDS  #: texture names (renderers.visual.textures.PATTERNS)
 
 F = float("inf")
+
+#: Spec limits of motion: linear speed (m/s), angular speeds (degrees per second), waypoints a path.
+MAX_SPEED_M_S = 30.0
+MAX_ANGULAR_SPEED_DEG_S = 360.0
+MAX_WAYPOINTS = 8
+MOTION_NOTE = ("Positions at t = 0 are the sampled ones; audio and image are still rendered at t = 0 "
+               "(docs/motion.md). A trajectory that would leave the room (or come nearer the head than "
+               "allowed) is re-drawn up to 16 times, then its speeds are scaled down until it stays inside.")
+
+
+def _motion(doc: str, listener: bool = False) -> Section:
+    """The motion block of sources, objects or the listener (simulator/core/trajectory.py)."""
+    kinds = [name for name, cls in TRAJECTORIES.items() if cls.for_listener or not listener]
+    fields = {
+        "kind": Field(enum(*kinds), "static", "`static` (no motion), `linear` (straight line at `speed_m_s` "
+                      "towards `azimuth_deg`/`elevation_deg`), " + ("" if listener else "`arc` (about the vertical "
+                      "axis through the listener's head at t = 0 at `angular_speed_deg_s`, radius and height "
+                      "kept), ") + "`waypoints` (`waypoints` legs of `step_m` each, each leg's direction and "
+                      "speed drawn like `linear`'s; it stops at the last).", random=True),
+        "speed_m_s": Field(num(0.0, MAX_SPEED_M_S, ol=True), {"uniform": [0.5, 1.5]},
+                           "linear, waypoints: speed, m/s.", random=True),
+        "azimuth_deg": Field(num(-180.0, 180.0), {"uniform": [-180.0, 180.0]},
+                             "linear, waypoints: direction of travel, azimuth in the world frame (degrees, "
+                             "positive left).", random=True),
+        "elevation_deg": Field(num(-90.0, 90.0), 0.0, "linear, waypoints: direction of travel, elevation "
+                               "(degrees, positive up).", random=True),
+    }
+    if not listener:
+        fields["angular_speed_deg_s"] = Field(num(-MAX_ANGULAR_SPEED_DEG_S, MAX_ANGULAR_SPEED_DEG_S),
+                                              {"uniform": [-30.0, 30.0]}, "arc: angular speed, degrees per "
+                                              "second (positive: counterclockwise seen from above).", random=True)
+    fields["waypoints"] = Field(integer(1, MAX_WAYPOINTS), {"int": [1, 3]}, "waypoints: legs of the path.",
+                                random=True)
+    fields["step_m"] = Field(num(0.0, 20.0, ol=True), {"uniform": [0.5, 2.0]}, "waypoints: length of each "
+                             "leg, m.", random=True)
+    return Section(doc + " " + MOTION_NOTE, fields)
+
+
+def _turn() -> Section:
+    """The listener's head turn block (simulator/core/trajectory.py, head turns)."""
+    return Section("How the listener's head turns (yaw about +z) from `listener.yaw_deg`. Audio and image are "
+                   "still rendered at t = 0 (docs/motion.md).", {
+        "kind": Field(enum(*HEAD_TURNS.names()), "fixed", "`fixed` (no turn), `rate` (constant `rate_deg_s`) or "
+                      "`waypoints` (`waypoints` turns of `step_deg` each at `speed_deg_s`; it keeps the last yaw).",
+                      random=True),
+        "rate_deg_s": Field(num(-MAX_ANGULAR_SPEED_DEG_S, MAX_ANGULAR_SPEED_DEG_S), {"uniform": [-30.0, 30.0]},
+                            "rate: yaw rate, degrees per second (positive: turning left).", random=True),
+        "waypoints": Field(integer(1, MAX_WAYPOINTS), {"int": [1, 3]}, "waypoints: turns.", random=True),
+        "step_deg": Field(num(-360.0, 360.0), {"uniform": [-90.0, 90.0]}, "waypoints: yaw change of each turn, "
+                          "degrees.", random=True),
+        "speed_deg_s": Field(num(0.0, MAX_ANGULAR_SPEED_DEG_S, ol=True), {"uniform": [30.0, 90.0]},
+                             "waypoints: angular speed of each turn, degrees per second.", random=True),
+    })
 
 
 def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
@@ -155,6 +209,9 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "yaw_deg": Field(num(-180.0, 180.0), 0.0, "Head yaw relative to the camera, degrees (positive: "
                              "turned left).", random=True),
             "pitch_deg": Field(num(-90.0, 90.0), 0.0, "Head pitch, degrees (positive: tipped down).", random=True),
+            "motion": _motion("How the listener's head centre moves (world frame: the head frame at t = 0; "
+                              "kept 0.1 m inside the room).", listener=True),
+            "turn": _turn(),
         }),
         "room": Section("The acoustic environment (docs/acoustics.md). Room axes are the head's; objects and "
                         "sources must lie inside the room.", {
@@ -212,6 +269,10 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
                                  "come out rarer; `redraw` places the same objects again at fresh pixels (up to 6 "
                                  "times) and then redraws the sample, so the image holds `count` objects more often "
                                  "(about 40 % slower on the main job; docs/conditions.md)."),
+            "motion": _motion("How each object moves, sounding or not (a source on an object moves with it, so "
+                              "motion does not tell the sounding object apart): its centre translates, its "
+                              "orientation is kept; it stays inside the room and no nearer the head than "
+                              "`min_distance_m`."),
         }),
         "target": Section("The audio target (the object the sound comes from).", {
             "category": Field(Kind("str"), None, "Target category (default: uniform over objects.categories).",
@@ -240,6 +301,9 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
         "source": Section("The sound sources.", {
             "gain_db": Field(num(-60.0, 40.0), 0.0, "Source gain relative to the clip's normalised level at 1 m, dB.",
                              random=True),
+            "motion": _motion("How each source that is not on an object moves (a point or an off-screen source; "
+                              "a source on an object moves with its object, objects.motion); it stays inside the "
+                              "room and no nearer the head than 0.3 m."),
         }),
         "background": Section("Image background (instance id 0, depth 0).", {
             "kind": Field(enum("color", "backdrop", "room"), "color",

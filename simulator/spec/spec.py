@@ -68,10 +68,21 @@ class Spec:
         return spec_hash(self.resolved, samples=False)
 
 
+#: Blocks of a resolved spec that change nothing while their ``kind`` is the still one (no
+#: motion, no head turn): left out of the hashes, so a dataset made before these blocks existed
+#: is resumed and grown by the same spec as before.
+STILL_BLOCKS: dict[tuple[str, str], str] = {("source", "motion"): "static", ("objects", "motion"): "static",
+                                            ("listener", "motion"): "static", ("listener", "turn"): "fixed"}
+
+
 def spec_hash(resolved: dict[str, Any], samples: bool = True) -> str:
     """SHA-256 of a resolved spec's canonical JSON, without the output dir (and without
-    ``samples`` when ``samples`` is False)."""
+    ``samples`` when ``samples`` is False) and without :data:`STILL_BLOCKS` that are still."""
     data = copy.deepcopy(resolved)
+    for (section, key), still in STILL_BLOCKS.items():
+        block = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if isinstance(block, dict) and block.get("kind") == still:
+            del data[section][key]
     if isinstance(data.get("output"), dict):
         data["output"].pop("dir", None)
     if not samples:
