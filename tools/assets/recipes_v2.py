@@ -1,0 +1,2 @@
+"""The recipes added in v2 of the default library (none yet)."""
+ADDED: dict = {}
