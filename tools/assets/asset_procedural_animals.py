@@ -3,7 +3,7 @@
 Built like :mod:`asset_procedural` (closed primitives with vertex colours, metres, +z up,
 head towards +x; :func:`asset_meshes.finalize` centres and rescales): a generic
 :func:`quadruped` (body, legs, neck, head, ears, tail from proportions) gives the dog, cat
-and horse; the cattle, ram, elephants and pigeon have their own functions. The absolute
+and horse (and the lamb's frame); the cattle, ram, elephants and pigeon have their own functions. The absolute
 sizes below are rough; each recipe's ``target`` sets the real-world size.
 :data:`GENERATORS` maps recipe names to functions.
 """
@@ -136,6 +136,21 @@ def cattle(coat, patch=None, horns=(0.12, (225, 215, 190)), shaggy=False, length
     return trimesh.util.concatenate(parts)
 
 
+def lamb() -> trimesh.Trimesh:
+    """A young lamb: long legs and a large head for its small woolly body, black knees."""
+    wool, face = (240, 236, 224), (232, 222, 206)
+    parts = quadruped(0.55, (0.15, 0.17), 0.34, 0.024, (0.13, 0.065, 62), (0.09, 0.06, 0.07),
+                      ("small", 0.07), (0.1, 0.025, 30), face, legs_rgb=face)
+    rng = np.random.default_rng(8)
+    for _ in range(6):  # curly fleece
+        c = [rng.uniform(-0.2, 0.2), rng.choice([-1, 1]) * rng.uniform(0.05, 0.1), 0.44 + rng.uniform(0.0, 0.1)]
+        parts.append(ellipsoid(c, [0.1, 0.08, 0.08], wool, 1))
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            parts.append(ellipsoid([sx * 0.55 / 2 * 0.7, sy * 0.15 * 0.55, 0.17], [0.03, 0.03, 0.035], DARK, 1))
+    return trimesh.util.concatenate(parts)
+
+
 def ram() -> trimesh.Trimesh:
     """A woolly ram with spiral horns (white face), head towards +x."""
     wool, face, horn = (232, 226, 208), (226, 214, 196), (180, 160, 120)
@@ -215,6 +230,7 @@ GENERATORS = {
     "cow_jersey": lambda: cattle((170, 110, 60), patch=(236, 220, 190), length=1.6),
     "cow_highland": lambda: cattle((176, 96, 44), horns=(0.45, (230, 220, 196)), shaggy=True, length=1.5),
     "ram": ram,
+    "lamb": lamb,
     "elephant_asian": lambda: elephant_variant(ear=(0.35, 0.4), tusks=0.3, body=(1.25, 0.72, 0.78)),
     "elephant_calf": lambda: elephant_variant(ear=(0.42, 0.5), tusks=0.0, leg_r=0.2, body=(1.0, 0.65, 0.72),
                                               head_dome=False),
