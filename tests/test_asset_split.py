@@ -89,7 +89,7 @@ def test_shares_of_the_default_clips_are_disjoint_and_cover_every_category():
     assert clips["train"] | clips["val"] | clips["test"] == clip_keys(lib)
     for use, view in views.items():
         assert view.split.use == use and view.categories == lib.categories
-        assert all(len(view.sounds[c]) == (3 if use == "train" else 1) for c in lib.categories)  # 5 clips: 3/1/1
+        assert all(len(view.sounds[c]) == (10 if use == "train" else 1) for c in lib.categories)  # 12 clips: 10/1/1
         assert mesh_keys(view) == mesh_keys(lib)  # meshes not split: shared by every share
     assert split_library(views["test"], split("test", meshes=False), lib.categories) is views["test"]
 
@@ -107,8 +107,28 @@ def test_shares_of_a_shuffled_library_are_the_same():
         assert clip_keys(split_library(shuffled, s, lib.categories)) == clip_keys(split_library(lib, s, lib.categories))
 
 
-def test_a_category_with_too_few_meshes_is_named():
+def few_meshes_library() -> AssetLibrary:
+    """The default library with cow's meshes cut to 1 and dog's to 2 (every default category has
+    at least 3, one per share)."""
+    from simulator.assets.library import SourceLibrary
+
+    index = json.loads((default_library_root() / "library.json").read_text())
+    for category, keep in (("cow", 1), ("dog", 2)):
+        index["categories"][category]["meshes"] = index["categories"][category]["meshes"][:keep]
+    return AssetLibrary.from_index(index, [SourceLibrary("default", default_library_root())])
+
+
+def test_every_default_category_splits_its_meshes_three_ways():
     lib = AssetLibrary.default()
+    views = {use: split_library(lib, split(use), lib.categories) for use in ASSET_SPLITS}
+    for c in lib.categories:
+        shares = [{m.key for m in views[use].meshes[c]} for use in ASSET_SPLITS]
+        assert all(shares) and set().union(*shares) == {m.key for m in lib.meshes[c]}
+        assert sum(len(x) for x in shares) == len(lib.meshes[c])
+
+
+def test_a_category_with_too_few_meshes_is_named():
+    lib = few_meshes_library()
     with pytest.raises(SplitError) as exc:
         split_library(lib, split(), ["cow", "dog"])
     (path, message), = exc.value.problems
@@ -190,9 +210,26 @@ def test_the_spec_library_is_the_share(tmp_path):
     assert split_summary(AssetLibrary.default()) is None
 
 
+@pytest.fixture(scope="module")
+def few_meshes(tmp_path_factory) -> Path:
+    """A user mesh folder with one cow and two dogs (copies of default meshes)."""
+    meshes = tmp_path_factory.mktemp("few") / "meshes"
+    index = json.loads((default_library_root() / "library.json").read_text())
+    sizes = []
+    for category, n in (("cow", 1), ("dog", 2)):
+        (meshes / category).mkdir(parents=True)
+        for i, entry in enumerate(index["categories"][category]["meshes"][:n]):
+            shutil.copy(default_library_root() / entry["file"], meshes / category / f"{category}_{i}.glb")
+            sizes.append(f"{category}/{category}_{i}.glb: {{size_m: {max(entry['size_m'])}}}")
+    (meshes / "sizes.yaml").write_text("\n".join(sizes) + "\n")
+    return meshes
+
+
 @pytest.mark.parametrize("sets, key, words", [
-    (["library.split.use=test"], "library.split.meshes", ["too few meshes", "cow 1", "library.split.meshes: false"]),
-    (["library.split.use=test", "objects.categories=[cow]"], "library.split.meshes", ["category 'cow' has 1 mesh"]),
+    (["library.split.use=test", "library.meshes={few}"], "library.split.meshes",
+     ["too few meshes", "cow 1", "library.split.meshes: false"]),
+    (["library.split.use=test", "library.meshes={few}", "objects.categories=[cow]"], "library.split.meshes",
+     ["category 'cow' has 1 mesh"]),
     (["library.split.use=test", "library.split.fractions.test=0.3"], "library.split.fractions", ["sum to 1"]),
     (["library.split.use=val", "library.split.fractions={train: 0.9, val: 0, test: 0.1}"], "library.split.use",
      ["fraction 0"]),
@@ -200,16 +237,16 @@ def test_the_spec_library_is_the_share(tmp_path):
      ["splits none"]),
     (["library.split.use=holdout"], "library.split.use", ["holdout"]),
 ])
-def test_bad_splits_are_spec_errors(sets, key, words):
+def test_bad_splits_are_spec_errors(sets, key, words, few_meshes):
     with pytest.raises(SpecError) as exc:
-        load_spec(CONGRUENT, sets)
+        load_spec(CONGRUENT, [s.replace("{few}", str(few_meshes)) for s in sets])
     text = str(exc.value)
     assert f"{key}:" in text and all(w in text for w in words), text
 
 
-def test_bad_split_exits_2_before_anything_is_written(tmp_path):
-    proc = simulate("--spec", str(CONGRUENT), "--set", "library.split.use=test", "--set", "output.dir=out", *SMALL,
-                    cwd=tmp_path, check=False)
+def test_bad_split_exits_2_before_anything_is_written(tmp_path, few_meshes):
+    proc = simulate("--spec", str(CONGRUENT), "--set", "library.split.use=test", "--set", f"library.meshes={few_meshes}",
+                    "--set", "output.dir=out", *SMALL, cwd=tmp_path, check=False)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "library.split.meshes" in proc.stderr, proc.stderr
     assert not (tmp_path / "out").exists()
@@ -266,8 +303,8 @@ def test_records_and_dataset_json_name_the_split(datasets):
         info = json.loads((datasets / name / "dataset.json").read_text())
         s = info["library"]["split"]
         assert s["use"] == use and s["fractions"] == {"train": 0.8, "val": 0.1, "test": 0.1} and s["salt"] == ""
-        # the default clips of all 20 categories (3/1/1 of 5 each), one of the 3 meshes of each user category
-        assert s["sounds"] and s["meshes"] and s["assets"] == {"sounds": 60 if use == "train" else 20, "meshes": 3}
+        # the default clips of all 20 categories (10/1/1 of 12 each), one of the 3 meshes of each user category
+        assert s["sounds"] and s["meshes"] and s["assets"] == {"sounds": 200 if use == "train" else 20, "meshes": 3}
         assert info["spec"]["library"]["split"]["use"] == use
         for rec in read_records(datasets / name):
             assert rec["scene"]["library"]["split"] == {k: v for k, v in s.items() if k != "assets"}

@@ -25,7 +25,7 @@ SAMPLE_RATE = 32000
 SEED_CATEGORIES = {"person", "motorbike", "train", "boat", "elephant", "bird", "cat", "dog", "horse",
                    "sheep", "cow", "keyboard"}
 OTHER_CATEGORIES = {"car", "car_horn", "siren", "telephone", "alarm_clock", "piano", "guitar", "drums"}
-MIN_CLIPS, MAX_FACES, MAX_TOTAL_MB = 5, 2200, 40.0
+MIN_CLIPS, MIN_MESHES, MAX_FACES, MAX_TOTAL_MB = 12, 3, 2200, 40.0
 PERMISSIVE = {"public-domain", "CC0-1.0", "MIT", "Apache-2.0",
               "CC-BY-3.0", "CC-BY-3.0-US", "CC-BY-4.0"}
 SOUNDS = [(cat, rel) for cat, spec in CATEGORIES.items() for rel in spec["sounds"]]
@@ -57,7 +57,41 @@ def test_library_shape():
 @pytest.mark.parametrize("cat", sorted(CATEGORIES))
 def test_category_has_enough_assets(cat):
     assert len(CATEGORIES[cat]["sounds"]) >= MIN_CLIPS
-    assert len(CATEGORIES[cat]["meshes"]) >= 1
+    assert len(CATEGORIES[cat]["meshes"]) >= MIN_MESHES
+
+
+def test_no_file_is_a_copy_of_another():
+    import hashlib
+
+    digests = {}
+    for p in sorted(ROOT.rglob("*")):
+        if p.is_file() and p.suffix in (".flac", ".glb"):
+            digests.setdefault(hashlib.sha256(p.read_bytes()).hexdigest(), []).append(p.name)
+    copies = [names for names in digests.values() if len(names) > 1]
+    assert not copies, copies
+
+
+@pytest.mark.parametrize("cat", sorted(CATEGORIES))
+def test_category_has_enough_distinct_models(cat):
+    """At least MIN_MESHES different models, not one model re-coloured or re-scaled: two
+    meshes count as one model when their face counts match and their proportions (extents
+    over the largest extent) agree within 2 %."""
+    models = []
+    for m in CATEGORIES[cat]["meshes"]:
+        mesh = trimesh.load(str(ROOT / m["file"]), force="mesh")
+        ext = np.asarray(mesh.extents)
+        shape = (len(mesh.faces), ext / ext.max())
+        if not any(f == shape[0] and np.max(np.abs(p - shape[1])) <= 0.02 for f, p in models):
+            models.append(shape)
+    assert len(models) >= MIN_MESHES, f"{len(models)} distinct models"
+
+
+@pytest.mark.parametrize("cat", sorted(CATEGORIES))
+def test_every_file_of_category_has_its_licence_entry(cat):
+    by_path = {e["path"]: e for e in LICENSES}
+    files = list(CATEGORIES[cat]["sounds"]) + [m["file"] for m in CATEGORIES[cat]["meshes"]]
+    missing = [f for f in files if f not in by_path]
+    assert not missing, missing
 
 
 def test_library_stays_small():

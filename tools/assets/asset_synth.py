@@ -658,7 +658,10 @@ def alarm_clock(seed: int, kind: str, seconds: float = 4.6) -> np.ndarray:
 def typing(seed: int, kind: str, seconds: float = 4.6) -> np.ndarray:
     """Computer keyboard typing. ``kind``: ``mechanical`` (clicky switches, fast),
     ``laptop`` (soft scissor keys), ``office`` (rubber dome, medium, with space bar),
-    ``hunt_peck`` (slow, irregular), ``burst`` (bursts of words and Enter)."""
+    ``hunt_peck`` (slow, irregular), ``burst`` (bursts of words and Enter); switch types
+    ``linear``, ``membrane_quiet``, ``clicky_slow``, ``thock``, ``low_profile``,
+    ``numpad_entry`` and ``steady_medium`` differ in pace (mean interval, s), click
+    resonances (Hz, bandwidth Hz), key-release level and space-bar frequency."""
     rng = np.random.default_rng(seed)
     out = np.zeros(_n(seconds))
     params = {  # (mean interval, click resonances, release gain, space every ~n)
@@ -667,6 +670,13 @@ def typing(seed: int, kind: str, seconds: float = 4.6) -> np.ndarray:
         "office": (0.13, [(1900, 900), (3500, 1500)], 0.4, 5),
         "hunt_peck": (0.33, [(2600, 1000), (1400, 600)], 0.35, 4),
         "burst": (0.085, [(3300, 1200), (1700, 700)], 0.45, 5),
+        "linear": (0.1, [(1500, 700), (2700, 1200)], 0.3, 6),  # smooth switches, deeper
+        "membrane_quiet": (0.12, [(2200, 1800), (900, 500)], 0.15, 5),
+        "clicky_slow": (0.2, [(4800, 1000), (2600, 800)], 0.7, 5),
+        "thock": (0.11, [(1100, 400), (2000, 900)], 0.35, 6),  # heavy keycaps, low pitched
+        "low_profile": (0.075, [(3600, 1600), (1900, 900)], 0.2, 5),
+        "numpad_entry": (0.16, [(2500, 900), (4100, 1300)], 0.4, 7),
+        "steady_medium": (0.14, [(3000, 1100), (1500, 600)], 0.5, 5),
     }
     mean, res, rel, space_every = params[kind]
 
