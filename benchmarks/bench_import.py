@@ -32,7 +32,8 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulator.assets.importers.sound_index import build_index, write_index  # noqa: E402
+from simulator.assets.importers.index_format import write_index  # noqa: E402
+from simulator.assets.importers.sound_index import build_index  # noqa: E402
 from simulator.assets.sound_library import load_sound_index  # noqa: E402
 
 #: (labels as the collection writes them); the last one is not in the bundled map.

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator.assets.importers.mesh_index import build_index  # noqa: E402
-from simulator.assets.importers.sound_index import write_index  # noqa: E402
+from simulator.assets.importers.index_format import write_index  # noqa: E402
 from simulator.assets.mesh_library import load_mesh_index  # noqa: E402
 
 #: Labels in each layout; the last of each is not in the bundled mesh map.

@@ -19,7 +19,7 @@ from simulator.assets.importers import mesh_decimation
 from simulator.assets.importers.mesh_formats import SHAPENET_LICENCE
 from simulator.assets.importers.mesh_index import build_index, main as import_meshes
 from simulator.assets.importers.mesh_sizes import load_size_table
-from simulator.assets.importers.sound_index import write_index
+from simulator.assets.importers.index_format import write_index
 from simulator.assets.mesh_library import BrokenMesh, MeshIndexError, load_mesh_index
 from simulator.assets.scan_report import UserLibraryWarning
 from simulator.assets.user import open_library

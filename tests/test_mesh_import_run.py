@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from simulator.assets.importers.mesh_index import build_index
-from simulator.assets.importers.sound_index import write_index
+from simulator.assets.importers.index_format import write_index
 from test_mesh_import import objaverse
 
 

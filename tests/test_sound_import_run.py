@@ -11,7 +11,8 @@ import pytest
 import soundfile as sf
 
 from simulator.assets.clips import read_clip
-from simulator.assets.importers.sound_index import build_index, write_index
+from simulator.assets.importers.index_format import write_index
+from simulator.assets.importers.sound_index import build_index
 from simulator.assets.sound_library import SoundIndexError, load_sound_index
 
 SR = 16000

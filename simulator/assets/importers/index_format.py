@@ -1,5 +1,11 @@
-"""What an imported collection's index file is: its format tag and the rules for its name and file paths."""
+"""What an imported collection's index file is (sounds and meshes alike): its format tag, the
+rules for its name and file paths, its atomic write, and the report lines the import prints."""
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Callable
 
 from ..library_names import RESERVED_NAMES
 
@@ -24,3 +30,36 @@ def check_collection_name(name: str) -> str | None:
     if name in RESERVED_NAMES:
         return f"{name!r} is reserved (one of {sorted(RESERVED_NAMES)})"
     return None
+
+
+#: How many examples of each problem an index's report keeps.
+EXAMPLES = 20
+
+
+def write_index(index: dict, out: Path) -> None:
+    """Write ``index`` to ``out`` atomically (a temporary file beside it, then a rename)."""
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def report_lines(report: dict, noun: str, kinds: tuple[str, ...], where: Callable[[dict], str]) -> list[str]:
+    """The import's printed report after its first line: assets per category, unmapped labels
+    with their counts, and each problem ``kind`` left out with examples (``where(example)``
+    names the metadata entry); ``noun`` is what was indexed (clips, meshes)."""
+    lines = [f"  {cat:<14} {n:>7}" for cat, n in report["per_category"].items()]
+    unmapped = report["unmapped"]
+    if unmapped:
+        lines.append(f"unmapped labels ({len(unmapped)}; {noun} with that label):")
+        lines += [f"  {n:>7}  {label}" for label, n in list(unmapped.items())[:EXAMPLES]]
+        if len(unmapped) > EXAMPLES:
+            lines.append(f"  ... and {len(unmapped) - EXAMPLES} more (all in the index's report.unmapped)")
+    for kind in kinds:
+        p = report[kind]
+        if p["count"]:
+            lines.append(f"{kind}: {p['count']} {noun} left out, e.g.")
+            lines += [f"  {where(ex)}: {ex['file']}: {ex['why']}" for ex in p["examples"][:5]]
+    return lines

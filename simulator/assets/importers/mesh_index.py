@@ -36,13 +36,12 @@ from pathlib import Path
 
 from ...cli_parser import ArgumentParser
 from .category_map import CategoryMap, CategoryMapError, norm_label
-from .index_format import relative_inside
+from .index_format import EXAMPLES, relative_inside, report_lines, write_index
 from .mesh_decimation import OVER_LIMIT
 from .mesh_formats import MESH_FORMATS, MeshReadOptions, MeshRow, MetadataError
 from .mesh_index_format import MESH_INDEX_FORMAT
 from .mesh_limits import MAX_MESH_BYTES, MAX_MESH_FACES
 from .mesh_sizes import SizeTableError, load_size_table, oriented
-from .sound_index import EXAMPLES, write_index
 
 BUNDLED_MESH_MAP = Path(__file__).resolve().parent / "bundled_mesh_map.yaml"
 PROBLEMS = ("ambiguous", "missing", "outside", "too_large", "unsized", "unlabelled")
@@ -146,25 +145,10 @@ def build_index(fmt: str, metadata: Path, root: Path | None = None, category_map
 
 def format_report(index: dict, seconds: float) -> str:
     r = index["report"]
-    lines = [f"{index['collection']}: {r['rows']} entries -> {r['meshes']} meshes in {len(r['per_category'])} "
-             f"categories ({r['rows'] / max(seconds, 1e-9):.0f} entries/s; meshes are loaded and checked on "
-             "first use)"]
-    for cat, n in r["per_category"].items():
-        lines.append(f"  {cat:<14} {n:>7}")
-    unmapped = r["unmapped"]
-    if unmapped:
-        lines.append(f"unmapped labels ({len(unmapped)}; meshes with that label):")
-        for label, n in list(unmapped.items())[:EXAMPLES]:
-            lines.append(f"  {n:>7}  {label}")
-        if len(unmapped) > EXAMPLES:
-            lines.append(f"  ... and {len(unmapped) - EXAMPLES} more (all in the index's report.unmapped)")
-    for kind in PROBLEMS:
-        p = r[kind]
-        if p["count"]:
-            lines.append(f"{kind}: {p['count']} meshes left out, e.g.")
-            for ex in p["examples"][:5]:
-                lines.append(f"  {ex['entry']}: {ex['file']}: {ex['why']}")
-    return "\n".join(lines)
+    return "\n".join([f"{index['collection']}: {r['rows']} entries -> {r['meshes']} meshes in "
+                      f"{len(r['per_category'])} categories ({r['rows'] / max(seconds, 1e-9):.0f} entries/s; "
+                      "meshes are loaded and checked on first use)"]
+                     + report_lines(r, "meshes", PROBLEMS, lambda ex: str(ex["entry"])))
 
 
 def main(argv: list[str] | None = None) -> int:

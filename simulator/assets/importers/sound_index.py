@@ -20,7 +20,6 @@ Files are checked for existence only: decoding waits until a clip is first used.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -28,11 +27,11 @@ from pathlib import Path
 
 from ...cli_parser import ArgumentParser
 from .category_map import BUNDLED_MAP, CategoryMap, CategoryMapError
-from .index_format import INDEX_FORMAT, check_collection_name, relative_inside
+from .index_format import EXAMPLES, INDEX_FORMAT, check_collection_name, relative_inside, report_lines, write_index
 from .sound_formats import SOUND_FORMATS, ClipRow, MetadataError, ReadOptions
 
-#: How many examples of each problem the report keeps.
-EXAMPLES = 20
+#: The kinds of rows left out, in the order the report lists them.
+PROBLEMS = ("ambiguous", "missing", "outside", "unlabelled")
 
 
 def build_index(fmt: str, metadata: Path, root: Path | None = None, category_map: CategoryMap | None = None,
@@ -53,7 +52,7 @@ def build_index(fmt: str, metadata: Path, root: Path | None = None, category_map
     collection_licence = licence if licence is not None else spec.collection_licence
     categories: dict[str, list[dict]] = {}
     rows = 0
-    problems = {k: {"count": 0, "examples": []} for k in ("ambiguous", "missing", "outside", "unlabelled")}
+    problems = {k: {"count": 0, "examples": []} for k in PROBLEMS}
 
     def problem(kind: str, row: ClipRow, why: str) -> None:
         p = problems[kind]
@@ -90,36 +89,11 @@ def build_index(fmt: str, metadata: Path, root: Path | None = None, category_map
                        **problems}}
 
 
-def write_index(index: dict, out: Path) -> None:
-    """Write ``index`` to ``out`` atomically (a temporary file beside it, then a rename)."""
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def format_report(index: dict, seconds: float) -> str:
     r = index["report"]
-    lines = [f"{index['collection']}: {r['rows']} rows -> {r['clips']} clips in {len(r['per_category'])} "
-             f"categories ({r['rows'] / max(seconds, 1e-9):.0f} rows/s)"]
-    for cat, n in r["per_category"].items():
-        lines.append(f"  {cat:<14} {n:>7}")
-    unmapped = r["unmapped"]
-    if unmapped:
-        lines.append(f"unmapped labels ({len(unmapped)}; clips with that label):")
-        for label, n in list(unmapped.items())[:EXAMPLES]:
-            lines.append(f"  {n:>7}  {label}")
-        if len(unmapped) > EXAMPLES:
-            lines.append(f"  ... and {len(unmapped) - EXAMPLES} more (all in the index's report.unmapped)")
-    for kind in ("ambiguous", "missing", "outside", "unlabelled"):
-        p = r[kind]
-        if p["count"]:
-            lines.append(f"{kind}: {p['count']} rows left out, e.g.")
-            for ex in p["examples"][:5]:
-                lines.append(f"  line {ex['line']}: {ex['file']}: {ex['why']}")
-    return "\n".join(lines)
+    return "\n".join([f"{index['collection']}: {r['rows']} rows -> {r['clips']} clips in "
+                      f"{len(r['per_category'])} categories ({r['rows'] / max(seconds, 1e-9):.0f} rows/s)"]
+                     + report_lines(r, "rows", PROBLEMS, lambda ex: f"line {ex['line']}"))
 
 
 def main(argv: list[str] | None = None) -> int:
