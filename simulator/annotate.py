@@ -95,7 +95,8 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
     record: Record = {
         "index": scene.index, "seed": list(scene.seed), "condition": scene.condition,
         "size_bin": scene.size_bin,
-        "camera": {**scene.camera.__dict__, "position_m": list(scene.camera.position_m),
+        "camera": {**{k: v for k, v in scene.camera.__dict__.items() if v is not None},
+                   "position_m": list(scene.camera.position_m),
                    "intrinsics": pin.intrinsics().tolist()},
         "objects": objects, "sources": sources,
         "targets": {"audio": audio_targets, "semantic": list(scene.targets.semantic),

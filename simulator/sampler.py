@@ -190,7 +190,7 @@ class Sampler:
                 radius = float(np.sqrt(area * self.width * self.height / np.pi))
                 u, v = self._target_pixel(rng, keep_inside=radius)  # the whole disk stays in the image
                 distance = float(option("point_distance_m"))
-                depth = distance * float(pin.ray(u, v)[0])
+                depth = distance * float(pin.camera_ray(u, v)[0])
                 source.position_m = cam.source_at_pixel(camera, u, v, depth)
                 disks.append(TargetDisk(source_id=k + 1, u=u, v=v, radius_px=radius))
             else:

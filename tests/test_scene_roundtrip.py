@@ -237,6 +237,7 @@ def test_dataclass_fields_are_all_serialised():
     scene.listener.motion, scene.listener.turn = Linear((0.0, 0.0, 0.0), 1.0), YawRate(0.0, 10.0)
     scene.objects[0].motion = Linear(scene.objects[0].position_m, 1.0)
     scene.sources[0].motion = Linear(scene.sources[0].position_m, 1.0)
+    scene.camera.yaw_deg, scene.camera.pitch_deg = 5.0, 10.0  # a turned, tipped camera (absent when None)
     d = scene.to_dict()
     for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
                       (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),

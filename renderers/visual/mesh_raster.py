@@ -3,12 +3,13 @@
 Frames and units (docs/conventions.md, :mod:`simulator.core.geometry`):
 
 * World = listener head frame: +x ahead, +y left, +z up, metres.
-* The camera sits at ``scene.camera.position_m`` and looks along +x; image u grows to the right
-  (towards -y), v downwards (towards -z). Intrinsics are :class:`simulator.core.geometry.PinholeCamera`'s
+* The camera sits at ``scene.camera.position_m`` and looks along +x (or turned by the camera's
+  ``yaw_deg`` and tipped by its ``pitch_deg``); image u grows to the right (towards -y), v
+  downwards (towards -z) in the camera's axes. Intrinsics are :class:`simulator.core.geometry.PinholeCamera`'s
   (square pixels, ``fx = fy = (W/2) / tan(hfov/2)``, principal point at the image centre), so a
   world point lands on the pixel that ``PinholeCamera.project`` predicts. Pixel (i, j) (column i,
   row j) covers [i, i+1) x [j, j+1) and images are indexed ``image[j, i]``.
-* Depth is metres along the optical axis (+x) from the camera centre, 0.0 where no object.
+* Depth is metres along the optical axis (+x unrotated) from the camera centre, 0.0 where no object.
 * Objects are posed with :func:`simulator.core.geometry.pose_matrix` (scale, then yaw/pitch/roll, then
   translate to ``position_m``, the centre of the mesh's bounding box).
 
@@ -56,6 +57,7 @@ from renderers.visual.flat_passes import (BITS_PER_PASS, FlatTarget, draw_ids, d
                                           read_color_only, read_depth_m)
 from renderers.visual.gl_platform import import_pyrender, release_offscreen
 from renderers.visual.textures import KINDS, procedural_texture
+from simulator.core.camera import pinhole
 from simulator.core.geometry import OPENGL_CAMERA_AXES, PinholeCamera, direction, pose_matrix
 from simulator.core.render import VisualRender
 from simulator.core.scene import TEXTURE_SEEDS, Scene, SceneObject
@@ -383,13 +385,13 @@ class MeshRasterRenderer:
     def _sync(self, scene: Scene, backdrop: bool = True) -> None:
         """Update the pyrender scene (camera, light, background, object nodes) to ``scene``."""
         cam = scene.camera
-        pin = PinholeCamera(cam.width, cam.height, cam.hfov_deg, tuple(cam.position_m))
+        pin = pinhole(cam)
         f = pin.focal_px
         cx, cy = pin.principal_point
         self._cam.fx = self._cam.fy = f
         self._cam.cx, self._cam.cy = cx, cy
         cam_pose = np.eye(4)
-        cam_pose[:3, :3] = OPENGL_CAMERA_AXES
+        cam_pose[:3, :3] = pin.rotation @ OPENGL_CAMERA_AXES if pin.rotated else OPENGL_CAMERA_AXES
         cam_pose[:3, 3] = cam.position_m
         self._scene.set_pose(self._cam_node, cam_pose)
 
@@ -462,7 +464,9 @@ class MeshRasterRenderer:
             d = float(bg.distance_m)
             pose = np.diag([1.0, 1.05 * d * pin.width / (2 * pin.focal_px),
                             1.05 * d * pin.height / (2 * pin.focal_px), 1.0])
-            pose[:3, 3] = np.asarray(pin.position, float) + np.array([d, 0.0, 0.0])
+            if pin.rotated:  # it faces the camera wherever the camera looks
+                pose[:3, :3] = pin.rotation @ pose[:3, :3]
+            pose[:3, 3] = np.asarray(pin.position, float) + pin.to_world(np.array([d, 0.0, 0.0]))
             surfaces = [(int(bg.texture_seed), pose, tint)]
         else:
             room = scene.room
@@ -648,7 +652,7 @@ class _Frustum:
     def __init__(self, pin: PinholeCamera, znear: float, zfar: float) -> None:
         f = pin.focal_px
         cx, cy = pin.principal_point
-        self.origin = np.asarray(pin.position, dtype=float)
+        self.pin = pin
         self.znear = znear
         self.zfar = zfar
         # Half-space tests in camera coords (X right = -y, Y up = +z, Z forward = +x):
@@ -660,7 +664,7 @@ class _Frustum:
         self.normals = normals / np.linalg.norm(normals, axis=1, keepdims=True)
 
     def may_see(self, centre: np.ndarray, radius: float) -> bool:
-        p = centre - self.origin
+        p = self.pin.to_camera(centre)  # (forward, left, up)
         cam = np.array([-p[1], p[2], p[0]])
         r = 1.001 * radius + 1e-6
         if cam[2] + r < self.znear or cam[2] - r > self.zfar:
@@ -669,9 +673,9 @@ class _Frustum:
 
 
 def _ids_key(scene: Scene) -> tuple:
-    """What an id pass of ``scene`` depends on: image size, field of view, camera position and
+    """What an id pass of ``scene`` depends on: image size, field of view, camera pose and
     every object's id, mesh and pose."""
     cam = scene.camera
-    return (cam.width, cam.height, float(cam.hfov_deg), tuple(cam.position_m),
+    return (cam.width, cam.height, float(cam.hfov_deg), tuple(cam.position_m), cam.yaw_deg, cam.pitch_deg,
             tuple((int(o.id), o.mesh, tuple(o.position_m), o.yaw_deg, o.pitch_deg, o.roll_deg, o.scale)
                   for o in scene.objects))

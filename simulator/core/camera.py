@@ -23,7 +23,8 @@ def camera_from_record(c: dict) -> Camera:
 
 
 def pinhole(camera: Camera) -> PinholeCamera:
-    return PinholeCamera(camera.width, camera.height, camera.hfov_deg, tuple(camera.position_m))
+    return PinholeCamera(camera.width, camera.height, camera.hfov_deg, tuple(camera.position_m),
+                         float(camera.yaw_deg or 0.0), float(camera.pitch_deg or 0.0))
 
 
 def screen(camera: Camera) -> ScreenProjection:

@@ -8,7 +8,8 @@ Conventions (docs/conventions.md):
   (-180, 180] degrees. Elevation = atan2(z, hypot(x, y)), positive up. Lateral angle =
   asin(y / r).
 * Camera at ``position`` (default the origin) looking along +x. Image u grows to the right
-  (towards -y), v grows downwards (towards -z).
+  (towards -y), v grows downwards (towards -z). A turned or tipped camera (``yaw_deg``,
+  ``pitch_deg``) has these axes rotated by ``rotation_zyx(yaw, pitch, 0)``.
 * Pixel coordinates are continuous: the image covers [0, width] x [0, height]; the pixel in
   column i and row j covers [i, i+1) x [j, j+1) and its centre is (i + 0.5, j + 0.5). A mask is
   indexed ``mask[floor(v), floor(u)]``.
@@ -96,7 +97,13 @@ OPENGL_CAMERA_AXES = np.array([[0.0, 0.0, -1.0],
 
 @dataclass(frozen=True)
 class PinholeCamera:
-    """Pinhole camera at ``position`` looking along +x, square pixels, principal point centred.
+    """Pinhole camera at ``position``, square pixels, principal point centred.
+
+    Unrotated (``yaw_deg = pitch_deg = 0``) it looks along +x with image u towards -y and v
+    towards -z. ``yaw_deg`` turns it about +z (positive: to the left) and ``pitch_deg`` tips it
+    about its own left axis (positive: looking down), :func:`rotation_zyx` (yaw, pitch, 0): its
+    axes (forward, left, up) are the columns of :attr:`rotation` in the world frame. "Camera
+    axes" below are (forward, left, up); depth is the coordinate along forward.
 
     ``hfov_deg`` is the horizontal field of view; the focal length in pixels is
     ``fx = (width / 2) / tan(hfov / 2)`` and ``fy = fx``.
@@ -106,6 +113,8 @@ class PinholeCamera:
     height: int
     hfov_deg: float
     position: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    yaw_deg: float = 0.0
+    pitch_deg: float = 0.0
 
     @property
     def focal_px(self) -> float:
@@ -119,6 +128,16 @@ class PinholeCamera:
     def principal_point(self) -> tuple[float, float]:
         return 0.5 * self.width, 0.5 * self.height
 
+    @property
+    def rotated(self) -> bool:
+        """True when the camera is turned or tipped (its axes are not the world's)."""
+        return float(self.yaw_deg) != 0.0 or float(self.pitch_deg) != 0.0
+
+    @property
+    def rotation(self) -> np.ndarray:
+        """3x3 world-from-camera rotation; columns: forward, left, up in the world frame."""
+        return rotation_zyx(float(self.yaw_deg), float(self.pitch_deg), 0.0)
+
     def intrinsics(self) -> np.ndarray:
         """3x3 intrinsic matrix K in this module's pixel convention."""
         f = self.focal_px
@@ -126,8 +145,14 @@ class PinholeCamera:
         return np.array([[f, 0.0, cx], [0.0, f, cy], [0.0, 0.0, 1.0]])
 
     def to_camera(self, points: np.ndarray) -> np.ndarray:
-        """World points relative to the camera centre (the axes are the world's)."""
-        return np.asarray(points, dtype=float) - np.asarray(self.position, dtype=float)
+        """World points relative to the camera centre, in camera axes (forward, left, up)."""
+        p = np.asarray(points, dtype=float) - np.asarray(self.position, dtype=float)
+        return p @ self.rotation if self.rotated else p
+
+    def to_world(self, vectors: np.ndarray) -> np.ndarray:
+        """Camera-axes vectors (forward, left, up) as world vectors (no translation)."""
+        d = np.asarray(vectors, dtype=float)
+        return d @ self.rotation.T if self.rotated else d
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """World points (..., 3) -> (u, v, depth). Depth <= 0 means behind the camera."""
@@ -138,8 +163,8 @@ class PinholeCamera:
         cx, cy = self.principal_point
         return cx - f * p[..., 1] / safe, cy - f * p[..., 2] / safe, depth
 
-    def ray(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Unit direction(s) (world axes) of the ray through continuous pixel coordinate (u, v)."""
+    def camera_ray(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Unit direction(s), in camera axes, of the ray through continuous pixel (u, v)."""
         f = self.focal_px
         cx, cy = self.principal_point
         d = np.stack(np.broadcast_arrays(np.ones_like(np.asarray(u, dtype=float)),
@@ -147,10 +172,15 @@ class PinholeCamera:
                                          -(np.asarray(v, dtype=float) - cy) / f), axis=-1)
         return d / np.linalg.norm(d, axis=-1, keepdims=True)
 
+    def ray(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Unit direction(s) (world axes) of the ray through continuous pixel coordinate (u, v)."""
+        return self.to_world(self.camera_ray(u, v))
+
     def unproject(self, u: np.ndarray, v: np.ndarray, depth: np.ndarray) -> np.ndarray:
         """The world point on the ray through (u, v) at ``depth`` metres along the optical axis."""
-        r = self.ray(u, v)
-        return np.asarray(self.position, dtype=float) + r * (np.asarray(depth, dtype=float) / r[..., 0])[..., None]
+        r = self.camera_ray(u, v)
+        return np.asarray(self.position, dtype=float) + self.to_world(
+            r * (np.asarray(depth, dtype=float) / r[..., 0])[..., None])
 
     def in_view(self, points: np.ndarray, margin_px: float = 0.0) -> np.ndarray:
         """True where the point is in front of the camera and projects inside the image."""

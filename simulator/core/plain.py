@@ -157,11 +157,14 @@ def one_of(choices: tuple, default: Any = dataclasses.MISSING) -> Any:
     return dataclasses.field(default=default, metadata={"choices": tuple(choices)})
 
 
-def omitted_if_none() -> Any:
+def omitted_if_none(low: float | None = None, high: float | None = None) -> Any:
     """An optional dataclass field (default None) that :func:`to_plain` leaves out while it is None,
     so data written before the field existed keep their bytes (:func:`from_plain` reads its absence
-    as None)."""
-    return dataclasses.field(default=None, metadata={"omit_none": True})
+    as None). ``low``, ``high``: the range its numbers must lie in, as :func:`bounded`."""
+    metadata: dict[str, Any] = {"omit_none": True}
+    if low is not None and high is not None:
+        metadata["range"] = (low, high)
+    return dataclasses.field(default=None, metadata=metadata)
 
 
 def _check_metadata(meta, value: Any, path: str) -> None:

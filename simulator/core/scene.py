@@ -45,7 +45,9 @@ NEGATIVE_KINDS = ("silence", "noise", "offscreen")
 
 @dataclass
 class Camera:
-    """Pinhole camera looking along +x from ``position_m``.
+    """Pinhole camera looking along +x from ``position_m``, or turned by ``yaw_deg`` (about +z,
+    positive to the left) and tipped by ``pitch_deg`` (positive: looking down), as
+    :class:`simulator.core.geometry.PinholeCamera`; both absent (None) for a camera along +x.
 
     ``projection`` says how sound-source positions relate to pixels: ``pinhole`` (sources are
     where the 3D scene puts them) or ``screen`` (seeds/000: the image is shown on a screen at
@@ -61,6 +63,8 @@ class Camera:
     viewing_distance_m: float = bounded(0.01, 100.0, 0.76)
     pixels_per_inch: float = bounded(0.1, 10000.0, 90.0)
     depth_scale: float = bounded(0.0, 100.0, 0.5)
+    yaw_deg: float | None = omitted_if_none(-360.0, 360.0)
+    pitch_deg: float | None = omitted_if_none(-90.0, 90.0)
 
 
 @dataclass
