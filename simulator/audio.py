@@ -1,5 +1,6 @@
 """A sample's audio from its Scene: the rendered mixture with its stems and responses, or the
-condition's silence or noise, the negatives written beside it, and the output level.
+condition's silence or noise, the negatives written beside it, and the output level. A Scene
+that moves is rendered along its trajectories (no responses); its negatives stay static.
 
 Every setting comes from the Scene (``audio.level_db``, ``audio.noise_rms_db``,
 ``manipulations``); noise is seeded by the Scene's ``render_seed`` with its own stream per signal
@@ -14,10 +15,12 @@ from typing import Any, Callable
 import numpy as np
 
 from renderers.acoustic.heads import HEADS
+from renderers.acoustic.moving_scene import render_moving_scene
 
 from .annotate import annotate_source
 from .assets.library import loop_excerpt
 from .core.scene import NEGATIVE_KINDS, Scene, Source
+from .core.scene_motion import is_static
 
 
 @dataclass
@@ -59,8 +62,11 @@ def render_audio(scene: Scene, acoustic, clip: Callable[[str, int], np.ndarray],
     channels = HEADS.get(scene.listener.head).channels
     kind = scene.manipulations.audio
     occlusion = None
+    moving = not is_static(scene)
     if kind is None:
-        rendered = acoustic.render(scene, _clips(scene.sources, clip, sr, n), occluders(scene))
+        clips = _clips(scene.sources, clip, sr, n)
+        rendered = render_moving_scene(acoustic, scene, clips) if moving else \
+            acoustic.render(scene, clips, occluders(scene))
         mixture, stems, irs = rendered.mixture, rendered.stems, rendered.impulse_responses
         occlusion = rendered.occlusion
     else:
@@ -69,6 +75,8 @@ def render_audio(scene: Scene, acoustic, clip: Callable[[str, int], np.ndarray],
     record = {"sample_rate": sr, "duration_s": scene.audio.duration_s, "channels": channels,
               "head": scene.listener.head, "content": kind or "rendered",
               "output_gain_db": float(20.0 * np.log10(gain))}
+    if moving and kind is None:
+        record["moving"] = True  # rendered along the trajectories (renderers/acoustic/moving_scene.py)
     if scene.room.occlusion and kind is None:
         record["occlusion"] = occlusion  # one entry per source whose direct path is blocked
     negatives: dict[str, np.ndarray] = {}

@@ -7,7 +7,8 @@ which lists the others), every setting taken from the Scene (``audio.format``, `
 ``outputs``). A sink (simulator/sinks) writes the blobs; replay encodes the same way.
 
 Names: ``samples/<index // 1000:04d>/<index:07d><suffix>``, suffixes ``.png``, ``.flac`` or
-``.wav``, ``.depth.png``, ``.s<source id>.<ext>``, ``.rirs.npz``, ``.neg_<kind>.<ext>``, ``.json``.
+``.wav``, ``.depth.png``, ``.s<source id>.<ext>``, ``.rirs.npz``, ``.neg_<kind>.<ext>``, a clip's
+``.mp4``, ``.frame_ids.png``, ``.frame_depth.png`` and ``.seld.csv``, and ``.json``.
 """
 from __future__ import annotations
 
@@ -86,6 +87,11 @@ def encode_sample(sample) -> EncodedSample:
         add("rirs", ".rirs.npz", buf.getvalue())
     for name, signal in sample.negatives.items():
         add(f"negative_{name}", f".neg_{name}.{fmt}", encode_audio(signal, rate, fmt, bits))
+    if sample.video is not None:  # a clip: MP4, id (and depth) frames, SELD rows (simulator/video.py)
+        from .video import encode_clip
+
+        for kind, (suffix, data) in encode_clip(sample.video, scene.video.fps).items():
+            add(kind, suffix, data)
     record = dict(sample.record)
     for neg in record.get("negatives", []):
         neg["file"] = files[f"negative_{neg['kind']}"]

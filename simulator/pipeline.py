@@ -25,7 +25,7 @@ from .image_backends import IMAGE_BACKENDS, NoSample
 from .plan import Plan
 from .sampler import PlacementError
 from .scene_renderer import Sample, SceneRenderer
-from .scene_settings import asset_split, library_ref
+from .scene_settings import asset_split, library_ref, video as video_settings
 from .settle import settle_sources
 from .spec.spec import Spec
 
@@ -51,6 +51,7 @@ class SampleMaker:
         self.sampler = self.backend.sampler(spec, self.library, self.image)
         self.plan = Plan(spec, self.library, category_pool=self.backend.plan_pool(spec, self.library))
         self.max_occlusion = float(spec.resolved["objects"]["max_occlusion"])
+        self.video = video_settings(spec.resolved)
 
     def close(self) -> None:
         self.renderer.close()
@@ -67,6 +68,7 @@ class SampleMaker:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 scene, sized = self._sample(entry, attempt)
+                scene.video = self.video
                 preview = self.image.preview(scene)
                 if self.sampler.settles_sources:
                     settle_sources(scene, preview, sized, self.image.amodal, self.max_occlusion)

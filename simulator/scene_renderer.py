@@ -7,7 +7,10 @@ one acoustic renderer per sample rate. :meth:`SceneRenderer.render` runs the ren
 1. the image (the Scene's image backend; a preview made while sampling is reused);
 2. the condition's image manipulation (uniform gray or Gaussian noise);
 3. the annotation (:func:`simulator.annotate.annotate`, masks from the backend);
-4. the audio (:func:`simulator.audio.render_audio`: mixture, stems, negatives, output level).
+4. the audio (:func:`simulator.audio.render_audio`: mixture, stems, negatives, output level;
+   along the trajectories when the Scene moves);
+5. a clip's frames and per-frame labels (:func:`simulator.video.render_frames`), when the Scene
+   has ``video``.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from .core.image import ImageOptions
 from .core.render import VisualRender
 from .core.scene import LibraryRef, Scene
 from .image_backends import IMAGE_BACKENDS, ImageRenderer
+from .video import VideoFrames, render_frames
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Sample:
     stems: list[np.ndarray]
     impulse_responses: list[np.ndarray]
     negatives: dict[str, np.ndarray]
+    video: VideoFrames | None = None
 
 
 def check_scene_names(scene: Scene) -> None:
@@ -162,8 +167,15 @@ class SceneRenderer:
         record["audio"] = audio.record
         if audio.negatives_record is not None:
             record["negatives"] = audio.negatives_record
+        clip = None
+        if scene.video is not None:  # the frames of the clip (frame 0 is the still above)
+            t4 = time.perf_counter()
+            clip = render_frames(scene, vis, lambda still: manipulate_image(still, image.render(still)),
+                                 sorted(library.categories))
+            record["video"] = clip.labels
+            self.stage_s["video"] = self.stage_s.get("video", 0.0) + time.perf_counter() - t4
         return Sample(scene, record, vis.rgb, vis.depth, vis.instance_ids, audio.mixture, audio.stems,
-                      audio.impulse_responses, audio.negatives)
+                      audio.impulse_responses, audio.negatives, clip)
 
     def _occluders(self, scene: Scene, image: ImageRenderer, library: AssetLibrary) -> list:
         """The objects' hulls that may block direct sound (``room.occlusion``; none when the

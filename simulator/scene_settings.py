@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core.scene import AssetSplit, AudioSettings, ImageManipulation, LibraryRef, Outputs, SplitFractions
+from .core.scene import AssetSplit, AudioSettings, ImageManipulation, LibraryRef, Outputs, SplitFractions, Video
 
 
 def audio_settings(r: dict[str, Any]) -> AudioSettings:
@@ -33,6 +33,15 @@ def asset_split(r: dict[str, Any]) -> AssetSplit | None:
 def library_ref(r: dict[str, Any]) -> LibraryRef:
     """The spec's ``library`` block (``default`` or resolved folders, and the split drawn from)."""
     return LibraryRef(sounds=r["library"]["sounds"], meshes=r["library"]["meshes"], split=asset_split(r))
+
+
+def video(r: dict[str, Any]) -> Video | None:
+    """The clip the spec's ``video`` block asks for (None: stills)."""
+    v = r.get("video") or {}
+    if v.get("fps") is None:
+        return None
+    duration = v["duration_s"] if v.get("duration_s") is not None else r["audio"]["duration"]
+    return Video(fps=float(v["fps"]), duration_s=float(duration), depth=bool(v["depth"]))
 
 
 def outputs(r: dict[str, Any]) -> Outputs:

@@ -20,7 +20,8 @@ def settle_sources(scene: Scene, vis: VisualRender, sized_object: int | None,
     hidden) and that semantic targets are visible, and put each object-attached source on a pixel
     of its object's visible mask: the object's centre pixel if it is on the mask (pinhole: the
     source stays at the object's centre), else the visible pixel farthest from the mask's edge, at
-    that pixel's depth. Raises :class:`PlacementError` (the sample is redrawn) naming the problem."""
+    that pixel's depth. In a clip (``scene.video``) always the latter: a point of the object's
+    surface projects onto the object's silhouette in every frame, its centre need not. Raises :class:`PlacementError` (the sample is redrawn) naming the problem."""
     if sized_object is not None:
         visible = vis.instance_ids == sized_object
         area = float(visible.mean())
@@ -42,12 +43,14 @@ def settle_sources(scene: Scene, vis: VisualRender, sized_object: int | None,
         u, v, depth = cam.pinhole(scene.camera).project(np.asarray(obj.position_m))
         col, row = int(np.floor(u)), int(np.floor(v))
         inside = depth > 0 and 0 <= row < visible.shape[0] and 0 <= col < visible.shape[1] and visible[row, col]
+        if scene.video is not None:  # a clip: on the surface, so it shows on its object in every frame
+            inside = False
         if inside and scene.camera.projection == "pinhole":
             src.position_m = obj.position_m
             continue
         if not inside:
-            # The centre's pixel is not on the object (concave shape, border): use the visible
-            # pixel farthest from the mask's edge.
+            # The centre's pixel is not on the object (concave shape, border), or the Scene is a
+            # clip: use the visible pixel farthest from the mask's edge.
             dist = distance_transform_edt(np.pad(visible, 1))[1:-1, 1:-1]
             row, col = np.unravel_index(int(np.argmax(dist)), dist.shape)
             u, v = col + 0.5, row + 0.5

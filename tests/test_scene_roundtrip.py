@@ -36,6 +36,7 @@ from simulator.core.scene import (
     SplitFractions,
     TargetDisk,
     Targets,
+    Video,
 )
 
 # Scenes are big to generate: 100 examples keep this file near 2-3 s.
@@ -236,8 +237,10 @@ def test_dataclass_fields_are_all_serialised():
     # trajectories are written only when set (still Scenes keep their bytes)
     scene.listener.motion, scene.listener.turn = Linear((0.0, 0.0, 0.0), 1.0), YawRate(0.0, 10.0)
     scene.objects[0].motion = Linear(scene.objects[0].position_m, 1.0)
+    scene.objects[0].support = "floor"  # resting on the floor (absent for a free object)
     scene.sources[0].motion = Linear(scene.sources[0].position_m, 1.0)
     scene.camera.yaw_deg, scene.camera.pitch_deg = 5.0, 10.0  # a turned, tipped camera (absent when None)
+    scene.video = Video(fps=10.0, duration_s=1.0)  # a clip (absent for a still)
     d = scene.to_dict()
     for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
                       (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),
@@ -246,7 +249,7 @@ def test_dataclass_fields_are_all_serialised():
                       (ImageManipulation, d["manipulations"]["image"]), (Negatives, d["manipulations"]["negatives"]),
                       (OffscreenNegative, d["manipulations"]["negatives"]["offscreen"]), (LibraryRef, d["library"]),
                       (AssetSplit, d["library"]["split"]), (SplitFractions, d["library"]["split"]["fractions"]),
-                      (Outputs, d["outputs"])):
+                      (Outputs, d["outputs"]), (Video, d["video"])):
         assert set(node) == {f.name for f in dataclasses.fields(cls)}
     assert set(d["image"]) == {"backend"} | {f.name for f in dataclasses.fields(MeshOptions)}
 

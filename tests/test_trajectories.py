@@ -219,6 +219,9 @@ def test_still_motion_blocks_leave_the_spec_hash_as_before_motion_existed():
     before["output"].pop("dir", None)
     for section, key in STILL_BLOCKS:
         before[section].pop(key)
+    before.pop("video")  # no clip: hashed as before clips existed
     assert spec.hash() == hashlib.sha256(_json.dumps(before, sort_keys=True).encode()).hexdigest()
     moving = load_spec(str(CONGRUENT), ["objects.motion.kind=linear"])[0]
     assert moving.hash() != spec.hash() and moving.plan_hash() != spec.plan_hash()
+    clip = load_spec(str(CONGRUENT), ["video.fps=10"])[0]
+    assert clip.hash() != spec.hash()

@@ -15,6 +15,7 @@ settings moved into the Scene) is upgraded by :func:`scene_from_format1`.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -332,6 +333,22 @@ class Outputs:
 
 
 @dataclass
+class Video:
+    """A clip instead of a still: frames at ``fps`` frames per second over ``duration_s`` seconds
+    (frame k is the Scene at t = k / fps, k = 0 .. floor(duration_s * fps) - 1; frame 0 is the
+    still), written as an H.264 MP4 with per-frame instance ids (``depth``: and depth) and labels."""
+
+    fps: float = bounded(0.1, 120.0)
+    duration_s: float = bounded(0.0, 60.0)
+    depth: bool = False
+
+    @property
+    def frame_count(self) -> int:
+        """Frames in the clip: k / fps < duration_s (at least one, the still)."""
+        return max(1, int(math.floor(self.duration_s * self.fps - 1e-9)) + 1) if self.duration_s > 0 else 1
+
+
+@dataclass
 class Scene:
     """Everything needed to render one sample. ``seed`` is the sample's entropy triple
     ``(spec_seed, index, attempt)``; ``render_seed`` seeds any renderer-side noise.
@@ -362,6 +379,7 @@ class Scene:
     library: LibraryRef = field(default_factory=LibraryRef)
     outputs: Outputs = field(default_factory=Outputs)
     format: int = SCENE_FORMAT
+    video: Video | None = omitted_if_none()
 
     def object_by_id(self, object_id: int) -> SceneObject:
         for obj in self.objects:
@@ -479,4 +497,4 @@ __all__ = ["ASSET_SPLITS", "NEGATIVE_KINDS", "SCENE_FORMAT", "TEXTURE_SEEDS", "A
            "Background", "Camera", "DiffusionPrompt",
            "ImageManipulation", "Lighting", "LibraryRef", "Listener", "Manipulations", "Negatives",
            "OffscreenNegative", "Outputs", "PhotoObjectInfo", "PhotoPick", "Room", "Scene", "SceneObject", "Source",
-           "SplitFractions", "TargetDisk", "Targets", "scene_from_format1", "to_plain"]
+           "SplitFractions", "TargetDisk", "Targets", "Video", "scene_from_format1", "to_plain"]

@@ -12,6 +12,7 @@ positions. :func:`motion_record` is the record's ``motion`` entry (docs/dataset-
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,48 @@ def motion_record(scene, rate_hz: float = RECORD_RATE_HZ) -> dict[str, Any] | No
     }
 
 
+def camera_turn_deg(scene, t_s) -> np.ndarray:
+    """(n,) how far the head (and the camera it carries) has turned since t = 0, degrees."""
+    return head_yaw_deg(scene, t_s) - float(scene.listener.yaw_deg)
+
+
+def frame_scene(scene, t_s: float):
+    """The still Scene of the instant ``t_s`` (seconds): every object and source at its position
+    then, the camera carried by the head (its centre ``listener(t) + Rz(turn) camera.position_m``,
+    turned by the head's turn since t = 0 about +z, its pitch kept), no trajectories. Frame 0 of a
+    clip is the Scene itself (its positions, a camera without a turn)."""
+    t = np.array([float(t_s)])
+    turn = float(camera_turn_deg(scene, t)[0])
+    lis = listener_positions_m(scene, t)[0]
+    cam = dataclasses.replace(scene.camera)
+    c, s = math.cos(math.radians(turn)), math.sin(math.radians(turn))
+    off = np.asarray(scene.camera.position_m, float)
+    cam.position_m = tuple(float(x) for x in lis + np.array([c * off[0] - s * off[1], s * off[0] + c * off[1], off[2]]))
+    if turn != 0.0:
+        cam.yaw_deg = float(scene.camera.yaw_deg or 0.0) + turn
+    if float(t_s) == 0.0:  # the Scene's own positions, bit for bit
+        objects = [dataclasses.replace(o, motion=None) for o in scene.objects]
+        sources = [dataclasses.replace(src, motion=None) for src in scene.sources]
+    else:
+        objects = [dataclasses.replace(o, position_m=tuple(float(x) for x in object_positions_m(scene, o.id, t)[0]),
+                                       motion=None) for o in scene.objects]
+        sources = [dataclasses.replace(src, position_m=tuple(float(x) for x in source_positions_m(
+            scene, src.id, t)[0]), motion=None) for src in scene.sources]
+    listener = dataclasses.replace(scene.listener, motion=None, turn=None)
+    return dataclasses.replace(scene, camera=cam, listener=listener, objects=objects, sources=sources, video=None)
+
+
+def head_frame(scene, points_m: np.ndarray, t_s: float) -> np.ndarray:
+    """World points (..., 3) at time ``t_s`` in the frame the head carries then: origin at the
+    head centre, axes those of t = 0 turned by the head's turn since t = 0 (at t = 0 the world
+    frame itself, in which a still's angles are given)."""
+    t = np.array([float(t_s)])
+    turn = math.radians(float(camera_turn_deg(scene, t)[0]))
+    rel = np.asarray(points_m, float) - listener_positions_m(scene, t)[0]
+    c, s = math.cos(turn), math.sin(turn)
+    return np.stack([c * rel[..., 0] + s * rel[..., 1], -s * rel[..., 0] + c * rel[..., 1], rel[..., 2]], axis=-1)
+
+
 def check_motion(scene) -> None:
     """(The sampler's Scenes pass it; reading a Scene does not require it, and the helpers above
     anchor every path on the entity's position at t = 0.) PlainError naming the field if a trajectory does not start where its entity is at t = 0, or a
@@ -155,5 +198,6 @@ def check_motion(scene) -> None:
         check(f"sources[{k}]", src.motion, src.position_m)
 
 
-__all__ = ["MotionControl", "RECORD_RATE_HZ", "check_motion", "control_times_s", "head_yaw_deg", "is_static",
-           "listener_positions_m", "motion_control", "motion_record", "object_positions_m", "source_positions_m"]
+__all__ = ["MotionControl", "RECORD_RATE_HZ", "camera_turn_deg", "check_motion", "control_times_s", "frame_scene",
+           "head_frame", "head_yaw_deg", "is_static", "listener_positions_m", "motion_control", "motion_record",
+           "object_positions_m", "source_positions_m"]

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from renderers.acoustic.moving import MOVING_ROOM_TYPES
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.rooms import check_materials
 
@@ -332,18 +333,49 @@ def _cross_checks(r: dict, dists: dict, ctx: _Context, library) -> None:
 
 
 def _check_motion(r: dict, dists: dict, ctx: _Context) -> None:
-    """Moving kinds need a backend whose Scenes are layouts (mesh, diffusion): photos are stills."""
+    """Moving kinds need a backend whose Scenes are layouts (mesh, diffusion): photos are stills;
+    their audio is rendered along the trajectories, which the time-varying renderer does in free
+    field and shoebox rooms, without occlusion and without impulse responses. A clip (``video``)
+    needs the mesh raster, a pinhole camera and at most ``audio.duration`` seconds."""
     from ..core.trajectory import HEAD_TURNS, TRAJECTORIES
     from ..image_backends.mesh import LayoutBackend
 
-    if isinstance(IMAGE_BACKENDS.get(r["image"]["renderer"]), LayoutBackend):
-        return
+    renderer = r["image"]["renderer"]
+    moving_blocks = []
     for block, registry in (("listener.motion", TRAJECTORIES), ("listener.turn", HEAD_TURNS),
                             ("objects.motion", TRAJECTORIES), ("source.motion", TRAJECTORIES)):
         moving = [k for k in support(dists[f"{block}.kind"]) if registry.get(k).moves]
         if moving:
-            ctx.error(tuple(block.split(".")) + ("kind",), f"{moving[0]} motion needs a layout image renderer "
-                      f"(mesh or diffusion), not {r['image']['renderer']}")
+            moving_blocks.append((block, moving[0]))
+    if not isinstance(IMAGE_BACKENDS.get(renderer), LayoutBackend):
+        for block, kind in moving_blocks:
+            ctx.error(tuple(block.split(".")) + ("kind",), f"{kind} motion needs a layout image renderer "
+                      f"(mesh or diffusion), not {renderer}")
+    if moving_blocks:
+        block, kind = moving_blocks[0]
+        rooms = [t for t in support(dists["room.type"]) if t not in MOVING_ROOM_TYPES] \
+            if "room.type" in dists else []
+        if rooms:
+            ctx.error(("room", "type"), f"{rooms[0]} rooms are not rendered with moving sources ({block}: "
+                      f"{kind}); use {' or '.join(MOVING_ROOM_TYPES)}")
+        if r["room"]["occlusion"]:
+            ctx.error(("room", "occlusion"), f"occlusion is not rendered with moving sources ({block}: {kind})")
+        if r["output"]["rirs"]:
+            ctx.error(("output", "rirs"), f"a moving scene ({block}: {kind}) has no fixed impulse responses")
+    video = r.get("video") or {}
+    if video.get("fps") is not None:
+        if renderer != "mesh":
+            ctx.error(("video", "fps"), f"clips are rendered by the mesh image renderer, not {renderer}")
+        if r["camera"]["projection"] != "pinhole":
+            ctx.error(("video", "fps"), f"clips need camera.projection: pinhole, not {r['camera']['projection']}")
+        duration = video.get("duration_s")
+        if duration is not None and duration > r["audio"]["duration"] + 1e-9:
+            ctx.error(("video", "duration_s"), f"{duration} s is longer than audio.duration "
+                      f"({r['audio']['duration']} s)")
+        try:
+            import av  # noqa: F401
+        except ImportError:
+            ctx.error(("video", "fps"), "writing MP4 clips needs PyAV: pip install 'avsim[video]'")
 
 
 def _split_library(r: dict, split, library, ctx: _Context):

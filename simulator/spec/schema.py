@@ -365,6 +365,15 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "rirs": Field(Kind("bool"), False, "Also write the source-to-ear impulse responses (.npz)."),
             "coco": Field(Kind("bool"), True, "Write a COCO-format export (annotations.coco.json)."),
         }),
+        "video": Section("A short clip instead of a still (docs/video.md): frames at `fps` of the moving scene "
+                         "(frame k at t = k / fps), an H.264 MP4 (needs the `video` extra), per-frame instance ids, "
+                         "masks and labels, a DCASE SELD-style CSV, and audio rendered along the trajectories. "
+                         "Needs the mesh image renderer and a pinhole camera.", {
+            "fps": Field(num(0.1, 120.0), None, "Frames per second; null: stills (no clip).", nullable=True),
+            "duration_s": Field(num(0.0, 60.0, ol=True), None, "Clip length, seconds (at most `audio.duration`; "
+                                "default: `audio.duration`).", nullable=True),
+            "depth": Field(Kind("bool"), False, "Also write each frame's depth (16-bit PNG strip, millimetres)."),
+        }),
         "sweep": MapField("Grid of sub-datasets for ablations: `{key.path: [v1, v2], ...}`. Each combination "
                           "becomes a sub-dataset in `<output.dir>/<key>=<value>,.../` with its own resolved spec."),
     })

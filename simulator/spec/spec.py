@@ -77,12 +77,15 @@ STILL_BLOCKS: dict[tuple[str, str], str] = {("source", "motion"): "static", ("ob
 
 def spec_hash(resolved: dict[str, Any], samples: bool = True) -> str:
     """SHA-256 of a resolved spec's canonical JSON, without the output dir (and without
-    ``samples`` when ``samples`` is False) and without :data:`STILL_BLOCKS` that are still."""
+    ``samples`` when ``samples`` is False), without :data:`STILL_BLOCKS` that are still and
+    without the ``video`` block when it asks for no clip."""
     data = copy.deepcopy(resolved)
     for (section, key), still in STILL_BLOCKS.items():
         block = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
         if isinstance(block, dict) and block.get("kind") == still:
             del data[section][key]
+    if isinstance(data.get("video"), dict) and data["video"].get("fps") is None:
+        del data["video"]  # stills: the hash of a spec written before clips existed
     if isinstance(data.get("output"), dict):
         data["output"].pop("dir", None)
     if not samples:
