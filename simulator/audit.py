@@ -17,6 +17,9 @@ What is checked (docs/conditions.md, docs/dataset-format.md):
   target repeats its source and its region (object or disk) and its pixel lies inside that
   region; semantic targets are visible objects; the listed files are the sample's own; the
   stored Scene agrees with the record; negative audio (``negatives[]``) is well formed;
+* floor support (docs/support.md): every object whose Scene says ``support: floor`` has its
+  lowest posed mesh vertex within FLOOR_TOL_M of the room's floor, at t = 0 and along its
+  trajectory (:class:`FloorCheck`; the meshes come from the Scene's library);
 * per condition: the rules of the conditions table (one instance of the audio's category and it
   sounds, a silent semantic object, no object of the audio's category, a disk, silence or noise,
   2-5 instances, off-screen sources, one stem per source, ...), and the sized object's mask area
@@ -54,6 +57,10 @@ from .sinks.folder import DATASET_FORMAT
 ANGLE_TOL_DEG = 1e-6
 LENGTH_TOL_M = 1e-9
 PIXEL_TOL = 1e-6
+#: How far an object with floor support may lie from the floor (its lowest posed vertex), m.
+FLOOR_TOL_M = 0.01
+#: Times (fractions of the clip) at which a moving object on the floor is checked.
+FLOOR_CHECK_TIMES = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass(frozen=True)
@@ -528,6 +535,7 @@ class AuditReport:
     dataset_violations: list[Violation] = field(default_factory=list)
     no_layout: int = 0  # samples dataset.json lists as failed (no valid layout; not in the manifest)
     shortcuts: ShortcutTally = field(default_factory=ShortcutTally)  # no-audio baselines (simulator/shortcuts.py)
+    floor: "FloorCheck" = field(default_factory=lambda: FloorCheck())  # objects with floor support
 
     @property
     def ok(self) -> bool:
@@ -542,6 +550,7 @@ class AuditReport:
             "per_condition": self.per_condition, "violations_per_check": self.violation_counts(),
             "dataset_violations": [dataclasses.asdict(v) for v in self.dataset_violations],
             "no_audio_baselines": self.shortcuts.to_dict(),
+            "floor_support": self.floor.to_dict(),
             "failures": [{"index": f.index, "id": f.id, "condition": f.condition,
                           "violations": [dataclasses.asdict(v) for v in f.violations]} for f in self.failures],
         }
@@ -558,6 +567,9 @@ class AuditReport:
         for v in self.dataset_violations:
             lines.append(f"  dataset: {v}")
         lines.extend(self.shortcuts.summary_lines())
+        if self.floor.objects:
+            lines.append(f"  floor support: {self.floor.objects} objects checked, largest gap to the floor "
+                         f"{1000 * self.floor.largest_gap_m:.3f} mm (tolerance {1000 * FLOOR_TOL_M:.0f} mm)")
         counts = self.violation_counts()
         if counts:
             lines.append("  violations per check: " + ", ".join(f"{k}={n}" for k, n in counts.items()))
@@ -685,6 +697,7 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
         if record is not None:
             condition = record.get("condition", condition)
             problems.extend(audit_record(record))
+            problems.extend(report.floor.check(record))
             report.shortcuts.add(record)
             for key in ("index", "id", "condition", "size_bin", "files"):
                 if entry.get(key) != record.get(key):
@@ -738,6 +751,74 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
                 dv.append(Violation("dataset.coco",
                                     f"the COCO export has {n_images} images for {report.samples} samples"))
     return report
+
+
+# -- floor support ------------------------------------------------------------------------------
+
+@dataclass
+class FloorCheck:
+    """Objects with floor support rest on the floor: each one's lowest posed vertex (its mesh from
+    the Scene's library, posed by position, yaw/pitch/roll and scale) lies within FLOOR_TOL_M of
+    the floor of the Scene's room (its lowest bound, in the head frame), at FLOOR_CHECK_TIMES of
+    the clip. Counts the objects checked and the largest gap found."""
+
+    objects: int = 0
+    largest_gap_m: float = 0.0
+    _libraries: dict = field(default_factory=dict, repr=False)
+    _lowest: dict = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"objects": self.objects, "largest_gap_m": self.largest_gap_m, "tolerance_m": FLOOR_TOL_M}
+
+    def check(self, record: dict[str, Any]) -> list[Violation]:
+        data = record.get("scene")
+        if not isinstance(data, dict) or not any(isinstance(o, dict) and o.get("support") == "floor"
+                                                 for o in data.get("objects", [])):
+            return []
+        try:
+            scene = Scene.from_dict(data)
+        except ValueError:
+            return []  # scene.malformed says so
+        from renderers.acoustic.room_kinds import ROOM_KINDS
+
+        kind = ROOM_KINDS.get(scene.room.type)
+        if not kind.bounded or scene.room.listener_position_m is None:
+            return [Violation("support.floor", f"objects rest on the floor of a {scene.room.type} room, which has none")]
+        floor = float(kind.bounds(scene.room)[0][2] - scene.room.listener_position_m[2])
+        out = []
+        times = np.asarray(FLOOR_CHECK_TIMES, float) * float(scene.audio.duration_s)
+        for obj in scene.objects:
+            if obj.support != "floor":
+                continue
+            try:
+                lowest = self._lowest_offset(scene, obj)
+            except Exception as exc:  # noqa: BLE001 - a mesh that cannot be read is reported, not fatal
+                out.append(Violation("support.floor", f"object {obj.id}: mesh {obj.mesh!r} cannot be read "
+                                     f"({one_line(exc)})"))
+                continue
+            z = scene.object_positions_m(obj.id, times)[:, 2] if obj.motion is not None \
+                else np.asarray([obj.position_m[2]], float)
+            gap = float(np.abs(z + lowest - floor).max())
+            self.objects += 1
+            self.largest_gap_m = max(self.largest_gap_m, gap)
+            if gap > FLOOR_TOL_M:
+                out.append(Violation("support.floor", f"object {obj.id} ({obj.category}) rests {gap * 100:.1f} cm "
+                                     f"off the floor (tolerance {FLOOR_TOL_M * 100:.0f} cm)"))
+        return out
+
+    def _lowest_offset(self, scene: Scene, obj) -> float:
+        """Height of the object's lowest posed vertex below its centre (negative), m."""
+        from .assets.user import open_library
+        from .core.geometry import pose_matrix
+
+        ref = (scene.library.meshes, obj.mesh, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)
+        if ref not in self._lowest:
+            if scene.library.meshes not in self._libraries:
+                self._libraries[scene.library.meshes] = open_library("default", scene.library.meshes)
+            vertices = np.asarray(self._libraries[scene.library.meshes].load_mesh(obj.mesh).vertices, float)
+            pose = pose_matrix((0.0, 0.0, 0.0), obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale)
+            self._lowest[ref] = float((vertices @ pose[:3, :3].T)[:, 2].min())
+        return self._lowest[ref]
 
 
 # -- command line ------------------------------------------------------------------------------

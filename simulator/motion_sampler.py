@@ -11,6 +11,11 @@ below) or comes nearer the head than allowed at any time of the clip (checked ev
 ``CHECK_STEP_S``) is re-drawn (same kind) up to ``MAX_MOTION_DRAWS`` times; if none stays inside,
 the last draw's speeds are scaled down (bisection) to the largest factor that stays inside
 (clipped). A draw of the static kind stores nothing.
+
+An object that rests on the floor (``SceneObject.support == "floor"``, docs/support.md) moves
+horizontally only: its direction's elevation is drawn as usual (so the stream does not depend on
+the support) and replaced by 0, so it stays on the floor for the whole clip (an arc is already
+horizontal); its containment test lifts its points by ``FLOOR_LIFT_M`` off the floor it touches.
 """
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ SOURCE_MARGIN_M = 0.05
 OBJECT_MARGIN_M = 0.05
 #: Nearest a moving source comes to the head centre, m (or its distance at t = 0 if nearer).
 SOURCE_CLEARANCE_M = 0.3
+#: How far an object on the floor is lifted for the containment test, m (more than OBJECT_MARGIN_M).
+FLOOR_LIFT_M = OBJECT_MARGIN_M + 0.01
 
 Inside = Callable[[np.ndarray, float], bool]
 
@@ -104,15 +111,18 @@ def draw_motions(scene: Scene, spec, inside: Inside, object_points: Callable[[in
 
     for obj in scene.objects:
         offsets = checks[obj.id]
+        floor = obj.support == "floor"
+        lift = np.array([0.0, 0.0, FLOOR_LIFT_M if floor else 0.0])
 
-        def object_ok(traj: Trajectory, offsets=offsets) -> bool:
+        def object_ok(traj: Trajectory, offsets=offsets, lift=lift) -> bool:
             pts = traj.position_m(t)[:, None, :] + offsets[None, :, :]
             near0 = float(np.linalg.norm(pts[0], axis=1).min())
-            return inside(pts.reshape(-1, 3), OBJECT_MARGIN_M) and clear_of_head(pts, min(min_object, near0))
+            return inside(pts.reshape(-1, 3) + lift, OBJECT_MARGIN_M) and clear_of_head(pts, min(min_object, near0))
 
         start = tuple(obj.position_m)
+        draw = horizontal(draw_of("objects.motion")) if floor else draw_of("objects.motion")
         obj.motion = _draw(TRAJECTORIES, "objects.motion", spec, rng,
-                           lambda cls, start=start: cls.draw(start, origin, draw_of("objects.motion")), object_ok)
+                           lambda cls, start=start, draw=draw: cls.draw(start, origin, draw), object_ok)
     for src in scene.sources:
         if src.object_id is not None:
             continue  # it moves with its object
@@ -126,6 +136,14 @@ def draw_motions(scene: Scene, spec, inside: Inside, object_points: Callable[[in
         src.motion = _draw(TRAJECTORIES, "source.motion", spec, rng,
                            lambda cls, start=start: cls.draw(start, origin, draw_of("source.motion")), source_ok)
     return scene
+
+
+def horizontal(draw: Callable[[str], object]) -> Callable[[str], object]:
+    """``draw`` with every direction's elevation 0 (drawn all the same, so later draws do not move)."""
+    def flat(key: str):
+        value = draw(key)
+        return 0.0 if key == "elevation_deg" else value
+    return flat
 
 
 def _draw(registry, block: str, spec, rng: np.random.Generator, make, ok) -> Trajectory | None:

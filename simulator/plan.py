@@ -110,7 +110,7 @@ class Plan:
         if category_pool is not None:
             pool = tuple(category_pool(prefix[0], prefix[1], spec.dist(key).values))
             return Choice(pool, tuple(1.0 for _ in pool))
-        args = feasibility_args(spec.resolved, spec.dists)
+        args = feasibility_args(spec.resolved, spec.dists, library)
         pool = tuple(planned_category_pool(library, get_rule(prefix[0]), prefix[1], spec.dist(key).values, *args))
         return Choice(pool, tuple(1.0 for _ in pool))
 

@@ -25,11 +25,36 @@ apart (no visual shortcut: ``simulate audit`` reports the no-audio baselines,
 So every object's pixel, the target's too, is uniform over the image inside ``target.margin``
 conditioned on the layout fitting; the target's is no longer fixed before the others'.
 
+Floor support (``objects.support``; docs/support.md). In a sample whose objects rest on the floor
+(``floor``, or ``auto`` in a bounded room with the mesh raster and a pinhole camera) every object
+is upright (yaw only) and its lowest posed vertex lies exactly at the floor's height; the head
+stays level and the camera (the eyes) is tipped:
+
+* one object drawn uniformly among them whatever its role (from the render seed) anchors the
+  camera (:meth:`Sampler._anchor_camera`): its pixel and area are drawn as above, and the pitch is
+  solved in closed form (:func:`solve_pitch`) so that at its fitted depth it rests on the floor on
+  its drawn pixel; pitch-solve and depth-fit alternate until the depth settles, then the pitch is
+  solved for the last depth. Where the pitch range (``camera.min_pitch_deg``/``max_pitch_deg``)
+  cannot give it its drawn area on its row, it is held at the depth (measured outwards from the
+  nearest the range allows) whose area is nearest the drawn one inside its bin; with none, the
+  attempt is redrawn;
+* every object is then placed as above in the drawn random order, but only its column u is its
+  own: its row follows from its depth, and its depth from its area (it rests on the floor,
+  :func:`floor_row`); the anchor's row is its drawn row. One fitted to a row outside the margin is
+  held on the margin's edge row if its area there is still in its bin
+  (:meth:`Sampler._hold_in_margin`, the anchor's rule). An object whose row falls outside the
+  margin, or that meets another, is moved to another column with another area in its bin (the
+  part of the bin that the floor can show inside the margin, :meth:`Sampler._floor_area`; an
+  object whose bin is not planned and has no such part draws another bin like ``_bin_for``);
+* the plan's check (:mod:`simulator.feasibility`) and the mesh and yaw draws account for how near
+  the floor lets an object come (:class:`simulator.feasibility.FloorReach`).
+
 The refinement is deterministic (no draws from the sample's generator; moves draw from
 generators seeded by the Scene), so the Scene stored after it replays exactly.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from dataclasses import dataclass
@@ -52,7 +77,7 @@ from .core.image import ImageOptions, MeshOptions
 from .core.scene import (TEXTURE_SEEDS, Background, Camera, Lighting, Listener, Manipulations, Negatives,
                          OffscreenNegative, Room, Scene, SceneObject, Source, TargetDisk, Targets, to_plain)
 from .core.size_bins import SIZE_BINS, size_bin_of
-from .feasibility import BIN_EDGE_MARGIN, feasibility_args, feasible, reachable
+from .feasibility import BIN_EDGE_MARGIN, FloorReach, feasibility_args, feasible, focal_px, reachable, uses_floor
 from .motion_sampler import draw_motions
 from .plan import PlanEntry
 from .scene_settings import audio_settings, image_manipulation, library_ref, outputs
@@ -83,6 +108,20 @@ PLACE_ORDER_SALT = 0x9A0E
 LAYOUT_RETRIES = 6
 #: Seeds a retry's pixels and render seed (Sampler.layout) from the first render seed.
 LAYOUT_RETRY_SALT = 0x7E7
+#: Rounds of solving the camera's pitch and fitting the anchor's depth (Sampler._anchor_camera).
+ANCHOR_ROUNDS = 8
+#: The anchor's depth has converged when a round changes it by less than this fraction.
+ANCHOR_TOLERANCE = 1e-4
+#: Seeds the draw of the object that anchors the camera (Sampler._anchor_camera) from the render seed.
+ANCHOR_SALT = 0xA11
+#: Seeds the redraw of an off-screen source that the tipped camera sees (Sampler._follow_camera).
+OFFSCREEN_SALT = 0x0FF5
+#: Depths the anchor tries when its area cannot be had on the floor (Sampler._best_floor_depth).
+FLOOR_DEPTH_STEPS = 10
+FLOOR_DEPTH_STEP = 1.2
+#: How far above the floor an object's vertices are lifted for the inside-the-room test, m (it
+#: rests on the floor, which the room's margin would otherwise count as outside).
+FLOOR_LIFT_M = 0.06
 
 
 class PlacementError(RuntimeError):
@@ -104,6 +143,7 @@ class ObjectIntent:
     area: float
     mesh: MeshAsset
     size_bin: str | None = None
+    depth: float | None = None  # floor support: the depth the camera was anchored at (first try only)
 
 
 @dataclass
@@ -114,6 +154,7 @@ class Draft:
     intents: dict[int, ObjectIntent]  # object id -> intent
     sized_object: int | None  # id of the object whose mask area is controlled (None: no such object)
     cast: Cast
+    floor: bool = False  # objects rest on the floor (objects.support; docs/support.md)
 
 
 class Sampler:
@@ -128,6 +169,8 @@ class Sampler:
         self.categories = list(r["objects"]["categories"])
         self._room_models: dict[str, object] = {}
         self._reach_memo: dict[tuple[str, str], bool] = {}
+        self._floor_in_rooms = uses_floor(r, True, library, spec.dists)  # objects.support in a bounded room
+        self._lowest: dict[tuple, float] = {}
 
     def draft(self, entry: PlanEntry, attempt: int) -> Draft:
         """Draw a Scene for ``entry`` (objects at their first-guess depths)."""
@@ -143,6 +186,10 @@ class Sampler:
                             yaw_deg=float(spec.sample("listener.yaw_deg", rng)),
                             pitch_deg=float(spec.sample("listener.pitch_deg", rng)))
         room = self._draw_room(rng)
+        floor = self._floor_in_rooms and ROOM_KINDS.get(room.type).bounded
+        if floor:
+            camera.pitch_deg = 0.0  # solved in layout (_anchor_camera)
+        floor_reach = self._floor_reach(camera, room) if floor else None
         background = Background(color=tuple(spec.sample("background.color", rng)),
                                 kind=spec.sample("background.kind", rng))
         if background.kind in ("backdrop", "room"):
@@ -157,7 +204,10 @@ class Sampler:
         reach = self._reach(room)
         option = lambda key: self._option(entry.condition, key, rng)  # noqa: E731
         cast = rule.cast(CastContext(rng, entry.category, entry.size_bin, count, self.categories, option,
-                                     lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg, reach),
+                                     # on the floor: the plan's own test (the sample's camera may be higher
+                                     # or wider than the narrowest the plan allows for; a miss is redrawn)
+                                     (lambda c: self._reaches(c, entry.size_bin)) if floor else
+                                     (lambda c: self._reachable(c, entry.size_bin, camera.hfov_deg, reach)),
                                      reaches=self._reaches, draw_bin=lambda: self.spec.sample("target.size_bin", rng)))
 
         pin = cam.pinhole(camera)
@@ -170,11 +220,15 @@ class Sampler:
             size_bin = slot.size_bin or slot.bin or self._bin_for(slot.category, rng)
             area = self._bin_area(size_bin or next(iter(self._bin_weights)), rng)
             u, v = self._target_pixel(rng)
-            mesh, yaw = self._mesh_and_yaw(slot.category, area, camera.hfov_deg, reach, rng)
+            # on the floor the anchor may be held farther than its area asks (_tip_for), keeping its bin:
+            # the mesh and yaw must reach the bin's lowest drawn area, as the plan's test asks
+            need = self._bin_low(size_bin) if floor and size_bin is not None else area
+            mesh, yaw = self._mesh_and_yaw(slot.category, need, camera.hfov_deg, reach, rng, floor_reach)
             depth = initial_depth(self.library.silhouette(mesh), yaw, area, pin)
             position = tuple(float(x) for x in pin.unproject(u, v, depth))
             objects.append(SceneObject(id=k + 1, category=slot.category, mesh=mesh.key, position_m=position,
-                                       yaw_deg=yaw, sounding=slot.sounding, role=slot.role))
+                                       yaw_deg=yaw, sounding=slot.sounding, role=slot.role,
+                                       support="floor" if floor else None))
             intents[k + 1] = ObjectIntent(u, v, area, mesh, size_bin)
 
         sources: list[Source] = []
@@ -219,7 +273,7 @@ class Sampler:
                       background=background, lighting=lighting, manipulations=manipulations,
                       render_seed=int(rng.integers(2**31)), image=self.image_options, library=library_ref(r),
                       outputs=outputs(r))
-        return Draft(scene, intents, sized, cast)
+        return Draft(scene, intents, sized, cast, floor)
 
     # -- draws ---------------------------------------------------------------------------------
     def _draw_room(self, rng: np.random.Generator) -> Room:
@@ -313,9 +367,9 @@ class Sampler:
         key = (category, size_bin)
         if key not in self._reach_memo:
             r = self.spec.resolved
-            args = feasibility_args(r, self.spec.dists)
+            args = feasibility_args(r, self.spec.dists, self.library)
             self._reach_memo[key] = feasible(self.library, category, size_bin, args[0], args[1], args[2], args[3],
-                                             args[4], args[5])
+                                             args[4], args[5], args[6])
         return self._reach_memo[key]
 
     def _bin_for(self, category: str, rng: np.random.Generator) -> str | None:
@@ -329,20 +383,26 @@ class Sampler:
         p = np.asarray([weights[b] for b in bins], float)
         return bins[int(rng.choice(len(bins), p=p / p.sum()))]
 
-    def _reachable(self, category: str, size_bin: str, hfov_deg: float, reach: float) -> bool:
+    def _reachable(self, category: str, size_bin: str, hfov_deg: float, reach: float,
+                   floor: FloorReach | None = None) -> bool:
         r = self.spec.resolved
         return feasible(self.library, category, size_bin, r["objects"]["min_distance_m"], hfov_deg, self.width,
-                        self.height, r["target"]["min_area_fraction"], reach)
+                        self.height, r["target"]["min_area_fraction"], reach, floor)
 
-    def _mesh_and_yaw(self, category: str, area: float, hfov_deg: float, reach: float, rng: np.random.Generator):
+    def _mesh_and_yaw(self, category: str, area: float, hfov_deg: float, reach: float, rng: np.random.Generator,
+                      floor: FloorReach | None = None):
         """A mesh of the category and a yaw at which it can cover ``area`` of the image without
-        coming closer than objects.min_distance_m (yaw redrawn up to MAX_YAW_DRAWS times)."""
+        coming closer than objects.min_distance_m, or than the floor allows (``floor``) (yaw
+        redrawn up to MAX_YAW_DRAWS times)."""
         min_dist = self.spec.resolved["objects"]["min_distance_m"]
         max_dist = reach
 
         def fits(m, yaw):
             return reachable(self.library.silhouette(m), yaw, area, min_dist, hfov_deg, self.width, self.height,
-                             max_dist, m.radius_m)
+                             max_dist, m.radius_m,
+                             floor.min_depth_m(float(m.size_m[2])) if floor is not None else 0.0,
+                             (lambda d, f: floor.visible_factor(float(m.size_m[2]), d, f)) if floor is not None
+                             else None)
 
         assets = self.library.meshes[category]
         if all(m.silhouette is not None for m in assets):
@@ -429,13 +489,16 @@ class Sampler:
         layout that fails (PlacementError) is placed again up to LAYOUT_RETRIES times, each object
         at a fresh pixel (uniform inside ``target.margin``) and first-guess depth, with a fresh
         render seed (so a fresh placing order); the objects, their size bins, areas, meshes and
-        yaws stay. The last failure is raised (the sample is redrawn)."""
+        yaws stay. The last failure is raised (the sample is redrawn). With floor support the
+        camera is tipped first (:meth:`_anchor_camera`), on every try."""
         retries = LAYOUT_RETRIES if self.spec.resolved["objects"]["unplaceable"] == "redraw" else 0
         first_seed = draft.scene.render_seed
         for retry in range(retries + 1):
             if retry:
                 self._fresh_pixels(draft, np.random.Generator(np.random.PCG64([first_seed, LAYOUT_RETRY_SALT, retry])))
             try:
+                if draft.floor:
+                    self._anchor_camera(draft, measure_areas)
                 scene = self.place(draft, measure_areas)
                 scene = self.settle_visibility(draft, scene, instance_ids, amodal, measure_areas)
                 return draw_motions(scene, self.spec, self._inside_room_fn(scene.room),   # trajectories (t = 0 kept)
@@ -453,6 +516,7 @@ class Sampler:
         for obj in scene.objects:
             intent = draft.intents[obj.id]
             intent.u, intent.v = self._target_pixel(rng)
+            intent.depth = None
             depth = initial_depth(self.library.silhouette(intent.mesh), obj.yaw_deg, intent.area, pin)
             obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
 
@@ -535,8 +599,46 @@ class Sampler:
         of those visible at their pixels."""
         if not ids:
             return []
-        return list(fit_depths(scene, {oid: draft.intents[oid] for oid in ids}, cam.pinhole(scene.camera),
-                               measure_areas))
+        pin = cam.pinhole(scene.camera)
+        if not draft.floor:
+            return list(fit_depths(scene, {oid: draft.intents[oid] for oid in ids}, pin, measure_areas))
+        # on the floor its row follows from its depth
+        place = lambda oid, depth: self._on_floor(scene, scene.object_by_id(oid), pin,  # noqa: E731
+                                                  draft.intents[oid], depth)
+        fitted = fit_depths(scene, {oid: draft.intents[oid] for oid in ids}, pin, measure_areas, place=place)
+        self._hold_in_margin(scene, draft, fitted, pin, measure_areas)
+        return list(fitted)
+
+    def _hold_in_margin(self, scene: Scene, draft: Draft, fitted: dict[int, float], pin,
+                        measure_areas: Callable[[Scene, list[int]], dict[int, float]]) -> None:
+        """The anchor's rule (:meth:`_tip_for`) for every object on the floor: one whose fitted
+        depth puts it on a row outside ``target.margin`` is held on the margin's edge row and
+        keeps the area it has there if that is inside its bin (else it stays out, and is moved)."""
+        m = self.spec.resolved["target"]["margin"]
+        held: dict[int, tuple[float, tuple]] = {}
+        for oid, depth in fitted.items():
+            obj, intent = scene.object_by_id(oid), draft.intents[oid]
+            if m * self.height <= intent.v <= (1 - m) * self.height:
+                continue
+            drop = float(pin.position[2]) - self._rest_z(scene.room, obj)
+            edge = (1 - m) * self.height if intent.v > (1 - m) * self.height else m * self.height
+            depth_at_edge = floor_depth(pin, drop, edge)
+            if not np.isfinite(depth_at_edge):
+                continue
+            held[oid] = (intent.v, obj.position_m)
+            obj.position_m = self._on_floor(scene, obj, pin, intent, depth_at_edge)
+            intent.v = float(np.clip(intent.v, m * self.height, (1 - m) * self.height))  # rounding
+        if not held:
+            return
+        areas = measure_areas(scene, sorted(held))
+        for oid, (v, position) in held.items():
+            intent = draft.intents[oid]
+            if areas[oid] > 0 and (intent.size_bin is None or self._area_in_bin(areas[oid], intent.size_bin)):
+                intent.area = float(areas[oid])
+                fitted[oid] = float(pin.to_camera(np.asarray(scene.object_by_id(oid).position_m))[0])
+            else:  # back where the fit put it (outside the margin: it is moved)
+                intent.v = v
+                scene.object_by_id(oid).position_m = position
 
     def _misfit(self, scene: Scene, draft: Draft, oid: int, others: set[int]) -> str | None:
         """Why object ``oid`` cannot stay where it is (nearer than objects.min_distance_m, farther
@@ -547,7 +649,14 @@ class Sampler:
         vertices = self._posed_vertices(obj)
         dist = np.linalg.norm(vertices, axis=1)
         near, far = float(dist.min()), float(dist.max())
-        if near < r["min_distance_m"] or far > r["max_distance_m"] or not self._inside_room(scene.room, vertices):
+        floor = obj.support == "floor"
+        if floor:  # its row follows from its depth: it must lie inside the margin like a drawn one
+            m = self.spec.resolved["target"]["margin"]
+            v = draft.intents[oid].v
+            if not m * self.height - 1e-6 <= v <= (1 - m) * self.height + 1e-6:
+                return f"rests on the floor at row {v:.1f}, outside the image's margin"
+        inside = self._inside_room(scene.room, vertices + np.array([0.0, 0.0, FLOOR_LIFT_M]) if floor else vertices)
+        if near < r["min_distance_m"] or far > r["max_distance_m"] or not inside:
             return f"spans {near:.2f}-{far:.2f} m: too near, too far or outside the room"
         box = self._box(obj, draft.intents[oid].mesh)
         for other in sorted(others):
@@ -566,7 +675,13 @@ class Sampler:
                   salt: int = 0) -> bool:
         """Put object ``oid`` at its first-guess depth on its drawn pixel (if ``first_try_drawn``)
         or on other pixels drawn from a generator seeded by the Scene, until it fits
-        (:meth:`_misfit` against ``kept``). False if no pixel worked (the object is left out)."""
+        (:meth:`_misfit` against ``kept``). False if no pixel worked (the object is left out).
+
+        With floor support only the column u is drawn: the row follows from the depth (the object
+        rests on the floor, :meth:`_on_floor`), and the depth from the area, so another pixel also
+        draws another area in the object's size bin, uniform over the areas whose first-guess depth
+        puts it on a row inside the margin, or, for an object whose bin is not planned and cannot
+        be on such a row, another bin (:meth:`_floor_area`)."""
         obj = scene.object_by_id(oid)
         intent = draft.intents[oid]
         pin = cam.pinhole(scene.camera)
@@ -575,10 +690,212 @@ class Sampler:
         for trial in range(MAX_RELOCATIONS + 1):
             if trial or not first_try_drawn:
                 intent.u, intent.v = self._target_pixel(pixels)
-            obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
+                if draft.floor:
+                    intent.depth = None
+                    if intent.size_bin is not None:
+                        intent.size_bin, intent.area = self._floor_area(scene, obj, intent, pin, pixels,
+                                                                        keep_bin=oid == draft.sized_object)
+            if draft.floor:
+                depth = intent.depth if intent.depth is not None else initial_depth(
+                    self.library.silhouette(intent.mesh), obj.yaw_deg, intent.area, pin)
+                obj.position_m = self._on_floor(scene, obj, pin, intent, depth)
+            else:
+                obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
             if self._misfit(scene, draft, oid, kept) is None:
                 return True
         return False
+
+    # -- floor support (docs/support.md) -------------------------------------------------------
+    def _floor_z(self, room: Room) -> float:
+        """Height of the room's floor in the world (head) frame, m."""
+        lo, _ = ROOM_KINDS.get(room.type).bounds(room)
+        return float(lo[2] - room.listener_position_m[2])
+
+    def _floor_reach(self, camera: Camera, room: Room) -> FloorReach:
+        """How near the floor lets an object come in this sample (:class:`FloorReach`)."""
+        c = self.spec.resolved["camera"]
+        f = focal_px(camera.hfov_deg, self.width)
+        row = float(np.degrees(np.arctan((0.5 - self.spec.resolved["target"]["margin"]) * self.height / f)))
+        return FloorReach(float(camera.position_m[2]) - self._floor_z(room), float(c["max_pitch_deg"]), row,
+                          self.spec.resolved["target"]["margin"] * self.height)
+
+    def _rest_z(self, room: Room, obj: SceneObject) -> float:
+        """The height (world frame) of the object's centre when its lowest posed vertex touches
+        the floor."""
+        key = (obj.mesh, obj.pitch_deg, obj.roll_deg, obj.scale)  # yaw turns about +z: heights stay
+        if key not in self._lowest:
+            vertices = np.asarray(self.library.load_mesh(obj.mesh).vertices, float)
+            pose = pose_matrix((0.0, 0.0, 0.0), 0.0, obj.pitch_deg, obj.roll_deg, obj.scale)
+            self._lowest[key] = float((vertices @ pose[:3, :3].T)[:, 2].min())
+        return self._floor_z(room) - self._lowest[key]
+
+    def _on_floor(self, scene: Scene, obj: SceneObject, pin, intent: ObjectIntent,
+                  depth: float) -> tuple[float, float, float]:
+        """The position at which the object, at ``depth`` (m along the optical axis) and in column
+        ``intent.u``, rests on the floor; its row is stored in ``intent.v`` (:func:`floor_row`)."""
+        rest = self._rest_z(scene.room, obj)
+        intent.v = floor_row(pin, float(pin.position[2]) - rest, depth)
+        p = pin.unproject(intent.u, intent.v, depth)
+        return float(p[0]), float(p[1]), rest  # exactly on the floor
+
+    def _anchor_camera(self, draft: Draft, measure_areas: Callable[[Scene, list[int]], dict[int, float]]) -> None:
+        """Tip the camera (``camera.pitch_deg``) so that one object, drawn uniformly among them
+        from the render seed whatever its role (the anchor), at its drawn pixel and fitted to its
+        drawn area, rests on the floor. (Anchoring on the sized object always would favour it: the
+        camera adapts to it, so it could be large anywhere in the image while the others, whose
+        rows follow from their depths, can be large only low in the image; the no-audio baselines
+        ``largest`` and ``nearest`` then found the sounding object above chance.)
+
+        The fitted depth depends a little on the pitch (the object stays upright, so a tipped
+        camera sees more of its top): the pitch is solved for the depth (:func:`solve_pitch`), the
+        depth refitted at that pitch, and so on until the depth settles (ANCHOR_ROUNDS). The last
+        pitch is solved for the last depth, so the object lies on the floor exactly and on its
+        drawn pixel. A pitch outside ``camera.min_pitch_deg``..``max_pitch_deg`` (or none: the
+        object cannot be that near below the camera) raises PlacementError (redrawn)."""
+        scene, camera = draft.scene, draft.scene.camera
+        level = cam.pinhole(dataclasses.replace(camera, pitch_deg=0.0))
+        camera.pitch_deg = 0.0
+        if draft.intents:  # drawn whatever its role, so no role alone gets the camera's favour
+            ids = sorted(draft.intents)
+            oid = ids[int(np.random.Generator(np.random.PCG64([scene.render_seed, ANCHOR_SALT])).integers(len(ids)))]
+            self._tip_for(draft, oid, measure_areas)
+        self._follow_camera(draft, level)
+
+    def _follow_camera(self, draft: Draft, level) -> None:
+        """After tipping: a point source stays on its disk's pixel at its depth (drawn for the
+        ``level`` camera), and an off-screen source that the tipped camera sees is drawn again
+        (from a generator seeded by the Scene) in its region."""
+        scene = draft.scene
+        disks = {d.source_id: d for d in scene.targets.disks}
+        offscreen = [(s, draft.cast.sources[s.id - 1].region) for s in scene.sources if s.placement == "offscreen"]
+        neg = scene.manipulations.negatives
+        if neg is not None and neg.offscreen is not None:
+            offscreen.append((neg.offscreen.source, neg.offscreen.region))
+        for src in scene.sources:
+            if src.placement == "point" and src.id in disks:
+                d = disks[src.id]
+                depth = float(level.to_camera(np.asarray(src.position_m, float))[0])
+                src.position_m = cam.source_at_pixel(scene.camera, d.u, d.v, depth)
+        pin = cam.pinhole(scene.camera)
+        for k, (src, region) in enumerate(offscreen):
+            if cam.source_on_screen(scene.camera, src.position_m) or bool(pin.in_view(np.asarray(src.position_m))):
+                rng = np.random.Generator(np.random.PCG64([scene.render_seed, OFFSCREEN_SALT, k]))
+                distance = float(np.linalg.norm(src.position_m))
+                src.position_m = self._offscreen_position(scene.camera, scene.room, region, distance, rng)
+
+    def _tip_for(self, draft: Draft, oid: int, measure_areas) -> None:
+        """:meth:`_anchor_camera` for object ``oid``."""
+        scene, camera = draft.scene, draft.scene.camera
+        c = self.spec.resolved["camera"]
+        obj, intent = scene.object_by_id(oid), draft.intents[oid]
+        drop = float(camera.position_m[2]) - self._rest_z(scene.room, obj)
+        near, far = depth_range(cam.pinhole(camera), intent.v, drop, c["min_pitch_deg"], c["max_pitch_deg"])
+        if not near <= far:
+            raise PlacementError(f"no camera pitch in [{c['min_pitch_deg']}, {c['max_pitch_deg']}] shows the floor "
+                                 f"at row {intent.v:.1f}")
+
+        def tip(depth: float):
+            pitch = solve_pitch(cam.pinhole(camera), intent.v, depth, drop)
+            camera.pitch_deg = float(np.clip(pitch, c["min_pitch_deg"], c["max_pitch_deg"]))
+            return cam.pinhole(camera)
+
+        depth = initial_depth(self.library.silhouette(intent.mesh), obj.yaw_deg, intent.area, cam.pinhole(camera))
+        for _ in range(ANCHOR_ROUNDS):
+            held = min(max(depth, near), far)
+            pin = tip(held)
+            obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, held))
+            fitted = fit_depths(scene, {oid: intent}, pin, measure_areas)
+            if oid not in fitted:
+                raise PlacementError(f"object {oid} is not in view at its pixel")
+            depth, previous = fitted[oid], depth
+            if abs(depth - previous) <= ANCHOR_TOLERANCE * previous:
+                break
+        held = min(max(depth, near), far)
+        if held != depth:  # the floor cannot hold it at the depth its area asks on this row
+            held, area = self._best_floor_depth(scene, oid, intent, near, far, tip, measure_areas)
+            intent.area = area  # it keeps the area it has there, in its bin
+        pin = tip(held)
+        intent.depth = held
+        v = intent.v
+        obj.position_m = self._on_floor(scene, obj, pin, intent, held)
+        intent.v = v  # the drawn row (the floor's row differs by rounding only)
+
+    def _best_floor_depth(self, scene: Scene, oid: int, intent: ObjectIntent, near: float, far: float, tip,
+                          measure_areas) -> tuple[float, float]:
+        """The anchor's depth when its drawn area cannot be had on the floor on its row: seen from
+        ever higher above as it comes nearer, an upright object may even shrink, so the depths
+        ``near * FLOOR_DEPTH_STEP**k`` (up to ``far``) are measured, each with its pitch, and the
+        one whose area is nearest the drawn one (in ratio) among those inside the object's bin is
+        taken; PlacementError if none is."""
+        obj = scene.object_by_id(oid)
+        best = None
+        for k in range(FLOOR_DEPTH_STEPS):
+            depth = near * FLOOR_DEPTH_STEP ** k
+            if depth > far:
+                break
+            pin = tip(depth)
+            obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, depth))
+            area = float(measure_areas(scene, [oid])[oid])
+            if area > 0 and (intent.size_bin is None or self._area_in_bin(area, intent.size_bin)):
+                miss = abs(np.log(area / intent.area))
+                if best is None or miss < best[0]:
+                    best = (miss, depth, area)
+        if best is None:
+            raise PlacementError(f"object {oid} cannot rest on the floor at row {intent.v:.1f} inside "
+                                 f"{intent.size_bin}")
+        return best[1], best[2]
+
+    def _floor_area(self, scene: Scene, obj: SceneObject, intent: ObjectIntent, pin, rng: np.random.Generator,
+                    keep_bin: bool) -> tuple[str, float]:
+        """A size bin and an area for an object on the floor: the area uniform over the part of the
+        bin (as :meth:`_bin_area`) whose first-guess depth (:func:`initial_depth`) puts the object
+        on the floor on a row inside ``target.margin`` at the camera's pitch. When no part of its
+        bin does, an object whose bin is not planned (``keep_bin`` False: not the sized object)
+        draws another bin as :meth:`_bin_for` does (``target.size_bin``'s weights over the bins its
+        category reaches), among those with such a part; otherwise it keeps its bin and the area
+        is drawn over the whole bin (it will not fit: another pixel is tried)."""
+        m = self.spec.resolved["target"]["margin"]
+        drop = float(pin.position[2]) - self._rest_z(scene.room, obj)
+        silhouette, _ = at_yaw(self.library.silhouette(intent.mesh), obj.yaw_deg)
+        scale = silhouette * pin.focal_px ** 2 / (pin.width * pin.height)  # area = scale / depth**2
+        depths = [floor_depth(pin, drop, v) for v in (m * self.height, (1 - m) * self.height)]
+        # and no farther than the room ahead lets it be (its far side short of the wall ahead)
+        pitch = np.radians(float(pin.pitch_deg))
+        ahead = self._reach(scene.room) - intent.mesh.radius_m
+        near = min(depths)
+        far = min(max(depths), max(ahead, 0.0) * np.cos(pitch) + drop * np.sin(pitch))
+        window = [scale / far ** 2, scale / near ** 2] if 0.0 < near <= far else [np.inf, np.inf]
+
+        def part(size_bin: str) -> tuple[float, float] | None:
+            lo, hi = SIZE_BINS[size_bin]
+            lo = max(lo, self.spec.resolved["target"]["min_area_fraction"]) * (1 + BIN_EDGE_MARGIN)
+            a, b = max(lo, window[0]), min(hi * (1 - BIN_EDGE_MARGIN), window[1])
+            return (a, b) if a < b else None
+
+        size_bin = intent.size_bin
+        if part(size_bin) is None and not keep_bin:
+            weights = {b: w for b, w in self._bin_weights.items()
+                       if w > 0 and part(b) is not None and self._reaches(obj.category, b)}
+            if weights:
+                bins = list(weights)
+                p = np.asarray([weights[b] for b in bins], float)
+                size_bin = bins[int(rng.choice(len(bins), p=p / p.sum()))]
+        span = part(size_bin)
+        if span is None:
+            lo, hi = SIZE_BINS[size_bin]
+            span = (max(lo, self.spec.resolved["target"]["min_area_fraction"]) * (1 + BIN_EDGE_MARGIN),
+                    hi * (1 - BIN_EDGE_MARGIN))
+        return size_bin, float(rng.uniform(*span))
+
+    def _bin_low(self, size_bin: str) -> float:
+        """The lowest area :meth:`_bin_area` draws in ``size_bin``."""
+        return max(SIZE_BINS[size_bin][0], self.spec.resolved["target"]["min_area_fraction"]) * (1 + BIN_EDGE_MARGIN)
+
+    def _area_in_bin(self, area: float, size_bin: str) -> bool:
+        """Is ``area`` inside the part of ``size_bin`` the sampler draws areas from (:meth:`_bin_area`)?"""
+        lo, hi = SIZE_BINS[size_bin]
+        lo = max(lo, self.spec.resolved["target"]["min_area_fraction"])
+        return lo * (1 + BIN_EDGE_MARGIN) <= area <= hi * (1 - BIN_EDGE_MARGIN)
 
     def _keep(self, scene: Scene, draft: Draft, kept: set[int]) -> None:
         """Leave out the objects not in ``kept`` (PlacementError if the condition needs one: the
@@ -620,20 +937,23 @@ def initial_depth(silhouette: dict, yaw_deg: float, area_fraction: float, pin) -
 
 def fit_depths(scene: Scene, intents: dict[int, ObjectIntent], pin,
                measure_areas: Callable[[Scene, list[int]], dict[int, float]], tolerance: float = 0.04,
-               iterations: int = 6) -> dict[int, float]:
+               iterations: int = 6, place: Callable[[int, float], tuple] | None = None) -> dict[int, float]:
     """Move each listed object along its pixel's ray until its silhouette covers its intended
     area (within ``tolerance``, relative); all objects still off are measured together in one
     call per iteration. Returns the depths (metres along +x) of the objects it could fit; one
-    not in view at its pixel is left out.
+    not in view at its pixel is left out. ``place(id, depth)``: the object's position at a depth
+    instead (floor support: along the floor, its row following its depth).
 
     Area scales as 1/depth**2, so each step multiplies depth by sqrt(measured / wanted).
     """
+    if place is None:
+        place = lambda oid, depth: tuple(  # noqa: E731
+            float(x) for x in pin.unproject(intents[oid].u, intents[oid].v, depth))
     depths = {oid: float(pin.to_camera(np.asarray(scene.object_by_id(oid).position_m))[0]) for oid in intents}
     todo = list(intents)
     for _ in range(iterations):
         for oid in todo:
-            scene.object_by_id(oid).position_m = tuple(
-                float(x) for x in pin.unproject(intents[oid].u, intents[oid].v, depths[oid]))
+            scene.object_by_id(oid).position_m = place(oid, depths[oid])
         if not todo:
             break
         areas = measure_areas(scene, todo)
@@ -648,9 +968,57 @@ def fit_depths(scene: Scene, intents: dict[int, ObjectIntent], pin,
             else:
                 depths[oid] *= float(np.sqrt(ratio))
     for oid in todo:
-        scene.object_by_id(oid).position_m = tuple(
-            float(x) for x in pin.unproject(intents[oid].u, intents[oid].v, depths[oid]))
+        scene.object_by_id(oid).position_m = place(oid, depths[oid])
     return depths
+
+
+def solve_pitch(pin, v: float, depth: float, drop: float) -> float | None:
+    """The camera pitch (degrees, positive looking down) at which the point at row ``v`` and
+    ``depth`` (m along the optical axis) lies ``drop`` metres below the camera, or None if no
+    pitch does. With t = (v - cy) / f = tan(a), the point is ``depth * (sin(p) + cos(p) t)``
+    below the camera, i.e. ``depth * sin(p + a) / cos(a)``, so ``p = asin(drop cos(a) / depth) - a``
+    (the branch with the point in front of the camera). The column and the camera's yaw do not
+    matter."""
+    alpha = float(np.arctan((v - pin.principal_point[1]) / pin.focal_px))
+    s = drop * np.cos(alpha) / depth
+    if not -1.0 <= s <= 1.0:
+        return None
+    return float(np.degrees(np.arcsin(s) - alpha))
+
+
+def depth_range(pin, v: float, drop: float, min_pitch_deg: float, max_pitch_deg: float) -> tuple[float, float]:
+    """The depths (m along the optical axis) at which a point ``drop`` metres below the camera can
+    be seen at row ``v`` with a pitch in [min_pitch_deg, max_pitch_deg] (:func:`solve_pitch`: the
+    ray's angle below the horizontal, pitch + a, sets ``depth = drop cos(a) / sin(pitch + a)``);
+    (inf, 0) if none."""
+    alpha = float(np.arctan((v - pin.principal_point[1]) / pin.focal_px))
+    lo, hi = np.radians(min_pitch_deg) + alpha, np.radians(max_pitch_deg) + alpha
+    lo, hi = max(lo, -0.5 * np.pi), min(hi, 0.5 * np.pi)
+    if drop == 0.0:
+        return (0.0, float("inf")) if lo <= 0.0 <= hi else (float("inf"), 0.0)
+    if drop < 0.0:   # above the camera: the ray must rise
+        lo, hi = -hi, -lo
+    if hi <= 0.0:
+        return float("inf"), 0.0
+    near = abs(drop) * np.cos(alpha) / np.sin(hi)
+    far = abs(drop) * np.cos(alpha) / np.sin(lo) if lo > 0.0 else float("inf")
+    return float(near), float(far)
+
+
+def floor_depth(pin, drop: float, v: float) -> float:
+    """The depth (m along the optical axis) at which a point ``drop`` metres below the camera is
+    seen on row ``v``, for the camera's pitch (inverse of :func:`floor_row`); inf where that row
+    never shows such a point."""
+    p = np.radians(float(pin.pitch_deg))
+    k = (v - pin.principal_point[1]) / pin.focal_px * np.cos(p) + np.sin(p)  # drop / depth
+    return float(drop / k) if k != 0.0 and drop / k > 0.0 else float("inf")
+
+
+def floor_row(pin, drop: float, depth: float) -> float:
+    """The row v at which a point ``drop`` metres below the camera is seen at ``depth`` (m along
+    the optical axis), for the camera's pitch (the inverse of :func:`solve_pitch`)."""
+    p = np.radians(float(pin.pitch_deg))
+    return float(pin.principal_point[1] + pin.focal_px * (drop / depth - np.sin(p)) / np.cos(p))
 
 
 def _keeps_visibility(ids: np.ndarray, amodal: np.ndarray, oid: int, size_bin: str | None,

@@ -67,10 +67,7 @@ def checks(rec: dict) -> set[str]:
 # -- helpers that corrupt a record consistently (so only the intended invariant breaks) -----------
 
 def _camera(rec) -> Camera:
-    c = rec["camera"]
-    return Camera(width=c["width"], height=c["height"], hfov_deg=c["hfov_deg"], position_m=tuple(c["position_m"]),
-                  projection=c["projection"], viewing_distance_m=c["viewing_distance_m"],
-                  pixels_per_inch=c["pixels_per_inch"], depth_scale=c["depth_scale"])
+    return cam.camera_from_record(rec["camera"])  # a tipped camera (floor support) keeps its pitch
 
 
 def _angles(p) -> dict:

@@ -15,7 +15,7 @@ class Rle(TypedDict):
     counts: str
 
 
-class CameraRecord(TypedDict):
+class _CameraBase(TypedDict):
     width: int
     height: int
     hfov_deg: float
@@ -25,6 +25,11 @@ class CameraRecord(TypedDict):
     pixels_per_inch: float
     depth_scale: float
     intrinsics: list[list[float]]  # 3x3 K
+
+
+class CameraRecord(_CameraBase, total=False):
+    yaw_deg: float             # a turned camera (absent when along +x)
+    pitch_deg: float           # a tipped camera, positive looking down (floor support, docs/support.md)
 
 
 class _ObjectBase(TypedDict):

@@ -162,7 +162,9 @@ class SceneObject:
     ``id`` is the instance id written in the instance-id image (1-based; 0 is background).
     ``mesh`` is the asset key of its mesh; an object of a photo has none and names its COCO
     annotation in ``photo_annotation`` instead. ``motion``: how its centre moves during the clip
-    (translation only, its orientation kept; None: static).
+    (translation only, its orientation kept; None: static). ``support``: ``floor`` when the object
+    rests on the room's floor (its lowest posed vertex at the floor's height, upright, moving
+    horizontally only; docs/support.md), absent (None) when it is placed free.
     """
 
     id: int = bounded(1, MAX_OBJECT_ID)
@@ -177,6 +179,7 @@ class SceneObject:
     role: str = "distractor"
     photo_annotation: int | None = bounded(0, 2**63 - 1, None)
     motion: Trajectory | None = omitted_if_none()
+    support: str | None = field(default=None, metadata={"omit_none": True, "choices": ("floor",)})
 
 
 @dataclass

@@ -197,6 +197,17 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "pixels_per_inch": Field(num(1.0, 1000.0), 90.0, "Screen mode: screen pixel density."),
             "depth_scale": Field(num(0.0, 10.0), 0.5, "Screen mode: metres behind the screen per unit of "
                                  "depth (metric depth of the source pixel, metres)."),
+            "min_pitch_deg": Field(num(-89.0, 89.0), -20.0, "Floor support (`objects.support`): the camera's "
+                                   "lowest pitch, degrees (negative: looking up). The camera is tipped so that "
+                                   "one object (drawn whatever its role), at its drawn pixel and size, rests on "
+                                   "the floor "
+                                   "(docs/support.md); where its drawn area would need a pitch outside "
+                                   "[min_pitch_deg, max_pitch_deg] it is held at the depth the range allows if its "
+                                   "size bin still holds there, else the layout is redrawn. The head (audio) stays "
+                                   "level."),
+            "max_pitch_deg": Field(num(-89.0, 89.0), 60.0, "Floor support: the camera's highest pitch, degrees "
+                                   "(positive: looking down). It also bounds how near an object may rest on the "
+                                   "floor, so which categories can fill which size bins (the plan's check)."),
         }),
         "listener": Section("The listener's head at the origin.", {
             "head": Field(enum(*HEADS.names()), "spaced",
@@ -269,6 +280,15 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
                                  "come out rarer; `redraw` places the same objects again at fresh pixels (up to 6 "
                                  "times) and then redraws the sample, so the image holds `count` objects more often "
                                  "(about 40 % slower on the main job; docs/conditions.md)."),
+            "support": Field(enum("auto", "floor", "free"), "auto",
+                             "What holds the objects up: `floor` (each rests on the room's floor, upright, yaw "
+                             "only; the camera at the head is tipped so that size bins and uniform pixels hold, "
+                             "`camera.min_pitch_deg`/`max_pitch_deg`; docs/support.md), `free` (placed "
+                             "by pixel and size alone, in mid-air if need be) or `auto`: `floor` in a bounded "
+                             "room (shoebox, polyhedron) with the mesh raster and a pinhole camera, when every "
+                             "condition and size bin can still be planned on the floor; `free` otherwise (free "
+                             "field, screen projection, photos, depth objects, diffusion). "
+                             "`floor` needs a bounded room; objects on the floor move horizontally only."),
             "motion": _motion("How each object moves, sounding or not (a source on an object moves with it, so "
                               "motion does not tell the sounding object apart): its centre translates, its "
                               "orientation is kept; it stays inside the room and no nearer the head than "
