@@ -276,8 +276,9 @@ def test_merged_parts_are_the_one_machine_run(tmp_path):
 
 @pytest.mark.slow
 def test_failed_samples_leave_gaps_that_reruns_and_merges_keep(tmp_path):
-    """Seed 5 at this size has a sample with no valid layout (tests/test_parts_and_growth.py)."""
-    args = ("--spec", str(CONGRUENT), "--set", "samples=8", "--set", "seed=5", "--set", "image.width=64",
+    """Seed 5 at this size, placed free, has a sample with no valid layout (tests/test_parts_and_growth.py)."""
+    args = ("--spec", str(CONGRUENT), "--set", "samples=8", "--set", "seed=5", "--set", "objects.support=free",
+            "--set", "image.width=64",
             "--set", "image.height=48", "--set", "audio.duration=0.4",
             "--set", "condition={choice: [congruent, audio_only, vision_only, offscreen]}",
             "--set", "output.format=webdataset", "--set", "output.shard_samples=3", "--quiet")
