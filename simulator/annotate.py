@@ -19,7 +19,8 @@ from .core.scene_motion import motion_record
 from .core.size_bins import size_bin_of
 
 
-def _angles(p) -> dict[str, float]:
+def angles_of(p) -> dict[str, float]:
+    """Azimuth, elevation, lateral angle (degrees) and distance (m) of a head-frame point."""
     p = np.asarray(p, dtype=float)
     return {"azimuth_deg": float(azimuth_deg(p)), "elevation_deg": float(elevation_deg(p)),
             "lateral_deg": float(lateral_deg(p)), "distance_m": float(distance_m(p))}
@@ -35,7 +36,7 @@ def annotate_source(camera, src) -> dict[str, Any]:
     return {
         "id": src.id, "category": src.category, "clip": src.clip, "clip_offset_s": src.clip_offset_s,
         "gain_db": src.gain_db, "object_id": src.object_id, "placement": src.placement,
-        "position_m": list(src.position_m), **_angles(src.position_m), "pixel": _pixel(px),
+        "position_m": list(src.position_m), **angles_of(src.position_m), "pixel": _pixel(px),
         "on_screen": cam.source_on_screen(camera, src.position_m),
     }
 
@@ -60,7 +61,7 @@ def annotate(scene: Scene, instance_ids: np.ndarray, amodal: dict[int, np.ndarra
         entry = {
             "id": obj.id, "category": obj.category, "role": obj.role, "sounding": obj.sounding,
             "mesh": obj.mesh, "position_m": list(obj.position_m), "yaw_deg": obj.yaw_deg,
-            **_angles(obj.position_m),
+            **angles_of(obj.position_m),
             "pixel_center": [float(u), float(v)] if depth > 0 else None,
             "visible": n_visible > 0, "visible_pixels": n_visible,
             "visible_fraction": (n_visible / n_amodal) if n_amodal else (0.0 if n_amodal == 0 else None),

@@ -14,7 +14,6 @@ steepest ray to its centre is the camera's highest pitch less that row's angle
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -102,20 +101,12 @@ def uses_floor(r: dict, room_bounded: bool, library=None, dists: dict | None = N
     return dists is None or floor_plannable(r, dists, library)
 
 
-_PLANNABLE: dict[tuple, bool] = {}
-
-
 def floor_plannable(r: dict, dists: dict, library) -> bool:
     """Can every (condition, size bin) of the spec be planned with its objects on the floor (the
-    spec read with ``objects.support: floor``; remembered per spec and library)?"""
-    key = (id(library), json.dumps(r, sort_keys=True, default=str))
-    if key not in _PLANNABLE:
-        forced = copy.deepcopy(r)
-        forced["objects"]["support"] = "floor"
-        _PLANNABLE[key] = not any(path[0] == "target" for path, _ in feasibility_problems(forced, dists, library))
-        while len(_PLANNABLE) > 64:
-            _PLANNABLE.pop(next(iter(_PLANNABLE)))
-    return _PLANNABLE[key]
+    spec read with ``objects.support: floor``)?"""
+    forced = copy.deepcopy(r)
+    forced["objects"]["support"] = "floor"
+    return not any(path[0] == "target" for path, _ in feasibility_problems(forced, dists, library))
 
 
 def has_cutouts(library, categories) -> bool:

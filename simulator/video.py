@@ -29,7 +29,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .core import camera as cam
-from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
+from .annotate import angles_of
+from .core.geometry import azimuth_deg, distance_m, elevation_deg
 from .core.masks import bbox_of, encode_rle
 from .core.render import VisualRender
 from .core.scene import Scene
@@ -77,13 +78,14 @@ def render_frames(scene: Scene, still: VisualRender, render: Callable[[Scene], V
     times = frame_times_s(scene)
     rgb, ids, depth, frames = [], [], [], []
     for k, t in enumerate(times):
-        still_k = frame_scene(scene, float(t)) if k else frame_scene(scene, 0.0)
+        still_k = frame_scene(scene, float(t))
         vis = still if k == 0 else render(still_k)
         if int(vis.instance_ids.max(initial=0)) > MAX_FRAME_ID:
             raise ValueError(f"object ids above {MAX_FRAME_ID} do not fit a clip's 16-bit id frames")
         rgb.append(vis.rgb)
         ids.append(vis.instance_ids.astype(np.int32))
-        depth.append(vis.depth.astype(np.float32))
+        if scene.video.depth:
+            depth.append(vis.depth.astype(np.float32))
         frames.append(_frame_labels(scene, still_k, vis.instance_ids, k, float(t)))
     labels = {"fps": float(scene.video.fps), "duration_s": float(scene.video.duration_s),
               "frame_count": int(times.size), "times_s": times.tolist(), "frames": frames,
@@ -92,11 +94,6 @@ def render_frames(scene: Scene, still: VisualRender, render: Callable[[Scene], V
                        "units": {"azimuth": "deg", "elevation": "deg", "distance": "cm"}}}
     return VideoFrames(times, np.stack(rgb), np.stack(ids), np.stack(depth) if scene.video.depth else None,
                        labels, seld_rows(scene, classes))
-
-
-def _angles(p: np.ndarray) -> dict[str, float]:
-    return {"azimuth_deg": float(azimuth_deg(p)), "elevation_deg": float(elevation_deg(p)),
-            "lateral_deg": float(lateral_deg(p)), "distance_m": float(distance_m(p))}
 
 
 def _frame_labels(scene: Scene, still: Scene, instance_ids: np.ndarray, k: int, t: float) -> dict[str, Any]:
@@ -120,7 +117,7 @@ def _frame_labels(scene: Scene, still: Scene, instance_ids: np.ndarray, k: int, 
             seen = bool(on_screen and visible_of[src.object_id][min(int(px[1]), h - 1), min(int(px[0]), w - 1)])
         sources.append({"id": src.id, "object_id": src.object_id, "category": src.category,
                         "position_m": list(src.position_m),
-                        **_angles(head_frame(scene, np.asarray(src.position_m, float), t)),
+                        **angles_of(head_frame(scene, np.asarray(src.position_m, float), t)),
                         "pixel": None if px is None else [float(px[0]), float(px[1])],
                         "on_screen": bool(on_screen), "visible": seen})
     cam_entry = {"position_m": list(still.camera.position_m), "yaw_deg": float(still.camera.yaw_deg or 0.0),

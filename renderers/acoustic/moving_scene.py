@@ -20,7 +20,6 @@ from simulator.core.scene import Scene
 from simulator.core.scene_motion import motion_control
 
 from .free_field import dry_clips
-from .late import diffuse_noise
 from .moving import render_moving
 from .room_renderer import RoomRenderer
 
@@ -48,14 +47,7 @@ def render_moving_scene(renderer: RoomRenderer, scene: Scene, clips: Sequence[np
                           renderer=renderer)
         stems.append(y.astype(np.float32))
         mix += y
-    snr = scene.room.noise_snr_db
-    if snr is not None and n > 0:
-        power = float(np.mean(mix ** 2))
-        if power > 0:
-            rng = np.random.default_rng(np.random.SeedSequence(int(scene.render_seed), spawn_key=(2,)))
-            noise = diffuse_noise(n, head.n_channels, fs,
-                                  renderer._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
-            mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
+    renderer.add_noise_floor(mix, scene, model, head)
     return AudioRender(mixture=mix.astype(np.float32), stems=stems, impulse_responses=[], occlusion=[])
 
 

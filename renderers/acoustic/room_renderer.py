@@ -150,6 +150,21 @@ class RoomRenderer:
         rot = rotation_zyx(float(yaw), float(pitch), 0.0)
         return model.prepare(listener, rot, self.design.half_width, self.hrtf)
 
+    def add_noise_floor(self, mix: np.ndarray, scene: Scene, model: RoomModel, head: PreparedHead) -> None:
+        """Add the room's diffuse noise floor to the (C, n) float64 ``mix`` in place, at
+        ``room.noise_snr_db`` below the mix's mean power (nothing for a silent mix or no
+        ``noise_snr_db``), seeded by the Scene's render seed (stream 2)."""
+        snr = scene.room.noise_snr_db
+        n = mix.shape[1]
+        if snr is None or n == 0:
+            return
+        power = float(np.mean(mix ** 2))
+        if power > 0:
+            rng = np.random.default_rng(np.random.SeedSequence(int(scene.render_seed), spawn_key=(2,)))
+            noise = diffuse_noise(n, head.n_channels, self.sample_rate,
+                                  self._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
+            mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
+
     def _mixing_fn(self, head: PreparedHead, c: float, sofa):
         def fn(freqs):
             key = (head.model.name, head.spacing, str(sofa), c, freqs.shape[0], float(freqs[-1]))
@@ -394,13 +409,8 @@ class RoomRenderer:
             else:
                 stems.append(np.zeros((head.n_channels, 0), np.float32))
             irs.append(ir[:, lead:].astype(np.float32))
-        if snr is not None and n > 0:
-            power = float(np.mean(mix ** 2))
-            if power > 0:
-                rng = np.random.default_rng(np.random.SeedSequence(int(scene.render_seed), spawn_key=(2,)))
-                noise = diffuse_noise(n, head.n_channels, self.sample_rate,
-                                      self._mixing_fn(head, model.speed_of_sound, scene.listener.sofa), rng)
-                mix += noise * np.sqrt(power * 10.0 ** (-float(snr) / 10.0))
+        if snr is not None:
+            self.add_noise_floor(mix, scene, model, head)
         mixture = stems[0].copy() if alone else mix.astype(np.float32)
         return AudioRender(mixture=mixture, stems=stems, impulse_responses=irs,
                            occlusion=[path.record(scene.sources[k].id) for k, path in occlusion])
