@@ -436,19 +436,31 @@ class Sampler:
         return first
 
     def _source(self, source_id: int, category: str, rng: np.random.Generator) -> Source:
-        """A source of ``category``: clip, offset into it and gain drawn; position set later."""
+        """A source of ``category``: clip, offset into it and gain drawn; position set later.
+
+        The offset is uniform over the offsets whose excerpt of ``audio.duration`` (looped as the
+        audio renderer loops it, at the library's rate) is active: its RMS at least
+        :data:`simulator.assets.library.ACTIVE_EXCERPT_DB` relative to the clip's loudest 50 ms
+        (:meth:`simulator.assets.library.AssetLibrary.active_offsets`); one draw, the same offset
+        as a draw over the whole clip when every excerpt of the clip is active. A clip with no
+        active excerpt is left out, with a warning, like a broken one, and another drawn."""
         clips = list(self.library.sounds[category])
+        sr = self.library.sample_rate
+        n = int(round(float(self.spec.resolved["audio"]["duration"]) * sr))
         while True:   # an imported clip found broken on first use is left out and another drawn
             clip = clips[int(rng.integers(len(clips)))]
             try:
-                clip_len_s = self.library.clip(clip, self.library.sample_rate).size / self.library.sample_rate
-                break
+                active = self.library.active_offsets(clip, n)
+                if active.count:
+                    break
+                problem = active.no_active_reason(clip, n, sr)
             except BrokenClip as exc:
-                warnings.warn(f"skipped {exc}", UserLibraryWarning, stacklevel=2)
-                clips.remove(clip)
-                if not clips:
-                    raise PlacementError(f"every clip of category {category!r} is broken ({exc})") from None
-        offset = float(rng.uniform(0.0, clip_len_s))
+                problem = str(exc)
+            warnings.warn(f"skipped {problem}", UserLibraryWarning, stacklevel=2)
+            clips.remove(clip)
+            if not clips:
+                raise PlacementError(f"every clip of category {category!r} is broken or silent ({problem})") from None
+        offset = active.offset_s(float(rng.uniform(0.0, active.count / sr)), sr)
         gain = float(self.spec.sample("source.gain_db", rng))
         return Source(id=source_id, category=category, clip=clip, position_m=(1.0, 0.0, 0.0), gain_db=gain,
                       clip_offset_s=offset)

@@ -120,6 +120,7 @@ class AssetLibrary:
         self._clip_cache: dict[tuple[str, int], np.ndarray] = {}
         self._silhouette_cache: dict[str, dict[str, list[float]]] = {}
         self._broken: dict[str, str] = {}   # imported clips found unusable on first use: key -> why
+        self._active_cache: dict[tuple[str, int], ActiveOffsets] = {}   # (key, excerpt samples) -> offsets
 
     @classmethod
     def from_index(cls, index: dict, sources: list[SourceLibrary], report=None) -> "AssetLibrary":
@@ -166,7 +167,7 @@ class AssetLibrary:
 
     def __getstate__(self):  # pickled to worker processes without the caches
         state = self.__dict__.copy()
-        for k in ("_mesh_cache", "_clip_cache", "_silhouette_cache", "_broken"):
+        for k in ("_mesh_cache", "_clip_cache", "_silhouette_cache", "_broken", "_active_cache"):
             state[k] = {}
         return state
 
@@ -295,6 +296,15 @@ class AssetLibrary:
             self._clip_cache[(key, sample_rate)] = cached
         return cached
 
+    def active_offsets(self, key: str, n: int) -> "ActiveOffsets":
+        """Where an excerpt of ``n`` samples of clip ``key`` (at :attr:`sample_rate`, looped like
+        :func:`loop_excerpt`) is active (:func:`active_offsets`); computed once per clip and ``n``
+        and cached. BrokenClip like :meth:`clip`."""
+        found = self._active_cache.get((key, n))
+        if found is None:
+            found = self._active_cache[(key, n)] = active_offsets(self.clip(key, self.sample_rate), n,
+                                                                   self.sample_rate)
+        return found
 
     def _read_imported(self, key: str, source: SourceLibrary, rel: str, sample_rate: int) -> np.ndarray:
         """An imported collection's clip, checked on first use (never at import): BrokenClip, and
@@ -327,3 +337,77 @@ def loop_excerpt(clip: np.ndarray, offset: int, n: int) -> np.ndarray:
         return np.zeros(n, dtype=np.float32)
     idx = (offset + np.arange(n)) % clip.size
     return clip[idx]
+
+
+#: An excerpt is active when its RMS is at least this level relative to the RMS of the clip's
+#: loudest :data:`ACTIVE_FRAME_S` window (dB): well below any excerpt holding a sound (one 50 ms
+#: burst at the clip's peak in a 3 s excerpt is -18 dB), well above digital silence and near-silence.
+ACTIVE_EXCERPT_DB = -30.0
+#: Length of the window whose loudest RMS is the clip's reference level, seconds.
+ACTIVE_FRAME_S = 0.05
+
+
+@dataclass(frozen=True)
+class ActiveOffsets:
+    """The sample offsets of a clip of ``size`` samples whose excerpts are active, as runs of
+    cells ``[starts[i], ends[i])``: cell ``o`` stands for the offsets ``[o, o + 1)`` samples, and is
+    kept when the excerpts at ``o`` and ``o + 1`` (mod ``size``) are both active, so that an
+    offset inside it rounds to an active excerpt."""
+
+    size: int
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """How many cells are kept (``size``: every offset is active; 0: none is)."""
+        return int(np.sum(self.ends - self.starts))
+
+    def offset_s(self, x: float, sample_rate: int) -> float:
+        """The offset (seconds) that ``x`` in ``[0, count / sample_rate)`` stands for: the kept
+        cells laid end to end, so that ``x`` uniform gives an offset uniform over the active ones.
+        With every cell kept, ``x`` itself (the same offset as a draw over the whole clip)."""
+        count = self.count
+        if count == 0:
+            raise ValueError("no active excerpt")
+        if count == self.size:
+            return x
+        j = min(max(int(np.floor(x * sample_rate)), 0), count - 1)   # the j-th kept cell
+        cum = np.cumsum(self.ends - self.starts)
+        run = int(np.searchsorted(cum, j, side="right"))
+        cell = int(self.starts[run]) + j - (int(cum[run - 1]) if run else 0)
+        return float(x + (cell - j) / sample_rate)
+
+    def no_active_reason(self, key: str, n: int, sample_rate: int) -> str:
+        """Why clip ``key`` is left out when no excerpt is active (a warning's text)."""
+        return (f"clip {key}: no {n / sample_rate:g} s excerpt of it is active (RMS at least "
+                f"{ACTIVE_EXCERPT_DB:g} dB re its loudest {ACTIVE_FRAME_S * 1000:g} ms)")
+
+
+def excerpt_rms(clip: np.ndarray, n: int) -> np.ndarray:
+    """(clip.size,) RMS of the ``n``-sample excerpt (:func:`loop_excerpt`) at every sample offset."""
+    size = clip.size
+    e = np.square(clip.astype(np.float64))
+    c = np.concatenate([[0.0], np.cumsum(np.concatenate([e, e]))])
+    loops, rest = divmod(int(n), size)
+    o = np.arange(size)
+    energy = loops * c[size] + (c[o + rest] - c[o])
+    return np.sqrt(np.maximum(energy, 0.0) / n)
+
+
+def active_offsets(clip: np.ndarray, n: int, sample_rate: int, level_db: float = ACTIVE_EXCERPT_DB,
+                   frame_s: float = ACTIVE_FRAME_S) -> ActiveOffsets:
+    """The offsets of ``clip`` whose ``n``-sample excerpt (looped like :func:`loop_excerpt`) has an
+    RMS of at least ``level_db`` relative to the RMS of the clip's loudest ``frame_s`` window (at
+    every sample offset; the whole clip when shorter). An empty or silent clip has none."""
+    size = clip.size
+    if size == 0 or n <= 0:
+        return ActiveOffsets(size, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    e = np.square(clip.astype(np.float64))
+    frame = min(max(int(round(frame_s * sample_rate)), 1), size)
+    c = np.concatenate([[0.0], np.cumsum(e)])
+    peak = float(np.sqrt(max(float(np.max(c[frame:] - c[:-frame])), 0.0) / frame))
+    ok = excerpt_rms(clip, n) >= peak * 10.0 ** (level_db / 20.0) if peak > 0.0 else np.zeros(size, bool)
+    ok &= np.roll(ok, -1)   # cell o: offsets o and o + 1 both active
+    edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    return ActiveOffsets(size, np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
