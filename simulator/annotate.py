@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .activity import activity_entry
 from .core import camera as cam
 from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
 from .core.masks import bbox_of, disk_mask, encode_rle
@@ -37,7 +38,7 @@ def annotate_source(camera, src) -> dict[str, Any]:
         "id": src.id, "category": src.category, "clip": src.clip, "clip_offset_s": src.clip_offset_s,
         "gain_db": src.gain_db, "object_id": src.object_id, "placement": src.placement,
         "position_m": list(src.position_m), **angles_of(src.position_m), "pixel": _pixel(px),
-        "on_screen": cam.source_on_screen(camera, src.position_m),
+        "on_screen": cam.source_on_screen(camera, src.position_m), **activity_entry(src),
     }
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from renderers.acoustic.heads import HEADS
 from renderers.acoustic.moving_scene import render_moving_scene
 
+from .activity import gate
 from .annotate import annotate_source
 from .assets.library import loop_excerpt
 from .core.scene import NEGATIVE_KINDS, Scene, Source
@@ -105,4 +106,10 @@ def render_audio(scene: Scene, acoustic, clip: Callable[[str, int], np.ndarray],
 
 
 def _clips(sources: list[Source], clip: Callable[[str, int], np.ndarray], sample_rate: int, n: int) -> list[np.ndarray]:
-    return [loop_excerpt(clip(s.clip, sample_rate), int(round(s.clip_offset_s * sample_rate)), n) for s in sources]
+    """Each source's dry excerpt of ``n`` samples, gated to its onset and offset (simulator/activity.py)."""
+    out = []
+    for s in sources:
+        x = loop_excerpt(clip(s.clip, sample_rate), int(round(s.clip_offset_s * sample_rate)), n)
+        g = gate(s, sample_rate, n)
+        out.append(x if g is None else (x * g).astype(x.dtype))
+    return out

@@ -20,6 +20,9 @@ What is checked (docs/conditions.md, docs/dataset-format.md):
 * floor support (docs/support.md): every object whose Scene says ``support: floor`` has its
   lowest posed mesh vertex within FLOOR_TOL_M of the room's floor, at t = 0 and along its
   trajectory (:class:`FloorCheck`; the meshes come from the Scene's library);
+* clips (simulator/clip_audit.py): per frame, masks against the id strip, on-screen flags, each
+  source's pixel on its own object's mask, onsets and offsets, the AVATAR segment kind, the
+  SELD rows, and a temporal condition's event course (:class:`ClipAudit`);
 * per condition: the rules of the conditions table (one instance of the audio's category and it
   sounds, a silent semantic object, no object of the audio's category, a disk, silence or noise,
   2-5 instances, off-screen sources, one stem per source, ...), and the sized object's mask area
@@ -45,6 +48,7 @@ from .core.size_bins import size_bin_of
 from renderers.acoustic.heads import HEADS
 
 from .cli_parser import ArgumentParser
+from .clip_audit import ClipAudit
 from .conditions import RULES, ConditionRule
 from .conditions.offscreen import OFFSCREEN_REGIONS
 from .core.geometry import azimuth_deg, distance_m, elevation_deg, lateral_deg
@@ -536,6 +540,7 @@ class AuditReport:
     no_layout: int = 0  # samples dataset.json lists as failed (no valid layout; not in the manifest)
     shortcuts: ShortcutTally = field(default_factory=ShortcutTally)  # no-audio baselines (simulator/shortcuts.py)
     floor: "FloorCheck" = field(default_factory=lambda: FloorCheck())  # objects with floor support
+    clips: ClipAudit = field(default_factory=ClipAudit)  # per-frame checks of clips (simulator/clip_audit.py)
 
     @property
     def ok(self) -> bool:
@@ -551,6 +556,7 @@ class AuditReport:
             "dataset_violations": [dataclasses.asdict(v) for v in self.dataset_violations],
             "no_audio_baselines": self.shortcuts.to_dict(),
             "floor_support": self.floor.to_dict(),
+            "clips": self.clips.to_dict(),
             "failures": [{"index": f.index, "id": f.id, "condition": f.condition,
                           "violations": [dataclasses.asdict(v) for v in f.violations]} for f in self.failures],
         }
@@ -567,6 +573,7 @@ class AuditReport:
         for v in self.dataset_violations:
             lines.append(f"  dataset: {v}")
         lines.extend(self.shortcuts.summary_lines())
+        lines.extend(self.clips.summary_lines())
         if self.floor.objects:
             lines.append(f"  floor support: {self.floor.objects} objects checked, largest gap to the floor "
                          f"{1000 * self.floor.largest_gap_m:.3f} mm (tolerance {1000 * FLOOR_TOL_M:.0f} mm)")
@@ -698,6 +705,7 @@ def audit_dataset(root: Path | str, checksums: bool = True) -> AuditReport:
             condition = record.get("condition", condition)
             problems.extend(audit_record(record))
             problems.extend(report.floor.check(record))
+            problems.extend(report.clips.check(record, root, Violation))
             report.shortcuts.add(record)
             for key in ("index", "id", "condition", "size_bin", "files"):
                 if entry.get(key) != record.get(key):

@@ -77,12 +77,11 @@ def draw_motions(scene: Scene, spec, inside: Inside, object_points: Callable[[in
     if not any(_moving(spec, b, r) for b, r in zip(blocks, registries)):
         return scene
     rng = motion_rng(scene)
-    t = np.arange(int(np.ceil(scene.audio.duration_s / CHECK_STEP_S)) + 1) * CHECK_STEP_S
-    t[-1] = min(t[-1], scene.audio.duration_s)
+    t = check_times_s(scene.audio.duration_s)
     draw_of = lambda block: (lambda key: spec.sample(f"{block}.{key}", rng))  # noqa: E731
     origin = (0.0, 0.0, 0.0)
 
-    checks = {o.id: _extremes(object_points(o.id)) - np.asarray(o.position_m, float) for o in scene.objects}
+    checks = {o.id: extreme_offsets(object_points(o.id), o.position_m) for o in scene.objects}
     min_object = float(spec.resolved["objects"]["min_distance_m"])
 
     def listener_ok(traj: Trajectory) -> bool:
@@ -112,12 +111,11 @@ def draw_motions(scene: Scene, spec, inside: Inside, object_points: Callable[[in
     for obj in scene.objects:
         offsets = checks[obj.id]
         floor = obj.support == "floor"
-        lift = np.array([0.0, 0.0, FLOOR_LIFT_M if floor else 0.0])
 
-        def object_ok(traj: Trajectory, offsets=offsets, lift=lift) -> bool:
+        def object_ok(traj: Trajectory, offsets=offsets, floor=floor) -> bool:
             pts = traj.position_m(t)[:, None, :] + offsets[None, :, :]
             near0 = float(np.linalg.norm(pts[0], axis=1).min())
-            return inside(pts.reshape(-1, 3) + lift, OBJECT_MARGIN_M) and clear_of_head(pts, min(min_object, near0))
+            return object_in_room(pts, floor, inside) and clear_of_head(pts, min(min_object, near0))
 
         start = tuple(obj.position_m)
         draw = horizontal(draw_of("objects.motion")) if floor else draw_of("objects.motion")
@@ -136,6 +134,26 @@ def draw_motions(scene: Scene, spec, inside: Inside, object_points: Callable[[in
         src.motion = _draw(TRAJECTORIES, "source.motion", spec, rng,
                            lambda cls, start=start: cls.draw(start, origin, draw_of("source.motion")), source_ok)
     return scene
+
+
+def object_in_room(points_m: np.ndarray, floor: bool, inside: Inside) -> bool:
+    """Are an object's check points (..., 3) (world frame, m; e.g. its extreme points along a
+    path) :data:`OBJECT_MARGIN_M` inside the room, those of an object on the floor lifted by
+    :data:`FLOOR_LIFT_M` first?"""
+    lift = np.array([0.0, 0.0, FLOOR_LIFT_M if floor else 0.0])
+    return inside(np.asarray(points_m, float).reshape(-1, 3) + lift, OBJECT_MARGIN_M)
+
+
+def extreme_offsets(points_m: np.ndarray, centre_m) -> np.ndarray:
+    """An object's check points (its extreme vertices, :func:`_extremes`) relative to its centre."""
+    return _extremes(np.asarray(points_m, float)) - np.asarray(centre_m, float)
+
+
+def check_times_s(duration_s: float) -> np.ndarray:
+    """The times the containment checks use: every :data:`CHECK_STEP_S` over the clip, seconds."""
+    t = np.arange(int(np.ceil(duration_s / CHECK_STEP_S)) + 1) * CHECK_STEP_S
+    t[-1] = min(t[-1], duration_s)
+    return t
 
 
 def horizontal(draw: Callable[[str], object]) -> Callable[[str], object]:

@@ -8,7 +8,10 @@
    diffusion layout before paying for generation);
 3. **settle sources**: the sized object's bin and occlusion are checked and each object source
    is put on a visible pixel of its object (:func:`simulator.settle.settle_sources`); a failed
-   check redraws the sample (attempt + 1, up to :data:`MAX_ATTEMPTS`);
+   check redraws the sample (attempt + 1, up to :data:`MAX_ATTEMPTS`); then each source's onset
+   and offset are drawn (:func:`simulator.activity.draw_activity`), a temporal condition
+   arranges the clip's time course (``ConditionRule.arrange``; it may also redraw), and gated
+   sources' clip offsets are moved onto sound (:func:`simulator.activity.fit_excerpts`);
 4. **render**: :class:`simulator.scene_renderer.SceneRenderer` makes the final image, the
    annotation and the audio from the Scene alone (as replay does).
 
@@ -17,8 +20,12 @@ reused for every sample the worker makes (no per-sample set-up).
 """
 from __future__ import annotations
 
+import dataclasses
+
+from .activity import draw_activity, fit_excerpts
 from .assets.library import AssetLibrary
 from .assets.split import split_library
+from .conditions import get_rule
 from .core.render import VisualRender
 from .core.scene import Scene
 from .image_backends import IMAGE_BACKENDS, NoSample
@@ -68,10 +75,15 @@ class SampleMaker:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 scene, sized = self._sample(entry, attempt)
-                scene.video = self.video
+                scene.video = None if self.video is None else dataclasses.replace(self.video)  # its own (event)
                 preview = self.image.preview(scene)
                 if self.sampler.settles_sources:
                     settle_sources(scene, preview, sized, self.image.amodal, self.max_occlusion)
+                draw_activity(scene, self.spec)
+                rule = get_rule(scene.condition)
+                if rule.temporal:
+                    rule.arrange(scene, self.sampler.clip_context(scene))
+                fit_excerpts(scene, self.library)
             except PlacementError as exc:  # a layout that cannot be realised is redrawn
                 problems.append(str(exc))
                 continue

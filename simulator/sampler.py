@@ -77,6 +77,7 @@ from .core.image import ImageOptions, MeshOptions
 from .core.scene import (TEXTURE_SEEDS, Background, Camera, Lighting, Listener, Manipulations, Negatives,
                          OffscreenNegative, Room, Scene, SceneObject, Source, TargetDisk, Targets, to_plain)
 from .core.size_bins import SIZE_BINS, size_bin_of
+from .errors import PlacementError
 from .feasibility import BIN_EDGE_MARGIN, FloorReach, feasibility_args, feasible, focal_px, reachable, uses_floor
 from .motion_sampler import draw_motions
 from .plan import PlanEntry
@@ -122,10 +123,6 @@ FLOOR_DEPTH_STEP = 1.2
 #: How far above the floor an object's vertices are lifted for the inside-the-room test, m (it
 #: rests on the floor, which the room's margin would otherwise count as outside).
 FLOOR_LIFT_M = 0.06
-
-
-class PlacementError(RuntimeError):
-    """The drawn layout cannot be realised (too close, too far); the sample is redrawn."""
 
 
 def sample_rng(spec_seed: int, index: int, attempt: int) -> np.random.Generator:

@@ -6,11 +6,13 @@ where their trajectories put them then, the camera carried and turned by the hea
 the Scene's image renderer; frame 0 is the sample's still image. Per frame the labels give, for
 every object, its visible mask (COCO RLE of the frame's instance ids), box and visible pixels,
 and for every source its pixel, whether it is on screen and visible (its pixel on its own object's
-visible mask), and its azimuth, elevation, lateral angle and distance in the frame the head
-carries at ``t_k`` (:func:`simulator.core.scene_motion.head_frame`; at t = 0 the still's).
+visible mask), whether it emits at ``t_k`` (``active``, simulator/activity.py), and its azimuth,
+elevation, lateral angle and distance in the frame the head carries at ``t_k``
+(:func:`simulator.core.scene_motion.head_frame`; at t = 0 the still's); and the frame's AVATAR
+segment kind (``segment``, simulator/conditions/segments.py).
 
 The DCASE SELD-style labels are at :data:`SELD_RATE_HZ` (100 ms frames, the DCASE label
-resolution), whatever the video's frame rate: one row per label frame and active source,
+resolution), whatever the video's frame rate: one row per label frame and source emitting then,
 ``frame, class, track, azimuth, elevation, distance`` (degrees rounded to integers, distance in
 centimetres), class the index of the source's category in the record's ``video.seld.classes``,
 track the source's id.
@@ -28,8 +30,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .core import camera as cam
+from .activity import active_at
 from .annotate import angles_of
+from .conditions.segments import frame_view, segment_of
+from .core import camera as cam
+from .core.plain import to_plain
 from .core.geometry import azimuth_deg, distance_m, elevation_deg
 from .core.masks import bbox_of, encode_rle
 from .core.render import VisualRender
@@ -89,6 +94,7 @@ def render_frames(scene: Scene, still: VisualRender, render: Callable[[Scene], V
         frames.append(_frame_labels(scene, still_k, vis.instance_ids, k, float(t)))
     labels = {"fps": float(scene.video.fps), "duration_s": float(scene.video.duration_s),
               "frame_count": int(times.size), "times_s": times.tolist(), "frames": frames,
+              **({"event": to_plain(scene.video.event)} if scene.video.event is not None else {}),
               "seld": {"rate_hz": SELD_RATE_HZ, "classes": list(classes),
                        "columns": ["frame", "class", "track", "azimuth", "elevation", "distance"],
                        "units": {"azimuth": "deg", "elevation": "deg", "distance": "cm"}}}
@@ -119,15 +125,19 @@ def _frame_labels(scene: Scene, still: Scene, instance_ids: np.ndarray, k: int, 
                         "position_m": list(src.position_m),
                         **angles_of(head_frame(scene, np.asarray(src.position_m, float), t)),
                         "pixel": None if px is None else [float(px[0]), float(px[1])],
-                        "on_screen": bool(on_screen), "visible": seen})
+                        "on_screen": bool(on_screen), "visible": seen,
+                        "active": bool(active_at(scene.source_by_id(src.id), t)[0])})
     cam_entry = {"position_m": list(still.camera.position_m), "yaw_deg": float(still.camera.yaw_deg or 0.0),
                  "pitch_deg": float(still.camera.pitch_deg or 0.0)}
-    return {"k": k, "t_s": t, "camera": cam_entry, "objects": objects, "sources": sources}
+    frame = {"k": k, "t_s": t, "camera": cam_entry, "objects": objects, "sources": sources}
+    frame["segment"] = segment_of(frame_view(frame, {o.id: o.category for o in still.objects}))
+    return frame
 
 
 def seld_rows(scene: Scene, classes: list[str]) -> list[tuple[int, int, int, int, int, int]]:
     """DCASE SELD-style rows (frame, class, track, azimuth, elevation, distance cm) at
-    :data:`SELD_RATE_HZ` over the clip, every source active throughout."""
+    :data:`SELD_RATE_HZ` over the clip, for each source at the label frames where it emits
+    (simulator/activity.py)."""
     count = max(1, int(np.floor(scene.video.duration_s * SELD_RATE_HZ - 1e-9)) + 1)
     t = np.arange(count, dtype=float) / SELD_RATE_HZ
     rows = []
@@ -136,7 +146,10 @@ def seld_rows(scene: Scene, classes: list[str]) -> list[tuple[int, int, int, int
         if src.category not in index:
             raise ValueError(f"source {src.id}: category {src.category!r} is not one of the SELD classes")
         path = source_positions_m(scene, src.id, t)
+        emits = active_at(src, t)
         for f in range(count):
+            if not emits[f]:
+                continue
             p = head_frame(scene, path[f], float(t[f]))
             rows.append((f, index[src.category], int(src.id), int(np.round(azimuth_deg(p))),
                          int(np.round(elevation_deg(p))), int(np.round(100.0 * distance_m(p)))))

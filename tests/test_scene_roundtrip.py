@@ -17,6 +17,7 @@ from simulator.core.plain import PlainError, Variant
 from simulator.core.trajectory import Linear, YawRate
 from simulator.core.scene import (
     SCENE_FORMAT,
+    ClipEvent,
     AssetSplit,
     AudioSettings,
     Background,
@@ -240,7 +241,8 @@ def test_dataclass_fields_are_all_serialised():
     scene.objects[0].support = "floor"  # resting on the floor (absent for a free object)
     scene.sources[0].motion = Linear(scene.sources[0].position_m, 1.0)
     scene.camera.yaw_deg, scene.camera.pitch_deg = 5.0, 10.0  # a turned, tipped camera (absent when None)
-    scene.video = Video(fps=10.0, duration_s=1.0)  # a clip (absent for a still)
+    scene.sources[0].onset_s, scene.sources[0].offset_s = 0.1, 0.5  # gated (absent when it always emits)
+    scene.video = Video(fps=10.0, duration_s=1.0, event=ClipEvent("cross_event", 1, 0.1))  # absent for a still
     d = scene.to_dict()
     for cls, node in ((Scene, d), (Camera, d["camera"]), (Listener, d["listener"]), (Room, d["room"]),
                       (AudioSettings, d["audio"]), (SceneObject, d["objects"][0]), (Source, d["sources"][0]),
@@ -249,7 +251,7 @@ def test_dataclass_fields_are_all_serialised():
                       (ImageManipulation, d["manipulations"]["image"]), (Negatives, d["manipulations"]["negatives"]),
                       (OffscreenNegative, d["manipulations"]["negatives"]["offscreen"]), (LibraryRef, d["library"]),
                       (AssetSplit, d["library"]["split"]), (SplitFractions, d["library"]["split"]["fractions"]),
-                      (Outputs, d["outputs"]), (Video, d["video"])):
+                      (Outputs, d["outputs"]), (Video, d["video"]), (ClipEvent, d["video"]["event"])):
         assert set(node) == {f.name for f in dataclasses.fields(cls)}
     assert set(d["image"]) == {"backend"} | {f.name for f in dataclasses.fields(MeshOptions)}
 

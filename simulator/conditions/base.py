@@ -146,6 +146,37 @@ class RecordCheck(Protocol):
         """True if a pixel (u, v) lies inside the image."""
 
 
+@dataclass
+class ClipContext:
+    """What a temporal rule's :meth:`ConditionRule.arrange` may use on a laid-out clip Scene:
+    ``rng`` (the sample's clip stream), ``option(key)`` (a value of the rule's
+    ``conditions.<name>`` block), the clip's ``duration_s`` and ``fps``, ``inside(points,
+    margin)`` (are (n, 3) world points at least ``margin`` m inside the room), ``object_points(id)``
+    (the object's posed vertices at t = 0, world frame, m) and ``margin`` (the spec's
+    ``target.margin``, a fraction of the image kept free of object centres)."""
+
+    rng: np.random.Generator
+    option: Callable[[str], Any]
+    duration_s: float
+    fps: float
+    inside: Callable[[np.ndarray, float], bool]
+    object_points: Callable[[int], np.ndarray]
+    margin: float = 0.1
+
+
+class ClipCheck(Protocol):
+    """What :meth:`ConditionRule.check_clip` works with (simulator/clip_audit.py): the record
+    ``r``, its clip's per-frame labels ``frames`` (the record's ``video.frames``), the clip
+    ``event`` (the record's ``video.event`` or None) and ``fail``."""
+
+    r: dict[str, Any]
+    frames: list[dict[str, Any]]
+    event: dict[str, Any] | None
+
+    def fail(self, check: str, message: str) -> None:
+        """Report a broken invariant."""
+
+
 class ConditionRule:
     """Base class of condition rules: the cast of a sample, the options of the spec's
     ``conditions.<name>`` block, and the invariants audit checks.
@@ -163,6 +194,10 @@ class ConditionRule:
     options: dict[str, Any] = {}
     sized_is_planned_category: bool = True
     needs_other_category: bool = False
+    #: A condition with a time course (docs/video.md, temporal conditions): it needs a clip
+    #: (``video.fps``), arranges motion or onsets once the layout is settled (:meth:`arrange`)
+    #: and states its per-frame invariants (:meth:`check_clip`).
+    temporal: bool = False
 
     def cast(self, ctx: CastContext) -> Cast:
         raise NotImplementedError
@@ -170,3 +205,11 @@ class ConditionRule:
     def check(self, a: RecordCheck) -> None:
         """The condition's invariants on one sample's record (report with ``a.fail``)."""
         raise NotImplementedError(f"condition {self.name!r} has no invariant check")
+
+    def arrange(self, scene, ctx: ClipContext) -> None:
+        """Give the settled clip Scene its time course (in place): trajectories, head turn, onsets,
+        and ``scene.video.event``. Raise simulator.errors.PlacementError when this layout cannot
+        have it (the sample is redrawn). Still conditions arrange nothing."""
+
+    def check_clip(self, a: ClipCheck) -> None:
+        """The condition's invariants on each frame of a clip (report with ``a.fail``)."""

@@ -191,7 +191,9 @@ class Source:
     level at 1 m is the clip's normalised level plus ``gain_db``. ``object_id`` is the object the
     source is attached to, or None. ``motion``: how a source not on an object moves (None: static);
     a source on an object has none and moves with its object, keeping its offset from the object's
-    centre.
+    centre. ``onset_s`` / ``offset_s``: the source emits only from ``onset_s`` to ``offset_s``
+    seconds of the clip (absent: from the start / to the end; simulator/activity.py gates the
+    clip with 5 ms raised-cosine ramps inside that interval); both absent: it emits throughout.
     """
 
     id: int = bounded(0, MAX_OBJECT_ID)
@@ -203,6 +205,8 @@ class Source:
     object_id: int | None = bounded(1, MAX_OBJECT_ID, None)
     placement: str = one_of(("object", "point", "offscreen"), "object")
     motion: Trajectory | None = omitted_if_none()
+    onset_s: float | None = omitted_if_none(0.0, 1e6)
+    offset_s: float | None = omitted_if_none(0.0, 1e6)
 
 
 @dataclass
@@ -336,14 +340,28 @@ class Outputs:
 
 
 @dataclass
+class ClipEvent:
+    """What a temporal condition made happen in a clip (docs/video.md): ``kind`` (the condition's
+    name), the source it concerns (``source_id``) and when, ``t_s`` seconds from the clip's start
+    (leaves_view: the source's pixel leaves the image; turns_towards: it enters the image;
+    cross_event: it starts to sound)."""
+
+    kind: str
+    source_id: int = bounded(0, MAX_OBJECT_ID)
+    t_s: float = bounded(0.0, 60.0)
+
+
+@dataclass
 class Video:
     """A clip instead of a still: frames at ``fps`` frames per second over ``duration_s`` seconds
     (frame k is the Scene at t = k / fps, k = 0 .. floor(duration_s * fps) - 1; frame 0 is the
-    still), written as an H.264 MP4 with per-frame instance ids (``depth``: and depth) and labels."""
+    still), written as an H.264 MP4 with per-frame instance ids (``depth``: and depth) and labels.
+    ``event``: the clip's event under a temporal condition (absent otherwise)."""
 
     fps: float = bounded(0.1, 120.0)
     duration_s: float = bounded(0.0, 60.0)
     depth: bool = False
+    event: ClipEvent | None = omitted_if_none()
 
     @property
     def frame_count(self) -> int:

@@ -73,6 +73,11 @@ class SceneSampler:
         :class:`NoSample` to give the sample up."""
         raise NotImplementedError
 
+    def clip_context(self, scene: Scene):
+        """The ClipContext (simulator/conditions/base.py) a temporal condition arranges ``scene``
+        with; only samplers of clip-capable backends have one."""
+        raise NotImplementedError(f"{type(self).__name__} makes no clips")
+
 
 class ImageBackend:
     """Base class of image backends (see the module docstring)."""

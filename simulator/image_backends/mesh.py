@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
+from ..conditions.base import ClipContext
 from ..core.image import MeshOptions
 from ..core.render import VisualRender
 from ..core.scene import Scene
@@ -33,6 +36,10 @@ class MeshImageRenderer(ImageRenderer):
         self.raster.close()
 
 
+#: The extra spawn-key element of a clip's stream (temporal conditions' draws).
+CLIP_STREAM = 0xC11B
+
+
 class LayoutSampler(SceneSampler):
     """Draws a layout (:class:`simulator.sampler.Sampler`), fits every object's depth to its
     intended mask area (measured with the renderer's unoccluded masks) and applies the occlusion
@@ -44,6 +51,19 @@ class LayoutSampler(SceneSampler):
 
     def _areas(self, scene: Scene, ids: list[int]) -> dict[int, float]:
         return {oid: float(mask.mean()) for oid, mask in self.renderer.amodal(scene, ids).items()}
+
+    def clip_context(self, scene: Scene) -> ClipContext:
+        """The :class:`ClipContext` a temporal condition arranges ``scene`` with: the clip stream
+        ``SeedSequence(spec_seed, spawn_key=(index, attempt, CLIP_STREAM))``, the condition's
+        options, the room's containment test and the objects' posed vertices."""
+        spec_seed, index, attempt = scene.seed
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(spec_seed,
+                                                                         spawn_key=(index, attempt, CLIP_STREAM))))
+        return ClipContext(rng=rng, option=lambda key: self.sampler._option(scene.condition, key, rng),
+                           duration_s=float(scene.video.duration_s), fps=float(scene.video.fps),
+                           inside=self.sampler._inside_room_fn(scene.room),
+                           object_points=lambda oid: self.sampler._posed_vertices(scene.object_by_id(oid)),
+                           margin=float(self.sampler.spec.resolved["target"]["margin"]))
 
     def scene(self, entry, attempt: int) -> tuple[Scene, int | None]:
         draft = self.sampler.draft(entry, attempt)

@@ -19,6 +19,7 @@ from renderers.acoustic.moving import MOVING_ROOM_TYPES
 from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.rooms import check_materials
 
+from ..conditions import RULES
 from ..feasibility import planned_values
 from ..image_backends import IMAGE_BACKENDS
 
@@ -336,7 +337,9 @@ def _check_motion(r: dict, dists: dict, ctx: _Context) -> None:
     """Moving kinds need a backend whose Scenes are layouts (mesh, diffusion): photos are stills;
     their audio is rendered along the trajectories, which the time-varying renderer does in free
     field and shoebox rooms, without occlusion and without impulse responses. A clip (``video``)
-    needs the mesh raster, a pinhole camera and at most ``audio.duration`` seconds."""
+    needs the mesh raster, a pinhole camera and at most ``audio.duration`` seconds. A temporal
+    condition (leaves_view, turns_towards, cross_event) needs a clip and a listener that neither
+    moves nor turns on its own, and moves or gates sources as a moving kind does."""
     from ..core.trajectory import HEAD_TURNS, TRAJECTORIES
     from ..image_backends.mesh import LayoutBackend
 
@@ -347,6 +350,16 @@ def _check_motion(r: dict, dists: dict, ctx: _Context) -> None:
         moving = [k for k in support(dists[f"{block}.kind"]) if registry.get(k).moves]
         if moving:
             moving_blocks.append((block, moving[0]))
+    temporal = [c for c in support(dists["condition"]) if RULES.get(c).temporal]
+    video = r.get("video") or {}
+    for name in temporal[:1]:
+        if video.get("fps") is None:
+            ctx.error(("condition",), f"{name} is a clip condition: set video.fps (docs/video.md)")
+        for block, still in (("listener.motion", "static"), ("listener.turn", "fixed")):
+            if any(k != still for k in support(dists[f"{block}.kind"])):
+                ctx.error(tuple(block.split(".")) + ("kind",), f"{name} needs a listener that neither moves nor "
+                          f"turns on its own ({block}: {still})")
+        moving_blocks.append(("condition", name))
     if not isinstance(IMAGE_BACKENDS.get(renderer), LayoutBackend):
         for block, kind in moving_blocks:
             ctx.error(tuple(block.split(".")) + ("kind",), f"{kind} motion needs a layout image renderer "
@@ -362,7 +375,6 @@ def _check_motion(r: dict, dists: dict, ctx: _Context) -> None:
             ctx.error(("room", "occlusion"), f"occlusion is not rendered with moving sources ({block}: {kind})")
         if r["output"]["rirs"]:
             ctx.error(("output", "rirs"), f"a moving scene ({block}: {kind}) has no fixed impulse responses")
-    video = r.get("video") or {}
     if video.get("fps") is not None:
         if renderer != "mesh":
             ctx.error(("video", "fps"), f"clips are rendered by the mesh image renderer, not {renderer}")

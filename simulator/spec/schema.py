@@ -324,6 +324,16 @@ def build_schema(conditions: tuple[str, ...] | None = None) -> Section:
             "motion": _motion("How each source that is not on an object moves (a point or an off-screen source; "
                               "a source on an object moves with its object, objects.motion); it stays inside the "
                               "room and no nearer the head than 0.3 m."),
+            "activity": Section("When each source emits (docs/motion.md, onsets and offsets): the dry clip is "
+                                "gated to one interval of the clip, with 5 ms raised-cosine ramps inside it.", {
+                "kind": Field(enum("always", "gated"), "always", "`always` (the whole clip) or `gated` (from "
+                              "`onset_s` for `active_s` seconds, cut at the clip's end), drawn per source.",
+                              random=True),
+                "onset_s": Field(num(0.0, 60.0), {"uniform": [0.0, 0.5]}, "gated: emission starts, seconds "
+                                 "from the clip's start (kept 0.05 s before its end).", random=True),
+                "active_s": Field(num(0.0, 60.0, ol=True), {"uniform": [0.5, 2.0]}, "gated: how long it "
+                                  "emits, seconds (at least 0.05).", random=True),
+            }),
         }),
         "background": Section("Image background (instance id 0, depth 0).", {
             "kind": Field(enum("color", "backdrop", "room"), "color",

@@ -69,10 +69,11 @@ class Spec:
 
 
 #: Blocks of a resolved spec that change nothing while their ``kind`` is the still one (no
-#: motion, no head turn): left out of the hashes, so a dataset made before these blocks existed
+#: motion, no head turn, no gating): left out of the hashes, so a dataset made before these blocks existed
 #: is resumed and grown by the same spec as before.
 STILL_BLOCKS: dict[tuple[str, str], str] = {("source", "motion"): "static", ("objects", "motion"): "static",
-                                            ("listener", "motion"): "static", ("listener", "turn"): "fixed"}
+                                            ("listener", "motion"): "static", ("listener", "turn"): "fixed",
+                                            ("source", "activity"): "always"}
 
 
 def spec_hash(resolved: dict[str, Any], samples: bool = True) -> str:
