@@ -31,6 +31,9 @@ CASES: list[tuple[str, str, tuple[str, ...], int]] = [
                                        "multi_instance", "offscreen", "mixed", "audiococo", "is3_interactive",
                                        "negatives")],
     ("ablation", "ablation", (), 2),
+    # the clip conditions, small: MP4, id strips, SELD rows, per-frame labels, events, onsets
+    *[(name, name, ("image.width=96", "image.height=72", "audio.duration=1.2"), 2)
+      for name in ("leaves_view", "turns_towards", "cross_event")],
     # variants that reach the other writers, rooms, heads and backgrounds
     ("free_field_outputs", "congruent", ("room.type=free_field", "listener.head=spaced", "background.kind=backdrop",
                                          "output.depth=true", "output.stems=true", "output.rirs=true",
