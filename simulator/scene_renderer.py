@@ -26,6 +26,7 @@ from renderers.acoustic.room_kinds import ROOM_KINDS
 from renderers.acoustic.room_renderer import make_acoustic_renderer
 from renderers.visual.textures import KINDS
 
+from .activity import check_activity, is_gated
 from .annotate import annotate
 from .assets.library import AssetLibrary
 from .assets.user import open_library
@@ -57,7 +58,8 @@ class Sample:
 
 def check_scene_names(scene: Scene) -> None:
     """The Scene's names that registries and tables define (condition, head model, room kind,
-    background texture, off-screen region) are known; ValueError naming the field otherwise.
+    background texture, off-screen region, a clip's event) are known, and each source's onset
+    precedes its offset inside the clip; ValueError naming the field otherwise.
     (Types and ranges were checked when the Scene was read.)"""
     checks = [("condition", scene.condition, RULES.names()), ("listener.head", scene.listener.head, HEADS.names()),
               ("room.type", scene.room.type, ROOM_KINDS.names())]
@@ -75,6 +77,14 @@ def check_scene_names(scene: Scene) -> None:
     for k, src in enumerate(scene.sources):
         if src.object_id is not None and src.object_id not in ids:
             raise ValueError(f"sources[{k}].object_id: no object {src.object_id}")
+        if is_gated(src):
+            check_activity(src, scene.audio.duration_s, f"sources[{k}]")
+    event = scene.video.event if scene.video is not None else None
+    if event is not None:
+        if event.kind not in RULES.names() or not RULES.get(event.kind).temporal:
+            raise ValueError(f"video.event.kind: {event.kind!r} is not a clip condition")
+        if event.source_id not in {s.id for s in scene.sources}:
+            raise ValueError(f"video.event.source_id: no source {event.source_id}")
 
 
 def manipulate_image(scene: Scene, vis: VisualRender) -> VisualRender:

@@ -282,3 +282,21 @@ def test_gated_sources_are_silent_outside_their_interval(tmp_path):
             assert np.abs(x[on:off]).max() > 0.0
             assert np.abs(x[off:]).max() < 1e-6
     assert audit_dataset(root).ok
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda s: s["sources"][0].update(onset_s=0.9, offset_s=0.5), "sources[0]"),
+    (lambda s: s["sources"][0].update(onset_s=50.0), "sources[0]"),
+    (lambda s: s["video"]["event"].update(kind="congruent"), "video.event.kind"),
+    (lambda s: s["video"]["event"].update(source_id=99), "video.event.source_id"),
+])
+def test_replaying_a_scene_with_a_bad_time_course_exits_2_naming_the_field(datasets, tmp_path, edit, field):
+    root, records = datasets["cross_event"]
+    rec = copy.deepcopy(records[0])
+    edit(rec["scene"])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(rec))
+    proc = simulate("replay", str(path), "--out", str(tmp_path / "again"), cwd=tmp_path, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert field in proc.stderr
+    assert not (tmp_path / "again").exists()
