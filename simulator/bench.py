@@ -7,6 +7,11 @@
                                raster passes per sample, milliseconds per stage, the
                                encode-and-write floor, peak memory and what it rendered on.
                                ``--executor ray`` adds the ray executor beside the local one
+    simulate bench clips       clips/s of the main job made as clips (:data:`CLIP_OVERRIDES`: 224x224,
+                               2 s at 10 fps, objects moving linearly; ``--set`` overrides them) with
+                               1 worker, start-up included and in steady state; then the profiled
+                               worker as for ``pipeline`` and the seconds per clip split into the
+                               still sample and its further frames with the encoding and writing
 
 Numbers depend on the machine and its load; compare only numbers printed by the same run.
 """
@@ -136,6 +141,40 @@ def bench_pipeline(spec_path: str, samples: int, workers=(1, 2), overrides=(), e
     return out
 
 
+#: The clip ``simulate bench clips`` makes of the spec: a 2 s, 10 fps, 224x224 clip (20 frames),
+#: objects moving in straight lines, in the spec's room. The user's ``--set`` comes after these,
+#: so it overrides any of them.
+CLIP_OVERRIDES = ("image.width=224", "image.height=224", "audio.duration=2", "video.fps=10",
+                  "objects.motion.kind=linear")
+
+
+def clip_shape(spec_path: str, overrides=()) -> dict[str, Any]:
+    """``width``, ``height``, ``fps``, ``duration_s`` and ``frames`` of the clips the spec makes
+    with ``overrides``; SpecError if it makes stills (``video.fps`` null)."""
+    from .scene_settings import video
+    from .spec.errors import SpecError
+
+    spec = load_spec(spec_path, list(overrides), library=AssetLibrary.default())[0]
+    v = video(spec.resolved)
+    if v is None:
+        raise SpecError("bench clips: the spec makes stills (video.fps is null); set video.fps")
+    image = spec.resolved["image"]
+    return {"width": int(image["width"]), "height": int(image["height"]), "fps": v.fps,
+            "duration_s": v.duration_s, "frames": v.frame_count}
+
+
+def clip_split_line(prof: dict[str, Any]) -> str:
+    """The seconds a clip takes in :func:`profile_worker`'s process, split into the still sample
+    (everything but what follows) and its further frames (``frames_ms``) with the encoding and
+    writing of all its files (``floor_ms``)."""
+    total = sum(prof["stage_ms"].values()) / 1000.0
+    frames, floor = prof["frames_ms"] / 1000.0, prof["floor_ms"] / 1000.0
+    return (f"s per clip in one worker ({prof['samples']} clips): {total:.3f}; still sample "
+            f"{total - frames - floor:.3f} (layout, its raster passes, masks and record, audio), frames and "
+            f"encoding {frames + floor:.3f} (the frames after the still rendered and labelled {frames:.3f}, "
+            f"every file encoded and written {floor:.3f})")
+
+
 #: Stages of a sample, in the order they happen (see :func:`profile_worker`).
 STAGES = ("sampling", "raster", "annotation", "acoustics", "encoding", "writing")
 
@@ -193,8 +232,9 @@ def _profile_here(spec_path: str, overrides: list[str], samples: int, launched: 
             made += 1
         render = {k: maker.renderer.stage_s[k] - render0[k] for k in render0}
         stage["acoustics"] = render["acoustics"]
-        # the rest of the rendering step (image manipulation, masks, record), without its raster passes
-        stage["annotation"] = render["image"] + render["annotation"] - raster_in_render
+        # the rest of the rendering step (image manipulation, masks, record; a clip's further frames
+        # with their labels), without its raster passes (raster_in_render holds the frames' passes too)
+        stage["annotation"] = render["image"] + render["annotation"] + render.get("video", 0.0) - raster_in_render
         passes = {k: v - passes0.get(k, 0) for k, v in (raster.passes.items() if raster is not None else ())}
         info = raster.gl_info() if raster is not None else {}
         maker.close()
@@ -212,9 +252,12 @@ def profile_worker(spec_path: str, samples: int, overrides=()) -> dict[str, Any]
 
     Returns: ``samples`` (made; the attempts of failed ones count), ``stage_ms`` (milliseconds per sample
     per stage of :data:`STAGES`: sampling = drawing and settling the layout without its raster
-    passes; raster = every raster pass with its read-back; annotation = image manipulation, masks
-    and the record without raster passes; acoustics; encoding = PNG, FLAC and JSON bytes; writing
-    = the atomic writes), ``floor_ms`` (encoding + writing: what writing the sample costs at least),
+    passes; raster = every raster pass with its read-back, a clip's frames included; annotation =
+    image manipulation, masks and the record, a clip's further frames and their labels, without
+    raster passes; acoustics; encoding = PNG, FLAC and JSON bytes, a clip's MP4, frame strips and
+    SELD CSV; writing = the atomic writes), ``floor_ms`` (encoding + writing: what writing the
+    sample costs at least), ``frames_ms`` (a clip's frames after the still, rendered with their
+    raster passes and labelled: ``SceneRenderer.stage_s["video"]`` per sample; 0 for stills),
     ``passes_per_sample`` (all raster passes, counted by the raster renderer) and ``passes`` (per
     sample, by kind), ``ready_s`` (seconds from starting the process to a ready worker: interpreter,
     imports, library, renderers), ``import_s`` (the part before the worker's own set-up),
@@ -245,6 +288,7 @@ def profile_worker(spec_path: str, samples: int, overrides=()) -> dict[str, Any]
     n = max(result["samples"], 1)
     result["stage_ms"] = {k: 1000.0 * v / n for k, v in result.pop("stage_s").items()}
     result["floor_ms"] = result["stage_ms"]["encoding"] + result["stage_ms"]["writing"]
+    result["frames_ms"] = 1000.0 * result["render_s"].get("video", 0.0) / n
     result["passes"] = {k: v / n for k, v in result["passes"].items()}
     result["passes_per_sample"] = sum(result["passes"].values())
     return result
@@ -263,61 +307,87 @@ def main(argv: list[str]) -> int:
     from .spec.errors import SpecError
 
     ap = ArgumentParser(prog="simulate bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("visual", "pipeline"))
+    ap.add_argument("what", choices=("visual", "pipeline", "clips"))
     ap.add_argument("--spec", default=str(Path(__file__).resolve().parent.parent / "scenes" / "congruent.yaml"))
-    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--samples", type=int, default=None,
+                    help="pipeline: samples (default 200); clips: clips (default 12)")
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
-                    help="pipeline: spec overrides, as for simulate")
+                    help="pipeline, clips: spec overrides, as for simulate (clips: after its own, "
+                         + " ".join(CLIP_OVERRIDES) + ")")
     ap.add_argument("--workers", action="append", default=[], metavar="N[,N...]",
-                    help="pipeline: worker counts (repeatable or comma list; default 1,2)")
+                    help="pipeline, clips: worker counts (repeatable or comma list; default 1,2; clips: 1)")
     ap.add_argument("--executor", action="append", default=[], metavar="NAME[,NAME...]",
-                    help="pipeline: executors measured beside local (repeatable or comma list), e.g. ray")
+                    help="pipeline, clips: executors measured beside local (repeatable or comma list), e.g. ray")
     ap.add_argument("--no-profile", dest="profile", action="store_false",
-                    help="pipeline: skip the profiled worker (start-up, passes, stages, floor, memory, GL renderer)")
+                    help="pipeline, clips: skip the profiled worker (start-up, passes, stages, floor, memory, GL "
+                         "renderer; clips: the still / frames split)")
     args = ap.parse_args(argv)
     if args.what == "visual":
         for row in bench_visual(frames=args.frames):
             print(f"mesh raster {row['size']}x{row['size']} (rgb + depth + ids): {row['frames_per_s']:.1f} frames/s "
                   f"({1000 / row['frames_per_s']:.1f} ms a frame, {row['frames']} frames)")
         return 0
+    clips = args.what == "clips"
+    samples = args.samples if args.samples is not None else (12 if clips else 200)
+    if samples < 1:
+        raise SpecError("--samples must be at least 1")
     executors = _names(["local", *args.executor], "local")
     for name in executors:  # an unknown name or a missing extra is refused before any run
         if name not in EXECUTORS.names():
             raise SpecError(f"--executor {name}: no such executor (known: {', '.join(EXECUTORS.names())})")
         EXECUTORS.get(name)()
     try:
-        workers = [int(w) for w in _names(args.workers, "1,2")]
+        workers = [int(w) for w in _names(args.workers, "1" if clips else "1,2")]
     except ValueError:
         raise SpecError("--workers takes whole numbers (e.g. 2 or 1,2)") from None
     if not workers or min(workers) < 1:
         raise SpecError("--workers must be at least 1")
-    rows = bench_pipeline(args.spec, args.samples, workers=workers, overrides=args.overrides, executors=executors)
+    overrides = [*CLIP_OVERRIDES, *args.overrides] if clips else list(args.overrides)
+    if clips:
+        c = clip_shape(args.spec, overrides)  # a spec without clips is refused before any run
+        label = (f"clips {Path(args.spec).name} ({c['width']}x{c['height']}, {c['duration_s']:g} s at "
+                 f"{c['fps']:g} fps: {c['frames']} frames)")
+    else:
+        label = f"pipeline {Path(args.spec).name}"
+    rows = bench_pipeline(args.spec, samples, workers=workers, overrides=overrides, executors=executors)
+    for line in rate_lines(rows, label, "clip" if clips else "sample"):
+        print(line)
+    if args.profile:
+        prof = profile_worker(args.spec, samples, overrides=overrides)
+        for line in profile_lines(prof, {row["workers"]: row for row in rows if row["executor"] == "local"}):
+            print(line)
+        if clips:
+            print(clip_split_line(prof))
+    return 0
+
+
+def rate_lines(rows: list[dict], label: str, unit: str = "sample") -> list[str]:
+    """The lines ``simulate bench pipeline`` (``unit`` sample) and ``clips`` (clip) print for
+    :func:`bench_pipeline`'s rows: each row's rates, start-up included and steady, size and worker
+    peak memory; each other executor's overhead against local; the speed-up of 2 local workers."""
+    lines, d = [], 2 if unit == "clip" else 1  # decimals of the rates (a clip takes about a second)
     for row in rows:
-        print(f"pipeline {Path(args.spec).name}, {row['executor']}, {row['workers']} worker(s): "
-              f"{row['samples_per_s']:.1f} samples/s ({row['samples']} samples in {row['seconds']:.1f} s, start-up "
-              f"included); steady {row['steady_per_s']:.1f} samples/s{_actor_note(row)}; "
-              f"{row['bytes_per_sample'] / 1e3:.0f} kB and {row['files_per_sample']:.2f} files a sample"
-              + (f"; worker peak memory {row['worker_peak_mb']:.0f} MB" if row["worker_peak_mb"] else ""))
+        lines.append(f"{label}, {row['executor']}, {row['workers']} worker(s): "
+                     f"{row['samples_per_s']:.{d}f} {unit}s/s ({row['samples']} {unit}s in {row['seconds']:.1f} s, "
+                     f"start-up included); steady {row['steady_per_s']:.{d}f} {unit}s/s{_actor_note(row)}; "
+                     f"{row['bytes_per_sample'] / 1e3:.0f} kB and {row['files_per_sample']:.2f} files a {unit}"
+                     + (f"; worker peak memory {row['worker_peak_mb']:.0f} MB" if row["worker_peak_mb"] else ""))
     local = {row["workers"]: row for row in rows if row["executor"] == "local"}
     for row in rows:
         base = local.get(row["workers"])
         if row["executor"] == "local" or base is None or _actor_note(row):
             continue
-        print(f"{row['executor']} overhead at {row['workers']} worker(s): "
-              f"{_overhead(base['steady_per_s'], row['steady_per_s'])} steady, "
-              f"{_overhead(base['samples_per_s'], row['samples_per_s'])} start-up included (time per sample, "
-              "against local)")
+        lines.append(f"{row['executor']} overhead at {row['workers']} worker(s): "
+                     f"{_overhead(base['steady_per_s'], row['steady_per_s'])} steady, "
+                     f"{_overhead(base['samples_per_s'], row['samples_per_s'])} start-up included (time per {unit}, "
+                     "against local)")
     if 1 in local and 2 in local:
         steady = (f"{local[2]['steady_per_s'] / local[1]['steady_per_s']:.2f}x steady, "
                   if local[1]["steady_per_s"] > 0 else "")
-        print(f"speed-up with 2 workers: {steady}"
-              f"{local[2]['samples_per_s'] / local[1]['samples_per_s']:.2f}x start-up included")
-    if args.profile:
-        prof = profile_worker(args.spec, args.samples, overrides=args.overrides)
-        for line in profile_lines(prof, local):
-            print(line)
-    return 0
+        lines.append(f"speed-up with 2 workers: {steady}"
+                     f"{local[2]['samples_per_s'] / local[1]['samples_per_s']:.2f}x start-up included")
+    return lines
 
 
 def profile_lines(prof: dict[str, Any], local: dict[int, dict]) -> list[str]:
@@ -336,7 +406,8 @@ def profile_lines(prof: dict[str, Any], local: dict[int, dict]) -> list[str]:
     ratios = [f"{1000.0 * w / row['steady_per_s'] / prof['floor_ms']:.1f}x with {w} worker(s) "
               f"({1000.0 * w / row['steady_per_s']:.1f} ms of a worker per sample, steady)"
               for w, row in sorted(local.items()) if row["steady_per_s"] > 0 and prof["floor_ms"] > 0]
-    lines.append(f"encode-and-write floor (PNG, FLAC, JSON encoded and written atomically): "
+    files = "PNG, FLAC, JSON, a clip's MP4, frame strips and SELD CSV" if prof.get("frames_ms") else "PNG, FLAC, JSON"
+    lines.append(f"encode-and-write floor ({files} encoded and written atomically): "
                  f"{prof['floor_ms']:.1f} ms a sample" + (f"; a whole sample takes {', '.join(ratios)}" if ratios else ""))
     lines.append(f"profiled worker peak memory: {prof['peak_mb']:.0f} MB")
     gl = prof.get("gl") or {}

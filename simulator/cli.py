@@ -5,7 +5,7 @@
              [--overwrite] [--quiet]
     simulate replay RECORD.json --out DIR              (the record alone is enough)
     simulate spec-reference [--out docs/spec.md]
-    simulate bench visual|pipeline
+    simulate bench visual|pipeline|clips
     simulate assets [--sounds DIR] [--meshes DIR]      list or verify an asset library
     simulate audit DIR [--no-checksums] [--json FILE] [--fail-on-shortcut]  check every sample, no-audio baselines
     simulate audit A --against B [--json FILE]          the clips, meshes and photos two datasets share
@@ -88,7 +88,7 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
     "run": ("generate (or finish) the dataset of a spec: simulate [run] --spec SPEC ...", lambda a: _run(a)),
     "replay": ("re-render one sample from its record alone and compare the bytes", lambda a: _replay(a)),
     "spec-reference": ("print the spec reference (docs/spec.md)", lambda a: _spec_reference(a)),
-    "bench": ("measured throughput: raster frames/s, pipeline samples/s", _bench),
+    "bench": ("measured throughput: raster frames/s, pipeline samples/s, clips/s", _bench),
     "assets": ("list or verify an asset library (default or user folders)", _assets),
     "audit": ("check every sample of a dataset against its condition's invariants", _audit),
     "stats": ("counts, target-centre heatmaps and angle histograms of a dataset", _stats),
