@@ -39,15 +39,15 @@ def first_change_s(scene, source_id: int, until_s: float) -> float | None:
     return None
 
 
-def check_event_frames(a, name: str, key: str, before: Any, after: Any) -> None:
-    """Frames before the clip's event have ``key`` of its source equal to ``before``, frames after
-    it ``after`` (frames within :data:`EVENT_TOL_S` of the event are skipped); the event lies inside
-    the clip and names a source of the frames."""
+def check_event_frames(a, name: str, key: str, before: Any, after: Any, source_id: int | None = None) -> None:
+    """Frames before the clip's event have ``key`` of its source (or of ``source_id``) equal to
+    ``before``, frames after it ``after`` (frames within :data:`EVENT_TOL_S` of the event are
+    skipped); the event lies inside the clip and names a source of the frames."""
     event = a.event
     if not isinstance(event, dict) or event.get("kind") != name:
         a.fail(f"{name}.event", f"the clip's event is {event!r}, expected one of kind {name!r}")
         return
-    t_event, sid = float(event["t_s"]), event["source_id"]
+    t_event, sid = float(event["t_s"]), event["source_id"] if source_id is None else source_id
     duration = float(a.r["video"]["duration_s"])
     if not 0.0 < t_event < duration:
         a.fail(f"{name}.event", f"event at {t_event} s is not inside the clip (0, {duration}) s")

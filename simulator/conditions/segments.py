@@ -31,8 +31,9 @@ from ..core.registry import Registry
 @dataclass(frozen=True)
 class FrameView:
     """One frame, as the segment rules see it: ``active`` source ids, ``seen`` (the active ones
-    seen on their object), ``category`` of each source id, and ``visible_categories`` (object id ->
-    category of every object with visible pixels in the frame)."""
+    seen on their object), ``category`` and ``object_of`` (its object's id, or None) of each
+    source id, and ``visible_objects`` (object id -> category of every object with visible pixels
+    in the frame)."""
 
     active: tuple[int, ...]
     seen: tuple[int, ...]

@@ -352,18 +352,20 @@ def _check_motion(r: dict, dists: dict, ctx: _Context) -> None:
             moving_blocks.append((block, moving[0]))
     temporal = [c for c in support(dists["condition"]) if RULES.get(c).temporal]
     video = r.get("video") or {}
-    for name in temporal[:1]:
+    if temporal:
+        name = temporal[0]
         if video.get("fps") is None:
             ctx.error(("condition",), f"{name} is a clip condition: set video.fps (docs/video.md)")
         for block, still in (("listener.motion", "static"), ("listener.turn", "fixed")):
             if any(k != still for k in support(dists[f"{block}.kind"])):
                 ctx.error(tuple(block.split(".")) + ("kind",), f"{name} needs a listener that neither moves nor "
                           f"turns on its own ({block}: {still})")
-        moving_blocks.append(("condition", name))
     if not isinstance(IMAGE_BACKENDS.get(renderer), LayoutBackend):
         for block, kind in moving_blocks:
             ctx.error(tuple(block.split(".")) + ("kind",), f"{kind} motion needs a layout image renderer "
                       f"(mesh or diffusion), not {renderer}")
+    if temporal:  # a clip condition moves or gates sources as a moving kind does
+        moving_blocks.append(("condition", temporal[0]))
     if moving_blocks:
         block, kind = moving_blocks[0]
         rooms = [t for t in support(dists["room.type"]) if t not in MOVING_ROOM_TYPES] \
