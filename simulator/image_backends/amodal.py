@@ -11,7 +11,8 @@ from ..core.scene import Scene
 
 class AmodalMemo:
     """``render(scene, ids) -> {id: mask}`` with the last mask of each object id remembered for
-    its (sample, mesh, pose, scale, field of view)."""
+    its (sample, mesh, pose, scale) and the camera's (field of view, image size, position, yaw,
+    pitch): a tipped or moved camera sees another silhouette."""
 
     def __init__(self, render: Callable[[Scene, list[int]], dict[int, np.ndarray]]) -> None:
         self._render = render
@@ -21,8 +22,9 @@ class AmodalMemo:
         out, todo = {}, []
         for oid in object_ids:
             obj = scene.object_by_id(oid)
+            c = scene.camera
             key = (scene.index, oid, obj.mesh, obj.position_m, obj.yaw_deg, obj.pitch_deg, obj.roll_deg, obj.scale,
-                   scene.camera.hfov_deg)
+                   c.hfov_deg, c.width, c.height, tuple(c.position_m), c.yaw_deg, c.pitch_deg)
             hit = self._memo.get(oid)
             if hit is not None and hit[0] == key:
                 out[oid] = hit[1]
