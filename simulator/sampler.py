@@ -109,10 +109,11 @@ PLACE_ORDER_SALT = 0x9A0E
 LAYOUT_RETRIES = 6
 #: Seeds a retry's pixels and render seed (Sampler.layout) from the first render seed.
 LAYOUT_RETRY_SALT = 0x7E7
-#: Rounds of solving the camera's pitch and fitting the anchor's depth (Sampler._anchor_camera).
+#: Most measurements of the anchor's area, each at a depth and the pitch that puts that depth on
+#: the floor at the anchor's row (Sampler._tip_for).
 ANCHOR_ROUNDS = 8
-#: The anchor's depth has converged when a round changes it by less than this fraction.
-ANCHOR_TOLERANCE = 1e-4
+#: A fitted object's area is within this fraction of its intended area (fit_depths, the anchor).
+FIT_TOLERANCE = 0.04
 #: Seeds the draw of the object that anchors the camera (Sampler._anchor_camera) from the render seed.
 ANCHOR_SALT = 0xA11
 #: Seeds the redraw of an off-screen source that the tipped camera sees (Sampler._follow_camera).
@@ -756,10 +757,11 @@ class Sampler:
         ``largest`` and ``nearest`` then found the sounding object above chance.)
 
         The fitted depth depends a little on the pitch (the object stays upright, so a tipped
-        camera sees more of its top): the pitch is solved for the depth (:func:`solve_pitch`), the
-        depth refitted at that pitch, and so on until the depth settles (ANCHOR_ROUNDS). The last
-        pitch is solved for the last depth, so the object lies on the floor exactly and on its
-        drawn pixel. A pitch outside ``camera.min_pitch_deg``..``max_pitch_deg`` (or none: the
+        camera sees more of its top): each step puts the object at a depth with the pitch solved
+        for it (:func:`solve_pitch`), measures its area (one silhouette pass) and scales the depth
+        by sqrt(measured / drawn), until the area is within FIT_TOLERANCE of the drawn one (at most
+        ANCHOR_ROUNDS steps). The pitch is always solved for the depth measured, so the object
+        lies on the floor exactly and on its drawn pixel. A pitch outside ``camera.min_pitch_deg``..``max_pitch_deg`` (or none: the
         object cannot be that near below the camera) raises PlacementError (redrawn)."""
         scene, camera = draft.scene, draft.scene.camera
         level = cam.pinhole(dataclasses.replace(camera, pitch_deg=0.0))
@@ -813,15 +815,23 @@ class Sampler:
             held = min(max(depth, near), far)
             pin = tip(held)
             obj.position_m = tuple(float(x) for x in pin.unproject(intent.u, intent.v, held))
-            fitted = fit_depths(scene, {oid: intent}, pin, measure_areas)
-            if oid not in fitted:
+            area = float(measure_areas(scene, [oid])[oid])
+            if area <= 0:
                 raise PlacementError(f"object {oid} is not in view at its pixel")
-            depth, previous = fitted[oid], depth
-            if abs(depth - previous) <= ANCHOR_TOLERANCE * previous:
+            ratio = area / intent.area
+            if abs(ratio - 1.0) < FIT_TOLERANCE:
+                depth = held
                 break
+            depth = held * float(np.sqrt(ratio))   # area scales as 1 / depth**2 (as fit_depths)
+            if held in (near, far) and min(max(depth, near), far) == held:
+                break   # it wants to go past the bound it is held at: the floor cannot give its area
+        measured = (held, area)
         held = min(max(depth, near), far)
         if held != depth:  # the floor cannot hold it at the depth its area asks on this row
-            held, area = self._best_floor_depth(scene, oid, intent, near, far, tip, measure_areas)
+            if measured[0] == held and (intent.size_bin is None or self._area_in_bin(measured[1], intent.size_bin)):
+                area = measured[1]   # held at the bound it wanted to pass, already measured there, in its bin
+            else:
+                held, area = self._best_floor_depth(scene, oid, intent, near, far, tip, measure_areas)
             intent.area = area  # it keeps the area it has there, in its bin
         pin = tip(held)
         intent.depth = held
@@ -831,7 +841,8 @@ class Sampler:
 
     def _best_floor_depth(self, scene: Scene, oid: int, intent: ObjectIntent, near: float, far: float, tip,
                           measure_areas) -> tuple[float, float]:
-        """The anchor's depth when its drawn area cannot be had on the floor on its row: seen from
+        """The anchor's depth when its drawn area cannot be had on the floor on its row and the
+        bound it was held at gives no area in its bin: seen from
         ever higher above as it comes nearer, an upright object may even shrink, so the depths
         ``near * FLOOR_DEPTH_STEP**k`` (up to ``far``) are measured, each with its pitch, and the
         one whose area is nearest the drawn one (in ratio) among those inside the object's bin is
@@ -945,7 +956,7 @@ def initial_depth(silhouette: dict, yaw_deg: float, area_fraction: float, pin) -
 
 
 def fit_depths(scene: Scene, intents: dict[int, ObjectIntent], pin,
-               measure_areas: Callable[[Scene, list[int]], dict[int, float]], tolerance: float = 0.04,
+               measure_areas: Callable[[Scene, list[int]], dict[int, float]], tolerance: float = FIT_TOLERANCE,
                iterations: int = 6, place: Callable[[int, float], tuple] | None = None) -> dict[int, float]:
     """Move each listed object along its pixel's ray until its silhouette covers its intended
     area (within ``tolerance``, relative); all objects still off are measured together in one
