@@ -1,7 +1,7 @@
 """The ``train`` command.
 
     train --config configs/stereo_ipd.yaml [--set key.path=VALUE ...] [--out DIR]
-          [--resume [auto|CHECKPOINT]] [--stop-after-steps N] [--quiet]
+          [--resume [auto|CHECKPOINT]] [--stop-after-steps N] [--quiet] [--data-wait]
     torchrun --nproc_per_node N -m training.train --config ...      # DDP (gloo on the CPU)
 
 Writes into ``out_dir``: ``config.json`` (the resolved config), ``train_log.csv`` (one row every
@@ -63,13 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--stop-after-steps", type=int, default=None,
                     help="checkpoint and stop after this global step (as an interruption would)")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--data-wait", action="store_true",
+                    help="also print in each progress line the fraction of step time spent waiting for the next batch")
     args = ap.parse_args(argv)
     try:
         overrides = list(args.overrides) + ([f"out_dir={args.out}"] if args.out else [])
         cfg = load_config(args.config, overrides)
         if not cfg["data"]["train"]:
             raise ConfigError("data.train is required (a dataset folder or shards)")
-        summary = Trainer(cfg, resume=args.resume, stop_after=args.stop_after_steps, quiet=args.quiet).run()
+        summary = Trainer(cfg, resume=args.resume, stop_after=args.stop_after_steps, quiet=args.quiet,
+                          data_wait=args.data_wait).run()
     except (ConfigError, DataError, ckpt.ModelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -87,10 +90,17 @@ def seed_everything(seed: int) -> None:
 
 
 class Trainer:
-    def __init__(self, cfg: dict, resume: str | None = None, stop_after: int | None = None, quiet: bool = False):
+    def __init__(self, cfg: dict, resume: str | None = None, stop_after: int | None = None, quiet: bool = False,
+                 data_wait: bool = False, on_step=None):
+        """``data_wait``: the progress line also says which fraction of the window's step time was
+        spent waiting for the next batch. ``on_step(global_step, wait_s, compute_s, samples)``, if
+        given, is called after every optimizer step with the seconds blocked in the batch
+        iterator's ``next()`` and the seconds of ``to_device`` + ``train_step`` (for benchmarks)."""
         self.cfg = cfg
         self.quiet = quiet
         self.stop_after = stop_after
+        self.data_wait = data_wait
+        self.on_step = on_step
         t = cfg["train"]
         if t["threads"]:
             torch.set_num_threads(int(t["threads"]))
@@ -277,9 +287,10 @@ class Trainer:
         window: list[dict[str, float]] = []
         t_window = time.perf_counter()
         n_window = 0
+        wait_window = busy_window = 0.0
         while self.progress["global_step"] < self.total_steps and not stopped:
             epoch = self.progress["epoch"]
-            for step, arrays in self.epoch_batches(epoch, self.progress["step_in_epoch"]):
+            for wait, (step, arrays) in _waited(self.epoch_batches(epoch, self.progress["step_in_epoch"])):
                 gs = self.progress["global_step"]
                 if gs >= self.total_steps:
                     break
@@ -289,9 +300,14 @@ class Trainer:
                 rows = arrays["rows"]
                 t0 = time.perf_counter()
                 vals = self.train_step(self.to_device(arrays, epoch))
-                self.train_time += time.perf_counter() - t0
+                busy = time.perf_counter() - t0
+                self.train_time += busy
                 window.append(vals)
                 n_window += len(rows) * self.info.world_size
+                wait_window += wait
+                busy_window += wait + busy
+                if self.on_step is not None:
+                    self.on_step(gs + 1, wait, busy, len(rows) * self.info.world_size)
                 self.progress.update(step_in_epoch=step + 1, global_step=gs + 1)
                 gs += 1
                 if gs % t["log_every"] == 0 or gs == self.total_steps:
@@ -308,9 +324,12 @@ class Trainer:
                             for k, v in mean.items():
                                 self.tb.add_scalar(f"train/{k}", v, gs)
                         if not self.quiet:
+                            waited = (f", data wait {wait_window / max(busy_window, 1e-9):.0%} of step time"
+                                      if self.data_wait else "")
                             print(f"step {gs}/{self.total_steps} epoch {epoch} loss {mean['loss']:.4f} "
-                                  f"({n_window / max(dt, 1e-9):.1f} samples/s)", file=sys.stderr)
+                                  f"({n_window / max(dt, 1e-9):.1f} samples/s{waited})", file=sys.stderr)
                     window, n_window, t_window = [], 0, time.perf_counter()
+                    wait_window = busy_window = 0.0
                 if self.stop_after is not None and gs >= self.stop_after:
                     stopped = True
                     break
@@ -415,6 +434,19 @@ def batch_tensors(arrays: dict[str, np.ndarray], device: torch.device, augmenter
 
 def _identity(x):
     return x
+
+
+def _waited(items):
+    """(seconds blocked in ``next()``, item) for each item of ``items``: the time a training step
+    waited for its batch (decoding, or a DataLoader worker not done yet)."""
+    it = iter(items)
+    while True:
+        t0 = time.perf_counter()
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        yield time.perf_counter() - t0, item
 
 
 class _Batches(torch.utils.data.Dataset):
