@@ -33,7 +33,7 @@ CASES: list[tuple[str, str, tuple[str, ...], int]] = [
     ("ablation", "ablation", (), 2),
     # the clip conditions, small: MP4, id strips, SELD rows, per-frame labels, events, onsets
     *[(name, name, ("image.width=96", "image.height=72", "audio.duration=1.2"), 2)
-      for name in ("leaves_view", "turns_towards", "cross_event")],
+      for name in ("leaves_view", "enters_view", "turns_towards", "cross_event")],
     # variants that reach the other writers, rooms, heads and backgrounds
     ("free_field_outputs", "congruent", ("room.type=free_field", "listener.head=spaced", "background.kind=backdrop",
                                          "output.depth=true", "output.stems=true", "output.rirs=true",

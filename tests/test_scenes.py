@@ -21,7 +21,7 @@ SCENE_IDS = [p.stem for p in SCENES]
 CONDITION_SPECS = {"congruent": "congruent", "conflict_vcue": "conflict", "absent_vcue": "absent_vcue",
                    "audio_only": "audio_only", "vision_only": "vision_only", "multi_instance": "multi_instance",
                    "offscreen": "offscreen", "mixed": "mixed", "leaves_view": "leaves_view",
-                   "turns_towards": "turns_towards", "cross_event": "cross_event"}
+                   "enters_view": "enters_view", "turns_towards": "turns_towards", "cross_event": "cross_event"}
 AUDIOCOCO_CONDITIONS = ["congruent", "conflict_vcue", "absent_vcue", "audio_only", "vision_only", "multi_instance"]
 AUDIOCOCO_CATEGORIES = {"person", "motorbike", "train", "boat", "elephant", "bird", "cat", "dog", "horse", "sheep",
                         "cow", "keyboard"}

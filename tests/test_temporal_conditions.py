@@ -1,4 +1,4 @@
-"""Clip conditions (leaves_view, turns_towards, cross_event), onsets and offsets, AVATAR segment kinds
+"""Clip conditions (leaves_view, enters_view, turns_towards, cross_event), onsets and offsets, AVATAR segment kinds
 per frame, and the per-frame audit: the datasets pass it, each event happens when the record says,
 and tampered labels fail it."""
 from __future__ import annotations
@@ -38,7 +38,7 @@ def make(cwd: Path, condition: str, samples: int = 3, *extra: str) -> tuple[Path
 @pytest.fixture(scope="module")
 def datasets(tmp_path_factory) -> dict[str, tuple[Path, list[dict]]]:
     out = {}
-    for condition in ("leaves_view", "turns_towards"):
+    for condition in ("leaves_view", "enters_view", "turns_towards"):
         out[condition] = make(tmp_path_factory.mktemp(condition), condition)
     out["cross_event"] = make(tmp_path_factory.mktemp("cross_event"), "cross_event", 3,
                               "--set", "room.type=free_field", "--set", "background.kind=color",
@@ -52,7 +52,7 @@ def frames_of(rec: dict, source_id: int) -> list[tuple[float, dict]]:
 
 # -- the conditions' datasets ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("condition", ["leaves_view", "turns_towards", "cross_event"])
+@pytest.mark.parametrize("condition", ["leaves_view", "enters_view", "turns_towards", "cross_event"])
 def test_clip_condition_datasets_pass_the_audit(datasets, condition):
     root, records = datasets[condition]
     report = audit_dataset(root)
@@ -84,6 +84,29 @@ def test_leaves_view_the_sounding_object_walks_out(datasets):
         assert area(last) < area(first)
         assert rec["video"]["frames"][0]["segment"] == "single"
         assert rec["video"]["frames"][-1]["segment"] == "offscreen"
+
+
+def test_enters_view_the_sound_walks_in_and_stays(datasets):
+    root, records = datasets["enters_view"]
+    for rec in records:
+        event = rec["video"]["event"]
+        src = next(s for s in rec["sources"] if s["id"] == event["source_id"])
+        assert src["placement"] == "offscreen" and not src["on_screen"]
+        traj = next(s for s in rec["motion"]["sources"] if s["id"] == src["id"])
+        assert traj["motion"]["kind"] == "waypoints" and len(traj["motion"]["legs"]) == 1
+        path = np.asarray(traj["positions_m"])
+        # it walks towards its end place, then stays there (in view, inside the image margin)
+        end = np.asarray(traj["motion"]["legs"][0]["to_m"])
+        np.testing.assert_allclose(path[-1], end, atol=1e-9)
+        assert np.linalg.norm(path[0] - end) > 0.3
+        frames = frames_of(rec, src["id"])
+        assert not frames[0][1]["on_screen"]
+        assert all(s["on_screen"] for t, s in frames if t > event["t_s"] + 0.002)
+        assert not any(s["on_screen"] for t, s in frames if t < event["t_s"] - 0.002)
+        u, v = frames[-1][1]["pixel"]
+        assert 0.1 * W - 1e-6 <= u <= 0.9 * W + 1e-6 and 0.1 * H - 1e-6 <= v <= 0.9 * H + 1e-6
+        assert rec["audio"]["moving"] is True
+        assert {o["category"] for o in rec["objects"]}.isdisjoint({src["category"]})
 
 
 def test_turns_towards_the_head_turns_until_the_sound_is_in_view(datasets):

@@ -1,6 +1,6 @@
 """Condition rules as a registry: each audio-visual condition is a rule the sampler applies (not a
 fork of it), with its spec options and the invariants audit checks. Temporal rules (``temporal``:
-leaves_view, turns_towards, cross_event) are conditions of clips: they also arrange the clip's time
+leaves_view, enters_view, turns_towards, cross_event) are conditions of clips: they also arrange the clip's time
 course and state per-frame invariants (docs/video.md).
 
 See docs/conditions.md for the semantics of each and the seeds they come from.
@@ -14,6 +14,7 @@ from .base import Cast, CastContext, CastSlot, CastSource, ClipCheck, ClipContex
 from .conflict_vcue import ConflictVcue
 from .congruent import Congruent
 from .cross_event import CrossEvent
+from .enters_view import EntersView
 from .leaves_view import LeavesView
 from .mixed import Mixed
 from .multi_instance import MultiInstance
@@ -32,7 +33,7 @@ def _check(name: str, rule: type) -> None:
 
 RULES: Registry[type[ConditionRule]] = Registry("condition", _check)
 for _rule in (Congruent, ConflictVcue, AbsentVcue, AudioOnly, VisionOnly, MultiInstance, Offscreen, Mixed,
-              LeavesView, TurnsTowards, CrossEvent):
+              LeavesView, EntersView, TurnsTowards, CrossEvent):
     RULES.register(_rule.name, _rule)
 
 __all__ = ["Cast", "CastContext", "CastSlot", "CastSource", "ClipCheck", "ClipContext", "ConditionRule", "RULES",

@@ -343,7 +343,7 @@ class Outputs:
 class ClipEvent:
     """What a temporal condition made happen in a clip (docs/video.md): ``kind`` (the condition's
     name), the source it concerns (``source_id``) and when, ``t_s`` seconds from the clip's start
-    (leaves_view: the source's pixel leaves the image; turns_towards: it enters the image;
+    (leaves_view: the source's pixel leaves the image; enters_view, turns_towards: it enters it;
     cross_event: it starts to sound)."""
 
     kind: str
