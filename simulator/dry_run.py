@@ -3,7 +3,8 @@ realised, and how large the dataset will be.
 
 For each (condition, size bin) of the plan, the first samples of that stratum are laid out (a
 stratum none of whose first ``tries`` samples can be laid out is reported); the first that work
-(at least :data:`MADE` samples over all strata, at least one per stratum) are rendered and
+(at least :data:`MADE` samples over all strata, :data:`MADE_CLIPS` for clips, at least one per
+stratum) are rendered and
 encoded in memory, exactly as the run would write them, and their files are counted and weighed
 (the files, the manifest line and the sample's share of the COCO export). The dataset's size is
 the plan's count per stratum times the mean bytes of that stratum's samples, so the estimate
@@ -24,6 +25,8 @@ from .spec.spec import Spec
 SCAN = 20_000
 #: Samples made in memory for the size estimate, over all strata.
 MADE = 16
+#: The same for clips (``video.fps``), which take about a second each: one per stratum at least.
+MADE_CLIPS = 3
 
 
 @dataclass
@@ -61,7 +64,8 @@ def trial_samples(spec: Spec, categories: list[str], tries: int = 3) -> Trial:
         for index in range(min(spec.samples, SCAN)):
             entry = maker.plan.entry(index)
             firsts.setdefault(f"{entry.condition}/{entry.size_bin}", []).append(index)
-        want = max(1, -(-MADE // max(1, len(firsts))))  # samples to make per stratum
+        made = MADE_CLIPS if (spec.resolved.get("video") or {}).get("fps") is not None else MADE
+        want = max(1, -(-made // max(1, len(firsts))))  # samples to make per stratum
         empty = len(coco_text([], categories, spec.name))
         for stratum, indices in sorted(firsts.items()):
             sizes, files, problem = [], [], None
