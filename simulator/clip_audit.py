@@ -26,6 +26,7 @@ from .conditions import RULES
 from .conditions.segments import frame_view, segment_of
 from .core.masks import decode_rle
 from .record_files import inside
+from .video import label_frame_count, read_strip_png
 
 #: Largest difference between a frame's time and k / fps, s.
 TIME_TOL_S = 1e-9
@@ -150,8 +151,6 @@ class _ClipRun:
         rel = self.r.get("files", {}).get("frame_ids")
         if self.root is None or not isinstance(rel, str) or not inside(self.root, rel):
             return None
-        from .video import read_strip_png
-
         path = self.root / rel
         return read_strip_png(path.read_bytes(), h) if path.is_file() else None
 
@@ -160,7 +159,7 @@ class _ClipRun:
         if self.root is None or not isinstance(rel, str) or not inside(self.root, rel) or not (self.root / rel).is_file():
             return
         rate = float(v["seld"]["rate_hz"])
-        count = max(1, int(np.floor(float(v["duration_s"]) * rate - 1e-9)) + 1)
+        count = label_frame_count(v["duration_s"], rate)
         rows = {(int(row[0]), int(row[2])) for row in csv.reader(io.StringIO((self.root / rel).read_text())) if row}
         want = {(f, sid) for sid, s in sources.items() for f in range(count) if _emits(s, f / rate)}
         if rows != want:

@@ -134,11 +134,16 @@ def _frame_labels(scene: Scene, still: Scene, instance_ids: np.ndarray, k: int, 
     return frame
 
 
+def label_frame_count(duration_s: float, rate_hz: float = SELD_RATE_HZ) -> int:
+    """SELD label frames of a clip: those at f / rate_hz before ``duration_s`` (at least one)."""
+    return max(1, int(np.floor(float(duration_s) * float(rate_hz) - 1e-9)) + 1)
+
+
 def seld_rows(scene: Scene, classes: list[str]) -> list[tuple[int, int, int, int, int, int]]:
     """DCASE SELD-style rows (frame, class, track, azimuth, elevation, distance cm) at
     :data:`SELD_RATE_HZ` over the clip, for each source at the label frames where it emits
     (simulator/activity.py)."""
-    count = max(1, int(np.floor(scene.video.duration_s * SELD_RATE_HZ - 1e-9)) + 1)
+    count = label_frame_count(scene.video.duration_s)
     t = np.arange(count, dtype=float) / SELD_RATE_HZ
     rows = []
     index = {c: i for i, c in enumerate(classes)}
@@ -218,4 +223,4 @@ def read_strip_png(data: bytes, frame_height: int) -> np.ndarray:
 
 
 __all__ = ["MP4_OPTIONS", "MP4_QP", "SELD_RATE_HZ", "VideoFrames", "encode_clip", "encode_mp4", "encode_seld_csv",
-           "encode_strip_png", "frame_times_s", "read_strip_png", "render_frames", "seld_rows"]
+           "encode_strip_png", "frame_times_s", "label_frame_count", "read_strip_png", "render_frames", "seld_rows"]

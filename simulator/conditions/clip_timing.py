@@ -39,6 +39,15 @@ def first_change_s(scene, source_id: int, until_s: float) -> float | None:
     return None
 
 
+def draw_view_ray(ctx, camera) -> np.ndarray:
+    """The (3,) unit world-frame ray of the t = 0 camera through a pixel drawn uniformly inside
+    ``ctx.margin`` of the image (u, then v, from ``ctx.rng``): where a clip condition puts a sound
+    that is to be seen."""
+    w, h, m = camera.width, camera.height, ctx.margin
+    u, v = ctx.rng.uniform(m * w, (1 - m) * w), ctx.rng.uniform(m * h, (1 - m) * h)
+    return np.asarray(cam.pinhole(camera).ray(np.array([u]), np.array([v])), float).reshape(3)
+
+
 def check_event_frames(a, name: str, key: str, before: Any, after: Any, source_id: int | None = None) -> None:
     """Frames before the clip's event have ``key`` of its source (or of ``source_id``) equal to
     ``before``, frames after it ``after`` (frames within :data:`EVENT_TOL_S` of the event are
@@ -65,4 +74,5 @@ def check_event_frames(a, name: str, key: str, before: Any, after: Any, source_i
                    f"has {key} = {entry.get(key)!r}, expected {want!r}")
 
 
-__all__ = ["EVENT_TIME_DOC", "EVENT_TOL_S", "SCAN_STEP_S", "check_event_frames", "first_change_s", "on_screen_at"]
+__all__ = ["EVENT_TIME_DOC", "EVENT_TOL_S", "SCAN_STEP_S", "check_event_frames", "draw_view_ray", "first_change_s",
+           "on_screen_at"]

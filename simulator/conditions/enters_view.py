@@ -21,13 +21,12 @@ import math
 
 import numpy as np
 
-from ..core import camera as cam
 from ..core.scene import ClipEvent
 from ..core.trajectory import MAX_SPEED_M_S, Leg, Waypoints
 from ..errors import PlacementError
 from ..spec.fields import Field, enum, num
 from .base import ClipCheck, ClipContext
-from .clip_timing import check_event_frames, first_change_s
+from .clip_timing import draw_view_ray, check_event_frames, first_change_s
 from .leaves_view import exit_distance_m
 from .offscreen import Offscreen
 
@@ -57,16 +56,14 @@ class EntersView(Offscreen):
 
     def arrange(self, scene, ctx: ClipContext) -> None:
         src = next(s for s in scene.sources if s.placement == "offscreen")
-        camera, pin = scene.camera, cam.pinhole(scene.camera)
+        camera = scene.camera
         t_end = float(ctx.option("event_time")) * ctx.duration_s
-        w, h, m = camera.width, camera.height, ctx.margin
         yaw = math.radians(float(camera.yaw_deg or 0.0))
         left = np.array([-math.sin(yaw), math.cos(yaw), 0.0])
         first = 1.0 if float(np.dot(np.asarray(src.position_m, float), left)) >= 0 else -1.0  # its region's side
         for _ in range(PLACE_TRIES):
-            u, v = ctx.rng.uniform(m * w, (1 - m) * w), ctx.rng.uniform(m * h, (1 - m) * h)
+            ray = draw_view_ray(ctx, camera)
             distance, lead = float(ctx.option("distance_m")), float(ctx.option("lead_m"))
-            ray = np.asarray(pin.ray(np.array([u]), np.array([v])), float).reshape(3)
             end = np.asarray(camera.position_m, float) + distance * ray
             if not ctx.inside(end[None, :], ROOM_MARGIN_M):
                 continue

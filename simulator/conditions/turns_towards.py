@@ -24,7 +24,7 @@ from ..core.scene import ClipEvent
 from ..core.trajectory import MAX_ANGULAR_SPEED_DEG_S, YawLeg, YawWaypoints
 from ..spec.fields import Field, enum, num
 from .base import ClipCheck, ClipContext
-from .clip_timing import EVENT_TIME_DOC, check_event_frames, first_change_s
+from .clip_timing import draw_view_ray, EVENT_TIME_DOC, check_event_frames, first_change_s
 from .offscreen import Offscreen
 
 #: Regions a yaw turn can bring into view.
@@ -64,9 +64,8 @@ class TurnsTowards(Offscreen):
         camera, pin = scene.camera, cam.pinhole(scene.camera)
         region = ctx.option("region")
         t_end = float(ctx.option("event_time")) * ctx.duration_s
-        w, h, m = camera.width, camera.height, ctx.margin
         for _ in range(PLACE_TRIES):
-            u, v = ctx.rng.uniform(m * w, (1 - m) * w), ctx.rng.uniform(m * h, (1 - m) * h)
+            ray = draw_view_ray(ctx, camera)
             distance = float(ctx.option("distance_m"))
             if region == "behind":
                 turn = float(ctx.rng.uniform(120.0, 180.0)) * (1 if ctx.rng.uniform() < 0.5 else -1)
@@ -74,7 +73,6 @@ class TurnsTowards(Offscreen):
                 turn = float(ctx.rng.uniform(0.5 * camera.hfov_deg + 10.0, 150.0)) * (1 if region == "left" else -1)
             c, s = math.cos(math.radians(turn)), math.sin(math.radians(turn))
             rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-            ray = np.asarray(pin.ray(np.array([u]), np.array([v])), float).reshape(3)
             start = np.asarray(camera.position_m, float)
             for _shrink in range(12):
                 p = rz @ (start + distance * ray)
